@@ -1,0 +1,110 @@
+import type { ConsoleState } from "./model.js";
+import { type Refusal, refuse } from "./refusal.js";
+
+const LOCAL_PART = /^[a-z0-9](?:[a-z0-9._+-]{0,62}[a-z0-9])?$/;
+const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** Routed to the owner by default, movable to any user as an alias. */
+export const ROUTED_LOCAL_PARTS = ["support", "postmaster"] as const;
+/** Belongs to the provider on every domain. */
+export const RESERVED_LOCAL_PART = "abuse";
+
+/** Addresses compare case-insensitively and without surrounding blanks. */
+export function normalizeAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+export function splitAddress(address: string): { local: string; domain: string } | null {
+  const at = address.lastIndexOf("@");
+  if (at <= 0 || at === address.length - 1) return null;
+  return { local: address.slice(0, at), domain: address.slice(at + 1) };
+}
+
+export function isValidDomainName(name: string): boolean {
+  return DOMAIN_NAME.test(name);
+}
+
+/**
+ * Checks that an address may be given to `login` (as email or alias): well formed, not reserved, on a
+ * domain that exists and is verified, and free console-wide.
+ */
+export function checkAddressAvailable(state: ConsoleState, address: string, login: string): Refusal | null {
+  const parts = splitAddress(address);
+  if (!parts || !LOCAL_PART.test(parts.local) || !isValidDomainName(parts.domain)) {
+    return refuse("invalid", `${address} is not a valid address; use local-part@domain in lower case`, {
+      address,
+    });
+  }
+  if (parts.local === RESERVED_LOCAL_PART) {
+    return refuse(
+      "address_reserved",
+      `${address} is reserved by the provider and can never be a user address or an alias; choose another address`,
+      { address },
+    );
+  }
+  if (parts.domain !== state.org.provider_domain) {
+    const domain = state.domains.get(parts.domain);
+    if (!domain) {
+      return refuse(
+        "domain_unverified",
+        `${parts.domain} is not a domain of this organization; add and verify it before using ${address}`,
+        { address, domain: parts.domain },
+      );
+    }
+    if (domain.status !== "verified") {
+      return refuse(
+        "domain_unverified",
+        `${parts.domain} is not verified yet; publish its TXT record and verify it before using ${address}`,
+        {
+          address,
+          domain: parts.domain,
+          txt_record: verificationRecord(parts.domain, domain.verification_token),
+        },
+      );
+    }
+  }
+  const holder = state.addresses.get(address);
+  if (holder) {
+    if (holder.kind === "retired") {
+      return refuse(
+        "address_taken",
+        `${address} belonged to a deleted user and is retired forever; choose another`,
+        {
+          address,
+        },
+      );
+    }
+    if (holder.login !== login || holder.kind === "email") {
+      return refuse(
+        "address_taken",
+        `${address} is already used by ${holder.login}; choose another address`,
+        {
+          address,
+          holder: holder.login,
+        },
+      );
+    }
+  }
+  return null;
+}
+
+export interface TxtRecord {
+  name: string;
+  value: string;
+}
+
+/** The DNS TXT record that proves ownership of a custom domain. */
+export function verificationRecord(domain: string, token: string): TxtRecord {
+  return { name: `_orgctl-verification.${domain}`, value: `orgctl-verification=${token}` };
+}
+
+/** Who receives support@ and postmaster@ of each custom domain: whoever holds it, else the owner. */
+export function routedAddresses(state: ConsoleState, domain: string): Record<string, string> {
+  const routes: Record<string, string> = {};
+  for (const local of ROUTED_LOCAL_PARTS) {
+    const address = `${local}@${domain}`;
+    const holder = state.addresses.get(address);
+    routes[address] = holder && holder.kind !== "retired" ? holder.login : state.org.owner;
+  }
+  return routes;
+}

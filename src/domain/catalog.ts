@@ -1,0 +1,52 @@
+import type { Cents } from "./money.js";
+
+export interface PlanSpec {
+  name: string;
+  price_cents: Cents;
+  aliases: number;
+  storage_mb: number;
+}
+
+export interface OrgPlanSpec {
+  name: string;
+  paid_seats: number;
+  free_seats: number;
+  custom_domains: number;
+}
+
+/** What the console sells. Served by the console; the planner reads it, never hard-codes it. */
+export interface Catalog {
+  currency: "EUR";
+  period_days: number;
+  plans: PlanSpec[];
+  org_plans: OrgPlanSpec[];
+}
+
+export const DEFAULT_CATALOG: Catalog = {
+  currency: "EUR",
+  period_days: 365,
+  plans: [
+    { name: "free", price_cents: 0, aliases: 0, storage_mb: 500 },
+    { name: "entry", price_cents: 4200, aliases: 10, storage_mb: 5_000 },
+    { name: "pro", price_cents: 9000, aliases: 50, storage_mb: 20_000 },
+    { name: "ultra", price_cents: 30000, aliases: 100, storage_mb: 50_000 },
+  ],
+  org_plans: [
+    { name: "entry", paid_seats: 2, free_seats: 2, custom_domains: 1 },
+    { name: "pro", paid_seats: 190, free_seats: 10, custom_domains: 3 },
+    { name: "ultra", paid_seats: 990, free_seats: 10, custom_domains: 10 },
+  ],
+};
+
+export function findPlan(catalog: Catalog, name: string): PlanSpec | undefined {
+  return catalog.plans.find((p) => p.name === name);
+}
+
+export function findOrgPlan(catalog: Catalog, name: string): OrgPlanSpec | undefined {
+  return catalog.org_plans.find((p) => p.name === name);
+}
+
+/** A seat is paid when the user's plan costs money. */
+export function isPaidPlan(catalog: Catalog, name: string): boolean {
+  return (findPlan(catalog, name)?.price_cents ?? 0) > 0;
+}

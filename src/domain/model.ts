@@ -1,0 +1,143 @@
+import type { Catalog } from "./catalog.js";
+import type { Cents, Day } from "./money.js";
+
+export const ROLES = ["org_admin", "billing_admin", "user_admin", "member"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const USER_STATUSES = ["active", "disabled", "invited"] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+export type BillingStatus = "ok" | "unpaid";
+
+export type Verifier = "auto" | "dns";
+
+export interface Organization {
+  name: string;
+  plan: string;
+  owner: string;
+  provider_domain: string;
+  verifier: Verifier;
+  revision: number;
+}
+
+export const PROFILE_FIELDS = [
+  "external_email",
+  "mobile",
+  "postal_address",
+  "birth_date",
+  "photo_url",
+] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+export type Profile = Partial<Record<ProfileField, string>>;
+
+export interface User {
+  login: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  plan: string;
+  role: Role;
+  status: UserStatus;
+  billing: BillingStatus;
+  period_start: Day;
+  period_end: Day;
+  /** Sorted, lower-case. */
+  aliases: string[];
+  profile: Profile;
+  password_set: boolean;
+  last_login_at: string | null;
+  created_at: string;
+}
+
+export type DomainStatus = "pending" | "verified";
+
+export interface Domain {
+  name: string;
+  status: DomainStatus;
+  verification_token: string;
+  created_at: string;
+  verified_at: string | null;
+}
+
+export interface Group {
+  name: string;
+  description: string;
+  /** Sorted logins. */
+  members: string[];
+}
+
+export type LedgerReason =
+  | "bootstrap"
+  | "top_up"
+  | "user_created"
+  | "plan_change"
+  | "user_deleted"
+  | "renewal";
+
+/** A wallet movement as the rule engine decides it; the store adds id, key and balance. */
+export interface LedgerDraft {
+  amount_cents: Cents;
+  reason: LedgerReason;
+  login: string | null;
+  plan: string | null;
+  memo: string;
+}
+
+/** Who owns an address in the console-wide address space. */
+export interface AddressHolder {
+  login: string;
+  kind: "email" | "alias" | "retired";
+}
+
+/**
+ * The console as the rule engine sees it. Records are never mutated in place: a change replaces the
+ * record, so a shallow copy of the maps is a full snapshot (see `cloneState`).
+ */
+export interface ConsoleState {
+  org: Organization;
+  catalog: Catalog;
+  balance: Cents;
+  domains: Map<string, Domain>;
+  users: Map<string, User>;
+  groups: Map<string, Group>;
+  /** Every email, alias and retired address, lower-case. Derived from users, kept as an index. */
+  addresses: Map<string, AddressHolder>;
+  /** Derived from users, kept so that seat and admin checks stay O(1) in long simulations. */
+  counters: Counters;
+}
+
+export interface Counters {
+  paid_seats: number;
+  free_seats: number;
+  active_org_admins: number;
+}
+
+export function cloneState(state: ConsoleState): ConsoleState {
+  return {
+    org: { ...state.org },
+    catalog: state.catalog,
+    balance: state.balance,
+    domains: new Map(state.domains),
+    users: new Map(state.users),
+    groups: new Map(state.groups),
+    addresses: new Map(state.addresses),
+    counters: { ...state.counters },
+  };
+}
+
+/** Builds the address index from records, e.g. after loading them from storage. */
+export function indexAddresses(users: Iterable<User>, retired: Iterable<string>): Map<string, AddressHolder> {
+  const index = new Map<string, AddressHolder>();
+  for (const address of retired) index.set(address, { login: "", kind: "retired" });
+  for (const user of users) {
+    index.set(user.email, { login: user.login, kind: "email" });
+    for (const alias of user.aliases) index.set(alias, { login: user.login, kind: "alias" });
+  }
+  return index;
+}
+
+export function groupsOf(state: ConsoleState, login: string): string[] {
+  const names: string[] = [];
+  for (const group of state.groups.values()) if (group.members.includes(login)) names.push(group.name);
+  return names.sort();
+}

@@ -1,0 +1,50 @@
+import type { Profile, Role } from "./model.js";
+
+/** A user as given to `create_user`. The password hash is made at the edge; the engine only sees whether one is set. */
+export interface NewUser {
+  login: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  plan: string;
+  role: Role;
+  password_hash?: string | null;
+  profile?: Profile;
+  groups?: string[];
+  aliases?: string[];
+}
+
+/** A profile change: a string sets the field, `null` clears it. */
+export type ProfilePatch = Partial<Record<keyof Profile, string | null>>;
+
+/** Every change the console can make, as a value. The planner's steps are the same union. */
+export type Operation =
+  | { op: "top_up"; amount_cents: number; method: string }
+  | { op: "update_org"; name: string }
+  | { op: "create_domain"; name: string; verification_token: string }
+  | { op: "verify_domain"; name: string; txt_values?: string[] }
+  | { op: "delete_domain"; name: string }
+  | { op: "create_user"; user: NewUser }
+  | { op: "update_user"; login: string; first_name?: string; last_name?: string; profile?: ProfilePatch }
+  | { op: "disable_user"; login: string }
+  | { op: "enable_user"; login: string }
+  | { op: "delete_user"; login: string }
+  | { op: "change_plan"; login: string; plan: string }
+  | { op: "change_role"; login: string; role: Role }
+  | { op: "set_password"; login: string }
+  | { op: "logout"; login: string }
+  | { op: "add_alias"; login: string; address: string }
+  | { op: "remove_alias"; login: string; address: string }
+  | { op: "create_group"; name: string; description: string }
+  | { op: "update_group"; name: string; description: string }
+  | { op: "delete_group"; name: string }
+  | { op: "add_member"; group: string; login: string }
+  | { op: "remove_member"; group: string; login: string }
+  | { op: "issue_token"; login: string }
+  | { op: "login"; login: string };
+
+export type OperationName = Operation["op"];
+export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;
+
+/** Who asks: a user of the organization (through their token or session), or the console itself. */
+export type Actor = { kind: "user"; login: string } | { kind: "system" };

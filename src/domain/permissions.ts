@@ -1,0 +1,39 @@
+import type { Role } from "./model.js";
+
+export type Action =
+  | "read"
+  | "top_up"
+  | "change_plan"
+  | "create_user"
+  | "delete_user"
+  | "edit_user"
+  | "change_role"
+  | "manage_groups"
+  | "manage_domains"
+  | "manage_org"
+  | "issue_token";
+
+/** `members`: allowed only when the target user is (or will be) a plain member. */
+export type Grant = "yes" | "no" | "members";
+
+/** The role/permission matrix of the rule book, as data. */
+export const PERMISSIONS: Record<Action, Record<Role, Grant>> = {
+  read: { org_admin: "yes", billing_admin: "yes", user_admin: "yes", member: "no" },
+  top_up: { org_admin: "yes", billing_admin: "yes", user_admin: "no", member: "no" },
+  change_plan: { org_admin: "yes", billing_admin: "yes", user_admin: "no", member: "no" },
+  create_user: { org_admin: "yes", billing_admin: "no", user_admin: "members", member: "no" },
+  delete_user: { org_admin: "yes", billing_admin: "no", user_admin: "members", member: "no" },
+  edit_user: { org_admin: "yes", billing_admin: "no", user_admin: "members", member: "no" },
+  change_role: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
+  manage_groups: { org_admin: "yes", billing_admin: "no", user_admin: "yes", member: "no" },
+  manage_domains: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
+  manage_org: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
+  issue_token: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
+};
+
+/** Whether `role` may perform `action` on a target whose role is `targetRole` (if the action has one). */
+export function isAllowed(role: Role, action: Action, targetRole?: Role): boolean {
+  const grant = PERMISSIONS[action][role];
+  if (grant === "members") return targetRole === "member";
+  return grant === "yes";
+}
