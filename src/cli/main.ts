@@ -1,0 +1,58 @@
+import { Command, CommanderError } from "commander";
+import { ApiError } from "../console/errors.js";
+import { packageVersion } from "../package-root.js";
+import { CliError } from "./errors.js";
+import { registerServe } from "./serve.js";
+
+export const EXIT_HELP = `
+Exit codes:
+  0  success (plan/drift: no changes)
+  1  error: bad input, refused plan, failed apply, unreachable console
+  2  changes present (plan --detailed-exitcode) or drift found (drift)`;
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name("orgctl")
+    .description("Infrastructure as code for an organization's admin console.")
+    .version(packageVersion(), "-v, --version")
+    .showHelpAfterError()
+    .exitOverride()
+    .addHelpText("after", EXIT_HELP);
+  registerServe(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code. The only place errors become exit codes. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : 1;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof ApiError) {
+      process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (
+      code === "EADDRINUSE" ||
+      code === "EACCES" ||
+      code === "SQLITE_CANTOPEN" ||
+      code === "SQLITE_NOTADB"
+    ) {
+      process.stderr.write(`orgctl: ${code.toLowerCase()}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(
+      `orgctl: internal: ${(error as Error).message ?? String(error)} (this is a bug; please report it)\n`,
+    );
+    return 1;
+  }
+}

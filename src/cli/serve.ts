@@ -1,0 +1,178 @@
+import type { Command } from "commander";
+import { startConsole } from "../console/server.js";
+import { type BootstrapOptions, clockFromEnv, DEFAULT_BOOTSTRAP } from "../console/service.js";
+import { DEFAULT_CATALOG, findOrgPlan, findPlan, type Verifier } from "../domain/index.js";
+import { CliError } from "./errors.js";
+
+interface ServeFlags {
+  db: string;
+  host: string;
+  port: string;
+  orgName: string;
+  orgPlan: string;
+  ownerLogin: string;
+  ownerEmail: string;
+  ownerFirstName: string;
+  ownerLastName: string;
+  ownerPlan: string;
+  balanceCents: string;
+  providerDomain: string;
+  verifier: string;
+  rateLimit: string;
+  bodyLimit: string;
+  accessLog: boolean;
+}
+
+function env(name: string, fallback: string): string {
+  return process.env[name] ?? fallback;
+}
+
+function wholeNumber(flag: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new CliError("invalid_flag", `${flag} must be a whole number from ${min} to ${max} (got ${raw})`);
+  }
+  return value;
+}
+
+export function registerServe(program: Command): void {
+  const d = DEFAULT_BOOTSTRAP;
+  program
+    .command("serve")
+    .description("run the reference admin console (HTTP API over a SQLite file)")
+    .option("--db <file>", "SQLite database file (env ORGCTL_DB)", env("ORGCTL_DB", ".orgctl/console.db"))
+    .option("--host <host>", "address to listen on", env("ORGCTL_HOST", "127.0.0.1"))
+    .option(
+      "--port <n>",
+      "port to listen on; 0 picks a free one (env ORGCTL_PORT)",
+      env("ORGCTL_PORT", "8080"),
+    )
+    .option(
+      "--org-name <name>",
+      "bootstrap: organization name (env ORGCTL_ORG_NAME)",
+      env("ORGCTL_ORG_NAME", d.orgName),
+    )
+    .option(
+      "--org-plan <plan>",
+      "bootstrap: org plan entry|pro|ultra (env ORGCTL_ORG_PLAN)",
+      env("ORGCTL_ORG_PLAN", d.orgPlan),
+    )
+    .option(
+      "--owner-login <login>",
+      "bootstrap: owner login (env ORGCTL_OWNER_LOGIN)",
+      env("ORGCTL_OWNER_LOGIN", d.ownerLogin),
+    )
+    .option(
+      "--owner-email <email>",
+      "bootstrap: owner email (env ORGCTL_OWNER_EMAIL)",
+      env("ORGCTL_OWNER_EMAIL", d.ownerEmail),
+    )
+    .option(
+      "--owner-first-name <name>",
+      "bootstrap: owner first name (env ORGCTL_OWNER_FIRST_NAME)",
+      env("ORGCTL_OWNER_FIRST_NAME", d.ownerFirstName),
+    )
+    .option(
+      "--owner-last-name <name>",
+      "bootstrap: owner last name (env ORGCTL_OWNER_LAST_NAME)",
+      env("ORGCTL_OWNER_LAST_NAME", d.ownerLastName),
+    )
+    .option(
+      "--owner-plan <plan>",
+      "bootstrap: owner's user plan, charged from the balance (env ORGCTL_OWNER_PLAN)",
+      env("ORGCTL_OWNER_PLAN", d.ownerPlan),
+    )
+    .option(
+      "--balance-cents <n>",
+      "bootstrap: starting wallet balance in cents (env ORGCTL_BALANCE_CENTS)",
+      env("ORGCTL_BALANCE_CENTS", String(d.balanceCents)),
+    )
+    .option(
+      "--provider-domain <domain>",
+      "bootstrap: the provider's own mail domain (env ORGCTL_PROVIDER_DOMAIN)",
+      env("ORGCTL_PROVIDER_DOMAIN", d.providerDomain),
+    )
+    .option(
+      "--verifier <mode>",
+      "bootstrap: custom-domain verifier, dns or auto (env ORGCTL_VERIFIER)",
+      env("ORGCTL_VERIFIER", d.verifier),
+    )
+    .option(
+      "--rate-limit <n>",
+      "requests per second per token, 0 = off (env ORGCTL_RATE_LIMIT)",
+      env("ORGCTL_RATE_LIMIT", "0"),
+    )
+    .option(
+      "--body-limit <bytes>",
+      "largest request body accepted",
+      env("ORGCTL_BODY_LIMIT", String(1024 * 1024)),
+    )
+    .option("--access-log", "print one line per request (method, path, status, time)", false)
+    .addHelpText(
+      "after",
+      `
+Bootstrap happens only when the database is empty. ORGCTL_BOOTSTRAP_TOKEN, if set, becomes the owner's
+API token; otherwise one is generated and printed once. ORGCTL_NOW (ISO 8601) pins the console's clock,
+for tests of prorating and renewals.`,
+    )
+    .action(async (flags: ServeFlags) => {
+      if (flags.verifier !== "dns" && flags.verifier !== "auto") {
+        throw new CliError("invalid_flag", `--verifier must be dns or auto (got ${flags.verifier})`);
+      }
+      if (!findOrgPlan(DEFAULT_CATALOG, flags.orgPlan)) {
+        throw new CliError(
+          "invalid_flag",
+          `--org-plan must be one of ${DEFAULT_CATALOG.org_plans.map((p) => p.name).join(", ")}`,
+        );
+      }
+      if (!findPlan(DEFAULT_CATALOG, flags.ownerPlan)) {
+        throw new CliError(
+          "invalid_flag",
+          `--owner-plan must be one of ${DEFAULT_CATALOG.plans.map((p) => p.name).join(", ")}`,
+        );
+      }
+      const bootstrap: BootstrapOptions = {
+        orgName: flags.orgName,
+        orgPlan: flags.orgPlan,
+        ownerLogin: flags.ownerLogin,
+        ownerEmail: flags.ownerEmail,
+        ownerFirstName: flags.ownerFirstName,
+        ownerLastName: flags.ownerLastName,
+        ownerPlan: flags.ownerPlan,
+        balanceCents: wholeNumber("--balance-cents", flags.balanceCents, 0, 1_000_000_000),
+        providerDomain: flags.providerDomain,
+        verifier: flags.verifier as Verifier,
+        ...(process.env.ORGCTL_BOOTSTRAP_TOKEN ? { token: process.env.ORGCTL_BOOTSTRAP_TOKEN } : {}),
+      };
+      let clock: ReturnType<typeof clockFromEnv>;
+      try {
+        clock = clockFromEnv();
+      } catch (error) {
+        throw new CliError("invalid_env", (error as Error).message);
+      }
+      const running = await startConsole({
+        dbPath: flags.db,
+        host: flags.host,
+        port: wholeNumber("--port", flags.port, 0, 65535),
+        clock,
+        bootstrap,
+        rateLimit: wholeNumber("--rate-limit", flags.rateLimit, 0, 1_000_000),
+        bodyLimit: wholeNumber("--body-limit", flags.bodyLimit, 1024, 100 * 1024 * 1024),
+        ...(flags.accessLog ? { accessLog: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+      });
+      const org = running.service.state.org;
+      process.stdout.write(
+        `orgctl console listening on ${running.url} (db ${flags.db}, org "${org.name}", revision ${org.revision})\n`,
+      );
+      if (running.ownerToken && !process.env.ORGCTL_BOOTSTRAP_TOKEN) {
+        process.stdout.write(
+          `owner ${org.owner} API token (shown once, store it now): ${running.ownerToken}\n`,
+        );
+      }
+      const stop = () => {
+        void running.close().then(() => process.exit(0));
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}

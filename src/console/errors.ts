@@ -1,0 +1,55 @@
+import type { Refusal, RefusalCode } from "../domain/index.js";
+
+/** Codes the HTTP layer adds to the rule book's refusal codes. */
+export type ProtocolCode =
+  | "unauthenticated"
+  | "precondition_failed"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "idempotency_mismatch"
+  | "locked"
+  | "rate_limited"
+  | "method_not_allowed"
+  | "internal";
+
+export type ErrorCode = RefusalCode | ProtocolCode;
+
+/** An error the API answers with `{"error":{code,message,details}}`. Never carries a stack to the client. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_OF: Record<RefusalCode, number> = {
+  invalid: 400,
+  insufficient_funds: 402,
+  payment_failed: 402,
+  forbidden: 403,
+  self_action: 403,
+  owner_protected: 403,
+  account_disabled: 403,
+  not_found: 404,
+  conflict: 409,
+  address_taken: 409,
+  seat_limit: 422,
+  alias_limit: 422,
+  domain_limit: 422,
+  group_limit: 422,
+  address_reserved: 422,
+  alias_permanent: 422,
+  domain_unverified: 422,
+  domain_in_use: 422,
+  must_disable_first: 422,
+  last_org_admin: 422,
+};
+
+export function fromRefusal(refusal: Refusal): ApiError {
+  return new ApiError(STATUS_OF[refusal.code], refusal.code, refusal.message, refusal.details ?? {});
+}

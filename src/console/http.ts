@@ -1,0 +1,178 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ApiError } from "./errors.js";
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Reads a JSON body up to `limit` bytes. An empty body reads as `undefined`. */
+export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(request.headers["content-length"] ?? "0");
+  if (declared > limit) {
+    request.resume();
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `the request body is larger than ${limit} bytes; send less`,
+      { limit },
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      throw new ApiError(
+        413,
+        "payload_too_large",
+        `the request body is larger than ${limit} bytes; send less`,
+        { limit },
+      );
+    }
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  const type = String(request.headers["content-type"] ?? "");
+  if (!/^application\/json\b/i.test(type)) {
+    throw new ApiError(415, "unsupported_media_type", "send the request body as application/json", {
+      content_type: type,
+    });
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(400, "invalid", `the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function idempotencyKeyOf(request: IncomingMessage): string | null {
+  const raw = request.headers["idempotency-key"];
+  if (raw === undefined) return null;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
+    throw new ApiError(400, "invalid", "Idempotency-Key must be 1 to 200 visible ASCII characters");
+  }
+  return key;
+}
+
+/** `If-Match: "41"` (or `41`, or `*`). Returns the expected revision, or null when absent or `*`. */
+export function ifMatchOf(request: IncomingMessage): number | null {
+  const raw = request.headers["if-match"];
+  if (raw === undefined) return null;
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? "";
+  if (value === "*") return null;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
+  if (!match) {
+    throw new ApiError(400, "invalid", 'If-Match must be an ETag this API returned, such as "41"', {
+      if_match: value,
+    });
+  }
+  return Number(match[1]);
+}
+
+export function bearerOf(request: IncomingMessage): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export function send(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  if (response.headersSent) return;
+  response.writeHead(status, {
+    ...(body ? { "content-type": "application/json; charset=utf-8" } : {}),
+    "cache-control": "no-store",
+    ...headers,
+  });
+  response.end(body);
+}
+
+export function sendError(response: ServerResponse, error: ApiError): void {
+  send(
+    response,
+    error.status,
+    JSON.stringify({ error: { code: error.code, message: error.message, details: error.details } }),
+    error.headers,
+  );
+}
+
+/** Opaque, stable cursors: the last key of the previous page. */
+export function encodeCursor(key: string | number): string {
+  return Buffer.from(JSON.stringify(key)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): string | number {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (typeof value === "string" || typeof value === "number") return value;
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, "invalid", "cursor is not one this API returned; start again without a cursor");
+}
+
+export function limitOf(query: URLSearchParams, fallback = 100): number {
+  const raw = query.get("limit");
+  if (raw === null) return fallback;
+  const limit = Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ApiError(400, "invalid", "limit must be a whole number from 1 to 1000", { limit: raw });
+  }
+  return limit;
+}
+
+/** A page of sorted keys after `cursor`. */
+export function pageOf(
+  sortedKeys: string[],
+  query: URLSearchParams,
+): { keys: string[]; next: string | null } {
+  const limit = limitOf(query);
+  const cursor = query.get("cursor");
+  let start = 0;
+  if (cursor) {
+    const after = String(decodeCursor(cursor));
+    start = upperBound(sortedKeys, after);
+  }
+  const keys = sortedKeys.slice(start, start + limit);
+  const next =
+    start + limit < sortedKeys.length && keys.length > 0 ? encodeCursor(keys[keys.length - 1]!) : null;
+  return { keys, next };
+}
+
+function upperBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A token bucket per client: `rate` requests a second, bursts up to twice that. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly rate: number) {}
+
+  /** Returns 0 when allowed, else the seconds to wait. */
+  take(client: string, nowMs: number): number {
+    if (this.rate <= 0) return 0;
+    const burst = this.rate * 2;
+    const bucket = this.buckets.get(client) ?? { tokens: burst, at: nowMs };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((nowMs - bucket.at) / 1000) * this.rate);
+    bucket.at = nowMs;
+    this.buckets.set(client, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate));
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Versioned schema migrations. Append only: a released migration never changes, a new version is added.
+ * Each runs in its own transaction and is recorded in `schema_migrations`.
+ */
+export const MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE org (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        name TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        provider_domain TEXT NOT NULL,
+        verifier TEXT NOT NULL CHECK (verifier IN ('auto', 'dns')),
+        revision INTEGER NOT NULL
+      );
+      CREATE TABLE catalog (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);
+      CREATE TABLE wallet (id INTEGER PRIMARY KEY CHECK (id = 1), balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0));
+      CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        amount_cents INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        login TEXT,
+        plan TEXT,
+        memo TEXT NOT NULL,
+        idempotency_key TEXT,
+        balance_after_cents INTEGER NOT NULL CHECK (balance_after_cents >= 0)
+      );
+      CREATE INDEX ledger_key ON ledger (idempotency_key);
+      CREATE TABLE users (login TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
+      CREATE TABLE addresses (
+        address TEXT PRIMARY KEY,
+        login TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('email', 'alias', 'retired'))
+      );
+      CREATE INDEX addresses_login ON addresses (login);
+      CREATE TABLE passwords (login TEXT PRIMARY KEY REFERENCES users (login) ON DELETE CASCADE, hash TEXT NOT NULL);
+      CREATE TABLE domains (name TEXT PRIMARY KEY, data TEXT NOT NULL);
+      CREATE TABLE groups (name TEXT PRIMARY KEY, description TEXT NOT NULL);
+      CREATE TABLE group_members (
+        group_name TEXT NOT NULL REFERENCES groups (name) ON DELETE CASCADE,
+        login TEXT NOT NULL REFERENCES users (login) ON DELETE CASCADE,
+        PRIMARY KEY (group_name, login)
+      );
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        login TEXT NOT NULL REFERENCES users (login) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('api', 'session')),
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT
+      );
+      CREATE INDEX tokens_login ON tokens (login);
+      CREATE TABLE idempotency (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE TABLE lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        lock_id TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        since TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+    `,
+  },
+];

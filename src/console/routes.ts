@@ -1,0 +1,671 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import {
+  type Actor,
+  type ConsoleState,
+  forecastRenewals,
+  isAllowed,
+  type Operation,
+  type Role,
+  type User,
+} from "../domain/index.js";
+import { ApiError } from "./errors.js";
+import { decodeCursor, encodeCursor, limitOf, pageOf } from "./http.js";
+import { verifyPassword } from "./passwords.js";
+import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
+import type { ConsoleService, MutationOptions, Render } from "./service.js";
+import { newToken, requestHash } from "./service.js";
+
+export interface RequestContext {
+  service: ConsoleService;
+  /** The authenticated user; null on public routes. */
+  me: User | null;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  request: IncomingMessage;
+  options: MutationOptions;
+  /** Verifies a domain's TXT record when the verifier is `dns`. */
+  resolveTxt: (name: string) => Promise<string[]>;
+}
+
+export interface RouteResult {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+export interface Route {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  template: string;
+  public?: boolean;
+  /** Lock routes and logins do not change the organization and carry no revision. */
+  handler: (ctx: RequestContext) => Promise<RouteResult> | RouteResult;
+}
+
+type Body = Record<string, unknown>;
+
+const SESSION_HOURS = 12;
+
+function me(ctx: RequestContext): User {
+  if (!ctx.me) throw new ApiError(401, "unauthenticated", "send Authorization: Bearer <token>");
+  return ctx.me;
+}
+
+function actorOf(ctx: RequestContext): Actor {
+  return { kind: "user", login: me(ctx).login };
+}
+
+function requireRole(ctx: RequestContext, allowed: (role: Role) => boolean, what: string): void {
+  const user = me(ctx);
+  if (!allowed(user.role)) {
+    throw new ApiError(403, "forbidden", `a ${user.role} may not ${what}`, { role: user.role });
+  }
+}
+
+function requireRead(ctx: RequestContext): void {
+  requireRole(ctx, (role) => isAllowed(role, "read"), "read the organization");
+}
+
+function json(status: number, body: unknown, state?: ConsoleState): RouteResult {
+  return {
+    status,
+    body: JSON.stringify(body),
+    headers: state ? { etag: `"${state.org.revision}"` } : {},
+  };
+}
+
+async function mutate(
+  ctx: RequestContext,
+  operation: Operation,
+  render: Render,
+  extra: MutationOptions = {},
+): Promise<RouteResult> {
+  const result = await ctx.service.mutate(actorOf(ctx), operation, render, { ...ctx.options, ...extra });
+  return {
+    status: result.status,
+    body: result.body,
+    headers: {
+      etag: `"${ctx.service.state.org.revision}"`,
+      ...(result.replayed ? { "idempotent-replayed": "true" } : {}),
+    },
+  };
+}
+
+function userOf(state: ConsoleState, login: string): User {
+  const user = state.users.get(login);
+  if (!user) throw new ApiError(404, "not_found", `user ${login} does not exist`, { login });
+  return user;
+}
+
+const renderUser =
+  (login: string, status = 200): Render =>
+  (state) => ({ status, body: userJson(state, userOf(state, login)) });
+const noContent: Render = () => ({ status: 204, body: null });
+
+function sortedKeys(map: Map<string, unknown>): string[] {
+  return [...map.keys()].sort();
+}
+
+export const ROUTES: Route[] = [
+  { method: "GET", template: "/v1/healthz", public: true, handler: () => json(200, { status: "ok" }) },
+
+  // --- organization -------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/org",
+    handler(ctx) {
+      requireRead(ctx);
+      return json(200, orgJson(ctx.service.state, me(ctx)), ctx.service.state);
+    },
+  },
+  {
+    method: "PATCH",
+    template: "/v1/org",
+    handler: (ctx) =>
+      mutate(ctx, { op: "update_org", name: String((ctx.body as Body).name) }, (state) => ({
+        status: 200,
+        body: orgJson(state, userOf(state, me(ctx).login)),
+      })),
+  },
+  {
+    method: "GET",
+    template: "/v1/me",
+    handler: (ctx) => json(200, userJson(ctx.service.state, me(ctx)), ctx.service.state),
+  },
+  {
+    method: "PATCH",
+    template: "/v1/me",
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        {
+          op: "update_user",
+          login: me(ctx).login,
+          profile: (ctx.body as Body).profile as Record<string, string | null>,
+        },
+        renderUser(me(ctx).login),
+      ),
+  },
+  {
+    method: "PUT",
+    template: "/v1/me/password",
+    handler: (ctx) => {
+      const login = me(ctx).login;
+      return mutate(ctx, { op: "set_password", login }, noContent, {
+        password: { login, plain: String((ctx.body as Body).password) },
+      });
+    },
+  },
+  {
+    method: "GET",
+    template: "/v1/catalog",
+    handler(ctx) {
+      requireRead(ctx);
+      return json(200, ctx.service.state.catalog, ctx.service.state);
+    },
+  },
+
+  // --- wallet -------------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/wallet",
+    handler(ctx) {
+      requireRead(ctx);
+      const raw = ctx.query.get("days") ?? "30";
+      const days = Number(raw);
+      if (!Number.isInteger(days) || days < 0 || days > 366) {
+        throw new ApiError(400, "invalid", "days must be a whole number from 0 to 366", { days: raw });
+      }
+      const state = ctx.service.state;
+      return json(
+        200,
+        {
+          balance_cents: state.balance,
+          currency: state.catalog.currency,
+          renewals_due: forecastRenewals(state.users.values(), state.catalog, ctx.service.now(), days),
+        },
+        state,
+      );
+    },
+  },
+  {
+    method: "GET",
+    template: "/v1/wallet/ledger",
+    handler(ctx) {
+      requireRead(ctx);
+      const limit = limitOf(ctx.query);
+      const cursor = ctx.query.get("cursor");
+      const after = cursor ? Number(decodeCursor(cursor)) : 0;
+      const items = ctx.service.store.ledgerPage(after, limit + 1);
+      const page = items.slice(0, limit);
+      const next = items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      return json(200, { items: page, next_cursor: next }, ctx.service.state);
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/wallet/top-ups",
+    handler(ctx) {
+      const body = ctx.body as Body;
+      return mutate(
+        ctx,
+        { op: "top_up", amount_cents: Number(body.amount_cents), method: String(body.method) },
+        (state, entries) => ({
+          status: 201,
+          body: { entry: entries[0], balance_cents: state.balance },
+        }),
+      );
+    },
+  },
+
+  // --- domains ------------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/domains",
+    handler(ctx) {
+      requireRead(ctx);
+      const state = ctx.service.state;
+      const { keys, next } = pageOf(sortedKeys(state.domains), ctx.query);
+      return json(
+        200,
+        { items: keys.map((k) => domainJson(state, state.domains.get(k)!)), next_cursor: next },
+        state,
+      );
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/domains",
+    handler(ctx) {
+      const name = String((ctx.body as Body).name)
+        .trim()
+        .toLowerCase();
+      return mutate(
+        ctx,
+        { op: "create_domain", name, verification_token: randomBytes(16).toString("hex") },
+        (state) => ({
+          status: 201,
+          body: domainJson(state, state.domains.get(name)!),
+        }),
+      );
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/domains/{name}",
+    handler: (ctx) => mutate(ctx, { op: "delete_domain", name: ctx.params.name! }, noContent),
+  },
+  {
+    method: "POST",
+    template: "/v1/domains/{name}/verify",
+    async handler(ctx) {
+      const name = ctx.params.name!;
+      const state = ctx.service.state;
+      const domain = state.domains.get(name);
+      let txt: string[] = [];
+      // Only look up DNS when it can matter; the rule engine decides whether the record proves ownership.
+      if (domain && domain.status === "pending" && state.org.verifier === "dns") {
+        txt = await ctx.resolveTxt(`_orgctl-verification.${name}`);
+      }
+      return mutate(ctx, { op: "verify_domain", name, txt_values: txt }, (s) => ({
+        status: 200,
+        body: domainJson(s, s.domains.get(name)!),
+      }));
+    },
+  },
+
+  // --- users --------------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/users",
+    handler(ctx) {
+      requireRead(ctx);
+      const state = ctx.service.state;
+      const { keys, next } = pageOf(ctx.service.sortedLogins(), ctx.query);
+      const memberships = membershipIndex(state);
+      return json(
+        200,
+        { items: keys.map((k) => userJson(state, state.users.get(k)!, memberships)), next_cursor: next },
+        state,
+      );
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/users",
+    handler(ctx) {
+      const body = ctx.body as Body;
+      const login = String(body.login);
+      const password = typeof body.password === "string" ? body.password : undefined;
+      return mutate(
+        ctx,
+        {
+          op: "create_user",
+          user: {
+            login,
+            email: String(body.email),
+            first_name: String(body.first_name),
+            last_name: String(body.last_name),
+            plan: String(body.plan),
+            role: body.role as Role,
+            // The engine only needs to know a password is set; the hash is made and stored at the edge.
+            password_hash: password ? "set" : null,
+            profile: (body.profile as Record<string, string>) ?? {},
+            groups: (body.groups as string[]) ?? [],
+            aliases: (body.aliases as string[]) ?? [],
+          },
+        },
+        renderUser(login, 201),
+        password ? { password: { login, plain: password } } : {},
+      );
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/users/bulk",
+    async handler(ctx) {
+      const body = ctx.body as { action: "delete" | "logout"; logins: string[] };
+      const operations: Operation[] = body.logins.map((login) =>
+        body.action === "delete" ? { op: "delete_user", login } : { op: "logout", login },
+      );
+      const result = await ctx.service.mutateAll(
+        actorOf(ctx),
+        operations,
+        () => ({ status: 200, body: { action: body.action, logins: body.logins } }),
+        ctx.options,
+      );
+      return {
+        status: result.status,
+        body: result.body,
+        headers: {
+          etag: `"${ctx.service.state.org.revision}"`,
+          ...(result.replayed ? { "idempotent-replayed": "true" } : {}),
+        },
+      };
+    },
+  },
+  {
+    method: "GET",
+    template: "/v1/users/{login}",
+    handler(ctx) {
+      const user = userOf(ctx.service.state, ctx.params.login!);
+      if (user.login !== me(ctx).login) requireRead(ctx);
+      return json(200, userJson(ctx.service.state, user), ctx.service.state);
+    },
+  },
+  {
+    method: "PATCH",
+    template: "/v1/users/{login}",
+    handler(ctx) {
+      const body = ctx.body as Body;
+      const login = ctx.params.login!;
+      return mutate(
+        ctx,
+        {
+          op: "update_user",
+          login,
+          ...(typeof body.first_name === "string" ? { first_name: body.first_name } : {}),
+          ...(typeof body.last_name === "string" ? { last_name: body.last_name } : {}),
+          ...(body.profile ? { profile: body.profile as Record<string, string | null> } : {}),
+        },
+        renderUser(login),
+      );
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/users/{login}",
+    handler: (ctx) => mutate(ctx, { op: "delete_user", login: ctx.params.login! }, noContent),
+  },
+  {
+    method: "POST",
+    template: "/v1/users/{login}/disable",
+    handler: (ctx) =>
+      mutate(ctx, { op: "disable_user", login: ctx.params.login! }, renderUser(ctx.params.login!)),
+  },
+  {
+    method: "POST",
+    template: "/v1/users/{login}/enable",
+    handler: (ctx) =>
+      mutate(ctx, { op: "enable_user", login: ctx.params.login! }, renderUser(ctx.params.login!)),
+  },
+  {
+    method: "PUT",
+    template: "/v1/users/{login}/plan",
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        { op: "change_plan", login: ctx.params.login!, plan: String((ctx.body as Body).plan) },
+        renderUser(ctx.params.login!),
+      ),
+  },
+  {
+    method: "PUT",
+    template: "/v1/users/{login}/role",
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        { op: "change_role", login: ctx.params.login!, role: (ctx.body as Body).role as Role },
+        renderUser(ctx.params.login!),
+      ),
+  },
+  {
+    method: "PUT",
+    template: "/v1/users/{login}/password",
+    handler: (ctx) => {
+      const login = ctx.params.login!;
+      return mutate(ctx, { op: "set_password", login }, noContent, {
+        password: { login, plain: String((ctx.body as Body).password) },
+      });
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/users/{login}/sessions",
+    handler: (ctx) => mutate(ctx, { op: "logout", login: ctx.params.login! }, noContent),
+  },
+  {
+    method: "POST",
+    template: "/v1/users/{login}/aliases",
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        { op: "add_alias", login: ctx.params.login!, address: String((ctx.body as Body).address) },
+        renderUser(ctx.params.login!, 201),
+      ),
+  },
+  {
+    method: "DELETE",
+    template: "/v1/users/{login}/aliases/{address}",
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        { op: "remove_alias", login: ctx.params.login!, address: ctx.params.address! },
+        renderUser(ctx.params.login!),
+      ),
+  },
+
+  // --- groups -------------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/groups",
+    handler(ctx) {
+      requireRead(ctx);
+      const state = ctx.service.state;
+      const { keys, next } = pageOf(sortedKeys(state.groups), ctx.query);
+      return json(200, { items: keys.map((k) => groupJson(state.groups.get(k)!)), next_cursor: next }, state);
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/groups",
+    handler(ctx) {
+      const body = ctx.body as Body;
+      const name = String(body.name);
+      return mutate(
+        ctx,
+        {
+          op: "create_group",
+          name,
+          description: typeof body.description === "string" ? body.description : "",
+        },
+        (state) => ({
+          status: 201,
+          body: groupJson(state.groups.get(name)!),
+        }),
+      );
+    },
+  },
+  {
+    method: "GET",
+    template: "/v1/groups/{name}",
+    handler(ctx) {
+      requireRead(ctx);
+      const group = ctx.service.state.groups.get(ctx.params.name!);
+      if (!group) throw new ApiError(404, "not_found", `group ${ctx.params.name} does not exist`);
+      return json(200, groupJson(group), ctx.service.state);
+    },
+  },
+  {
+    method: "PATCH",
+    template: "/v1/groups/{name}",
+    handler(ctx) {
+      const name = ctx.params.name!;
+      return mutate(
+        ctx,
+        { op: "update_group", name, description: String((ctx.body as Body).description) },
+        (state) => ({
+          status: 200,
+          body: groupJson(state.groups.get(name)!),
+        }),
+      );
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/groups/{name}",
+    handler: (ctx) => mutate(ctx, { op: "delete_group", name: ctx.params.name! }, noContent),
+  },
+  {
+    method: "PUT",
+    template: "/v1/groups/{name}/members/{login}",
+    handler(ctx) {
+      const name = ctx.params.name!;
+      return mutate(ctx, { op: "add_member", group: name, login: ctx.params.login! }, (state) => ({
+        status: 200,
+        body: groupJson(state.groups.get(name)!),
+      }));
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/groups/{name}/members/{login}",
+    handler(ctx) {
+      const name = ctx.params.name!;
+      return mutate(ctx, { op: "remove_member", group: name, login: ctx.params.login! }, (state) => ({
+        status: 200,
+        body: groupJson(state.groups.get(name)!),
+      }));
+    },
+  },
+
+  // --- credentials --------------------------------------------------------------------------------------
+  {
+    method: "POST",
+    template: "/v1/tokens",
+    handler(ctx) {
+      const body = ctx.body as Body;
+      const login = String(body.login);
+      const name = typeof body.name === "string" ? body.name : "api";
+      const token = newToken("oct");
+      const id = `tok_${randomBytes(6).toString("hex")}`;
+      // The token is stored hashed with the mutation; the plain token is only in this one response, which is
+      // why token requests are never stored for idempotent replay.
+      return ctx.service
+        .mutate(
+          actorOf(ctx),
+          { op: "issue_token", login },
+          () => {
+            ctx.service.store.insertToken({
+              id,
+              token,
+              login,
+              kind: "api",
+              name,
+              created_at: ctx.service.now().toISOString(),
+              expires_at: null,
+            });
+            return { status: 201, body: { id, login, name } };
+          },
+          { ifMatch: ctx.options.ifMatch },
+        )
+        .then(() => json(201, { id, login, name, token }));
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/sessions",
+    public: true,
+    async handler(ctx) {
+      const body = ctx.body as Body;
+      const login = String(body.login);
+      const stored = ctx.service.store.passwordHash(login);
+      const valid = stored !== null && (await verifyPassword(String(body.password), stored));
+      if (!valid) throw new ApiError(401, "unauthenticated", "wrong login or password");
+      const token = newToken("ocs");
+      const expires = new Date(ctx.service.now().getTime() + SESSION_HOURS * 3_600_000).toISOString();
+      await ctx.service.mutate({ kind: "user", login }, { op: "login", login }, () => {
+        ctx.service.store.insertToken({
+          id: `ses_${randomBytes(6).toString("hex")}`,
+          token,
+          login,
+          kind: "session",
+          name: "login",
+          created_at: ctx.service.now().toISOString(),
+          expires_at: expires,
+        });
+        return { status: 201, body: null };
+      });
+      return json(201, { token, login, expires_at: expires });
+    },
+  },
+
+  // --- apply lock ---------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/lock",
+    handler(ctx) {
+      requireRead(ctx);
+      const lock = ctx.service.store.currentLock(ctx.service.now());
+      return json(200, lock ? { held: true, lock } : { held: false });
+    },
+  },
+  {
+    method: "POST",
+    template: "/v1/lock",
+    handler(ctx) {
+      requireRead(ctx);
+      const body = ctx.body as { holder: string; ttl_seconds: number };
+      const now = ctx.service.now();
+      const renewing = String(ctx.request.headers["x-lock-id"] ?? "");
+      return ctx.service.store.transaction(() => {
+        const current = ctx.service.store.currentLock(now);
+        if (current && current.lock_id !== renewing) {
+          throw new ApiError(
+            423,
+            "locked",
+            `the apply lock is held by ${current.holder} since ${current.since}; wait for it or retry later`,
+            {
+              holder: current.holder,
+              since: current.since,
+              expires_at: current.expires_at,
+            },
+          );
+        }
+        const lease = {
+          lock_id: current?.lock_id ?? `lck_${randomBytes(9).toString("hex")}`,
+          holder: current?.holder ?? body.holder,
+          since: current?.since ?? now.toISOString(),
+          expires_at: new Date(now.getTime() + body.ttl_seconds * 1000).toISOString(),
+        };
+        ctx.service.store.putLock(lease);
+        return json(current ? 200 : 201, lease);
+      });
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/lock",
+    handler(ctx) {
+      requireRead(ctx);
+      const id = String(ctx.request.headers["x-lock-id"] ?? "");
+      const current = ctx.service.store.currentLock(ctx.service.now());
+      if (current && current.lock_id !== id) {
+        throw new ApiError(
+          423,
+          "locked",
+          `the apply lock is held by ${current.holder} since ${current.since}; only its holder may release it`,
+          {
+            holder: current.holder,
+            since: current.since,
+          },
+        );
+      }
+      ctx.service.store.releaseLock();
+      return { status: 204, body: "" };
+    },
+  },
+];
+
+/**
+ * What makes two requests "the same" for an idempotency key. Passwords are left out so that no derivative of
+ * a secret is stored: a retry with the same key replays whatever the first password set did.
+ */
+export function requestFingerprint(method: string, path: string, login: string, body: unknown): string {
+  const clean =
+    body && typeof body === "object" && "password" in body
+      ? { ...(body as Record<string, unknown>), password: "<secret>" }
+      : body;
+  return requestHash([method, path, login, clean ?? null]);
+}

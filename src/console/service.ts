@@ -1,0 +1,356 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  type Actor,
+  applyDecision,
+  type Catalog,
+  type ConsoleState,
+  cloneState,
+  DEFAULT_CATALOG,
+  decide,
+  type Effect,
+  type LedgerDraft,
+  type Operation,
+  type Role,
+  renewDue,
+  type Verifier,
+} from "../domain/index.js";
+import { ApiError, fromRefusal } from "./errors.js";
+import { hashPassword } from "./passwords.js";
+import { ConsoleStore, type LedgerEntry, type StoredResponse } from "./store.js";
+
+export interface BootstrapOptions {
+  orgName: string;
+  orgPlan: string;
+  ownerLogin: string;
+  ownerEmail: string;
+  ownerFirstName: string;
+  ownerLastName: string;
+  ownerPlan: string;
+  balanceCents: number;
+  providerDomain: string;
+  verifier: Verifier;
+  catalog?: Catalog;
+  /** Becomes the owner's API token; generated when absent. */
+  token?: string;
+}
+
+export const DEFAULT_BOOTSTRAP: Omit<BootstrapOptions, "token"> = {
+  orgName: "Example Org",
+  orgPlan: "pro",
+  ownerLogin: "admin",
+  ownerEmail: "admin@console.test",
+  ownerFirstName: "Org",
+  ownerLastName: "Owner",
+  ownerPlan: "pro",
+  balanceCents: 100_000,
+  providerDomain: "console.test",
+  verifier: "dns",
+};
+
+export type Clock = () => Date;
+
+/** A clock pinned by `ORGCTL_NOW` (ISO 8601), else the real one. */
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
+  const pinned = env.ORGCTL_NOW;
+  if (!pinned) return () => new Date();
+  const at = new Date(pinned);
+  if (Number.isNaN(at.getTime())) throw new Error(`ORGCTL_NOW=${pinned} is not an ISO 8601 time`);
+  return () => new Date(at.getTime());
+}
+
+export interface Idempotency {
+  scope: string;
+  key: string;
+  requestHash: string;
+}
+
+export interface MutationOptions {
+  idempotency?: Idempotency | undefined;
+  ifMatch?: number | null | undefined;
+  /** A password to hash (at the edge) and store with the mutation. */
+  password?: { login: string; plain: string } | undefined;
+}
+
+export interface MutationResult {
+  status: number;
+  body: string;
+  replayed: boolean;
+}
+
+/** Renders the response of a successful mutation from the state after it, inside its transaction. */
+export type Render = (state: ConsoleState, entries: LedgerEntry[]) => { status: number; body: unknown };
+
+export function newToken(prefix: "oct" | "ocs"): string {
+  return `${prefix}_${randomBytes(24).toString("base64url")}`;
+}
+
+export function requestHash(parts: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
+}
+
+/**
+ * The console: the rule engine's state in memory, kept equal to the SQLite store. A mutation is decided by
+ * the rule engine, written to the store in one transaction (effects, ledger, revision, idempotent response),
+ * and only then becomes the in-memory state.
+ */
+export class ConsoleService {
+  state: ConsoleState;
+
+  private constructor(
+    readonly store: ConsoleStore,
+    readonly clock: Clock,
+  ) {
+    this.state = store.load();
+  }
+
+  /** Opens a database, creating the organization first when it is empty. */
+  static async open(
+    path: string,
+    clock: Clock,
+    bootstrap: BootstrapOptions,
+  ): Promise<{ service: ConsoleService; ownerToken: string | null }> {
+    const store = new ConsoleStore(path);
+    let ownerToken: string | null = null;
+    if (store.isEmpty()) ownerToken = await ConsoleService.bootstrap(store, clock(), bootstrap);
+    return { service: new ConsoleService(store, clock), ownerToken };
+  }
+
+  private static async bootstrap(store: ConsoleStore, now: Date, options: BootstrapOptions): Promise<string> {
+    const catalog = options.catalog ?? DEFAULT_CATALOG;
+    const token = options.token ?? newToken("oct");
+    store.transaction(() => {
+      store.initialize(
+        {
+          name: options.orgName,
+          plan: options.orgPlan,
+          owner: options.ownerLogin,
+          provider_domain: options.providerDomain,
+          verifier: options.verifier,
+          revision: 0,
+        },
+        catalog,
+      );
+      const state = store.load();
+      const system: Actor = { kind: "system" };
+      const steps: Array<{ effects: Effect[]; ledger: LedgerDraft[] }> = [];
+      if (options.balanceCents > 0) {
+        steps.push({
+          effects: [],
+          ledger: [
+            {
+              amount_cents: options.balanceCents,
+              reason: "bootstrap",
+              login: null,
+              plan: null,
+              memo: "starting balance",
+            },
+          ],
+        });
+        applyDecision(state, [], steps[0]!.ledger);
+      }
+      const decision = decide(
+        state,
+        system,
+        {
+          op: "create_user",
+          user: {
+            login: options.ownerLogin,
+            email: options.ownerEmail,
+            first_name: options.ownerFirstName,
+            last_name: options.ownerLastName,
+            plan: options.ownerPlan,
+            role: "org_admin",
+            password_hash: null,
+          },
+        },
+        now,
+      );
+      if (!decision.ok) {
+        throw new ApiError(
+          400,
+          decision.refusal.code,
+          `cannot create the owner: ${decision.refusal.message}`,
+        );
+      }
+      // The owner is created active: they act through their API token from the first request.
+      const effects = decision.effects.map((effect) =>
+        effect.type === "put_user"
+          ? { ...effect, user: { ...effect.user, status: "active" as const } }
+          : effect,
+      );
+      steps.push({ effects, ledger: decision.ledger });
+      for (const step of steps) store.persist(step.effects, step.ledger, { now });
+      store.insertToken({
+        id: `tok_${randomBytes(6).toString("hex")}`,
+        token,
+        login: options.ownerLogin,
+        kind: "api",
+        name: "bootstrap",
+        created_at: now.toISOString(),
+        expires_at: null,
+      });
+    });
+    return token;
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  private loginOrder: { revision: number; logins: string[] } | null = null;
+
+  /** Logins in list order, cached per revision so paging through 10,000 users sorts once. */
+  sortedLogins(): string[] {
+    const revision = this.state.org.revision;
+    if (this.loginOrder?.revision !== revision)
+      this.loginOrder = { revision, logins: [...this.state.users.keys()].sort() };
+    return this.loginOrder.logins;
+  }
+
+  now(): Date {
+    return this.clock();
+  }
+
+  roleOf(login: string): Role | null {
+    return this.state.users.get(login)?.role ?? null;
+  }
+
+  /** Charges the periods that have ended. Runs before each request so that reads never show stale periods. */
+  renew(): void {
+    const now = this.now();
+    const decision = renewDue(this.state, now);
+    if (!decision.ok || (decision.effects.length === 0 && decision.ledger.length === 0)) return;
+    this.commit(decision.effects, decision.ledger, { now }, () => ({ status: 204, body: null }));
+  }
+
+  /**
+   * Decides `operation` for `actor` and commits it. With an idempotency key, a stored response for the same
+   * request is replayed instead, and the key is stored with the response in the same transaction.
+   */
+  async mutate(
+    actor: Actor,
+    operation: Operation,
+    render: Render,
+    options: MutationOptions = {},
+  ): Promise<MutationResult> {
+    const replay = this.replay(options.idempotency);
+    if (replay) return replay;
+    this.checkRevision(options.ifMatch);
+    const passwordHash = options.password
+      ? { login: options.password.login, hash: await hashPassword(options.password.plain) }
+      : undefined;
+    // Hashing yielded the event loop: a concurrent request with the same key may have committed meanwhile.
+    const late = this.replay(options.idempotency);
+    if (late) return late;
+    this.checkRevision(options.ifMatch);
+    const now = this.now();
+    const decision = decide(this.state, actor, operation, now);
+    if (!decision.ok) throw fromRefusal(decision.refusal);
+    const stored = this.commit(
+      decision.effects,
+      decision.ledger,
+      { now, passwordHash, idempotency: options.idempotency },
+      render,
+    );
+    return { ...stored, replayed: false };
+  }
+
+  /** A replay wins over `If-Match`: the retry of a committed request must get its answer, not a 412. */
+  private checkRevision(expected: number | null | undefined): void {
+    if (expected === null || expected === undefined || expected === this.state.org.revision) return;
+    throw new ApiError(
+      412,
+      "precondition_failed",
+      `the console changed since revision ${expected} (now ${this.state.org.revision}); read it again and retry`,
+      { expected, current: this.state.org.revision },
+    );
+  }
+
+  private replay(idempotency: Idempotency | undefined): MutationResult | null {
+    if (!idempotency) return null;
+    const found = this.store.findIdempotent(idempotency.scope, idempotency.key);
+    if (!found) return null;
+    if (found.request_hash !== idempotency.requestHash) {
+      throw new ApiError(
+        422,
+        "idempotency_mismatch",
+        "this Idempotency-Key was already used for a different request; use a new key for a new request",
+        { key: idempotency.key },
+      );
+    }
+    return { status: found.status, body: found.body, replayed: true };
+  }
+
+  /**
+   * Writes effects and ledger in one transaction with the response. If anything throws, SQLite rolls back and
+   * the in-memory state is reloaded from the store, so memory never runs ahead of the database.
+   */
+  commit(
+    effects: Effect[],
+    ledger: LedgerDraft[],
+    extras: {
+      now: Date;
+      passwordHash?: { login: string; hash: string } | undefined;
+      idempotency?: Idempotency | undefined;
+    },
+    render: Render,
+  ): StoredResponse {
+    try {
+      return this.store.transaction(() => {
+        const entries = this.store.persist(effects, ledger, {
+          now: extras.now,
+          idempotencyKey: extras.idempotency?.key ?? null,
+          ...(extras.passwordHash ? { passwordHash: extras.passwordHash } : {}),
+        });
+        applyDecision(this.state, effects, ledger);
+        const rendered = render(this.state, entries);
+        const response: StoredResponse = {
+          status: rendered.status,
+          body: rendered.body === null ? "" : JSON.stringify(rendered.body),
+        };
+        if (extras.idempotency) {
+          this.store.saveIdempotent(
+            extras.idempotency.scope,
+            extras.idempotency.key,
+            extras.idempotency.requestHash,
+            response,
+            extras.now,
+          );
+        }
+        return response;
+      });
+    } catch (error) {
+      this.state = this.store.load();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs several operations as one all-or-nothing mutation (bulk delete, bulk logout): each is decided against
+   * the state the previous ones leave, on a scratch copy, and all are committed together.
+   */
+  async mutateAll(
+    actor: Actor,
+    operations: Operation[],
+    render: Render,
+    options: MutationOptions = {},
+  ): Promise<MutationResult> {
+    const idempotency = options.idempotency;
+    const replay = this.replay(idempotency);
+    if (replay) return replay;
+    this.checkRevision(options.ifMatch);
+    const now = this.now();
+    const scratch = cloneState(this.state);
+    const effects: Effect[] = [];
+    const ledger: LedgerDraft[] = [];
+    for (const operation of operations) {
+      const decision = decide(scratch, actor, operation, now);
+      if (!decision.ok) throw fromRefusal(decision.refusal);
+      applyDecision(scratch, decision.effects, decision.ledger);
+      effects.push(...decision.effects);
+      ledger.push(...decision.ledger);
+    }
+    const stored = this.commit(effects, ledger, { now, idempotency }, render);
+    return { ...stored, replayed: false };
+  }
+}

@@ -1,0 +1,413 @@
+import { createHash } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import {
+  type Catalog,
+  type ConsoleState,
+  countersOf,
+  type Domain,
+  type Effect,
+  type Group,
+  indexAddresses,
+  type LedgerDraft,
+  type LedgerReason,
+  type Organization,
+  type User,
+} from "../domain/index.js";
+import { MIGRATIONS } from "./migrations.js";
+
+export interface LedgerEntry {
+  id: number;
+  at: string;
+  amount_cents: number;
+  reason: LedgerReason;
+  login: string | null;
+  plan: string | null;
+  memo: string;
+  idempotency_key: string | null;
+  balance_after_cents: number;
+}
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export interface LockLease {
+  lock_id: string;
+  holder: string;
+  since: string;
+  expires_at: string;
+}
+
+export type TokenKind = "api" | "session";
+
+export interface TokenRecord {
+  id: string;
+  login: string;
+  kind: TokenKind;
+  expires_at: string | null;
+}
+
+/** What a commit writes besides the rule engine's effects: secrets made at the edge, and the request key. */
+export interface CommitExtras {
+  now: Date;
+  idempotencyKey?: string | null;
+  passwordHash?: { login: string; hash: string };
+}
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+/**
+ * The console's SQLite storage. Every method that writes runs in one transaction with the ledger entries and
+ * the revision bump it belongs to, so a crash leaves either all of a mutation or none of it.
+ */
+export class ConsoleStore {
+  readonly db: Database.Database;
+
+  constructor(readonly path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    // WAL + NORMAL: a committed transaction survives a process crash (SIGKILL); only power loss can drop the
+    // last commits, and never half of one.
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.pragma("busy_timeout = 5000");
+    this.migrate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Applies the versioned migrations that this database has not seen yet, each in its own transaction. */
+  private migrate(): void {
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    );
+    const applied = new Set(
+      (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
+    );
+    for (const migration of MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(migration.sql);
+        this.db
+          .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+          .run(migration.version, new Date().toISOString());
+      })();
+    }
+  }
+
+  schemaVersion(): number {
+    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as {
+      v: number | null;
+    };
+    return row.v ?? 0;
+  }
+
+  isEmpty(): boolean {
+    return !this.db.prepare("SELECT 1 FROM org WHERE id = 1").get();
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Reads the whole console into the rule engine's state. */
+  load(): ConsoleState {
+    const orgRow = this.db.prepare("SELECT * FROM org WHERE id = 1").get() as
+      | (Organization & { id: number })
+      | undefined;
+    if (!orgRow) throw new Error("the console database has no organization yet");
+    const { id: _id, ...org } = orgRow;
+    const catalog = JSON.parse(
+      (this.db.prepare("SELECT json FROM catalog WHERE id = 1").get() as { json: string }).json,
+    ) as Catalog;
+    const users = new Map<string, User>();
+    for (const row of this.db.prepare("SELECT data FROM users ORDER BY login").all() as { data: string }[]) {
+      const user = JSON.parse(row.data) as User;
+      users.set(user.login, user);
+    }
+    const domains = new Map<string, Domain>();
+    for (const row of this.db.prepare("SELECT data FROM domains ORDER BY name").all() as { data: string }[]) {
+      const domain = JSON.parse(row.data) as Domain;
+      domains.set(domain.name, domain);
+    }
+    const groups = new Map<string, Group>();
+    for (const row of this.db.prepare("SELECT name, description FROM groups ORDER BY name").all() as {
+      name: string;
+      description: string;
+    }[]) {
+      groups.set(row.name, { name: row.name, description: row.description, members: [] });
+    }
+    for (const row of this.db
+      .prepare("SELECT group_name, login FROM group_members ORDER BY group_name, login")
+      .all() as { group_name: string; login: string }[]) {
+      groups.get(row.group_name)?.members.push(row.login);
+    }
+    const retired = (
+      this.db.prepare("SELECT address FROM addresses WHERE kind = 'retired'").all() as { address: string }[]
+    ).map((r) => r.address);
+    const balance = (
+      this.db.prepare("SELECT balance_cents FROM wallet WHERE id = 1").get() as { balance_cents: number }
+    ).balance_cents;
+    return {
+      org,
+      catalog,
+      balance,
+      domains,
+      users,
+      groups,
+      addresses: indexAddresses(users.values(), retired),
+      counters: countersOf(catalog, users.values()),
+    };
+  }
+
+  /** Creates the organization row and catalog of an empty database. */
+  initialize(org: Organization, catalog: Catalog): void {
+    this.db
+      .prepare(
+        "INSERT INTO org (id, name, plan, owner, provider_domain, verifier, revision) VALUES (1, @name, @plan, @owner, @provider_domain, @verifier, @revision)",
+      )
+      .run(org);
+    this.db.prepare("INSERT INTO catalog (id, json) VALUES (1, ?)").run(JSON.stringify(catalog));
+    this.db.prepare("INSERT INTO wallet (id, balance_cents) VALUES (1, 0)").run();
+  }
+
+  /**
+   * Writes a decision: its effects, its ledger entries (with running balance), the new revision. Must run
+   * inside `transaction()` together with whatever else belongs to the same request.
+   */
+  persist(effects: Effect[], ledger: LedgerDraft[], extras: CommitExtras): LedgerEntry[] {
+    for (const effect of effects) this.writeEffect(effect);
+    if (extras.passwordHash) {
+      this.db
+        .prepare(
+          "INSERT INTO passwords (login, hash) VALUES (?, ?) ON CONFLICT(login) DO UPDATE SET hash = excluded.hash",
+        )
+        .run(extras.passwordHash.login, extras.passwordHash.hash);
+    }
+    const entries: LedgerEntry[] = [];
+    const at = extras.now.toISOString();
+    for (const draft of ledger) {
+      const { balance_cents } = this.db
+        .prepare("UPDATE wallet SET balance_cents = balance_cents + ? WHERE id = 1 RETURNING balance_cents")
+        .get(draft.amount_cents) as { balance_cents: number };
+      const info = this.db
+        .prepare(
+          "INSERT INTO ledger (at, amount_cents, reason, login, plan, memo, idempotency_key, balance_after_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(
+          at,
+          draft.amount_cents,
+          draft.reason,
+          draft.login,
+          draft.plan,
+          draft.memo,
+          extras.idempotencyKey ?? null,
+          balance_cents,
+        );
+      entries.push({
+        id: Number(info.lastInsertRowid),
+        at,
+        ...draft,
+        idempotency_key: extras.idempotencyKey ?? null,
+        balance_after_cents: balance_cents,
+      });
+    }
+    this.db.prepare("UPDATE org SET revision = revision + 1 WHERE id = 1").run();
+    return entries;
+  }
+
+  private writeEffect(effect: Effect): void {
+    switch (effect.type) {
+      case "put_org": {
+        const { org } = effect;
+        this.db
+          .prepare("UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ? WHERE id = 1")
+          .run(org.name, org.plan, org.owner, org.verifier);
+        return;
+      }
+      case "put_user": {
+        const { user } = effect;
+        this.db
+          .prepare("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')")
+          .run(user.login);
+        this.db
+          .prepare(
+            "INSERT INTO users (login, email, data) VALUES (?, ?, ?) ON CONFLICT(login) DO UPDATE SET data = excluded.data",
+          )
+          .run(user.login, user.email, JSON.stringify(user));
+        const insert = this.db.prepare("INSERT INTO addresses (address, login, kind) VALUES (?, ?, ?)");
+        insert.run(user.email, user.login, "email");
+        for (const alias of user.aliases) insert.run(alias, user.login, "alias");
+        return;
+      }
+      case "delete_user": {
+        this.db
+          .prepare("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')")
+          .run(effect.login);
+        this.db.prepare("DELETE FROM group_members WHERE login = ?").run(effect.login);
+        this.db.prepare("DELETE FROM tokens WHERE login = ?").run(effect.login);
+        this.db.prepare("DELETE FROM passwords WHERE login = ?").run(effect.login);
+        this.db.prepare("DELETE FROM users WHERE login = ?").run(effect.login);
+        const retire = this.db.prepare(
+          "INSERT INTO addresses (address, login, kind) VALUES (?, '', 'retired')",
+        );
+        for (const address of effect.retire) retire.run(address);
+        return;
+      }
+      case "put_domain":
+        this.db
+          .prepare(
+            "INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
+          )
+          .run(effect.domain.name, JSON.stringify(effect.domain));
+        return;
+      case "delete_domain":
+        this.db.prepare("DELETE FROM domains WHERE name = ?").run(effect.name);
+        return;
+      case "put_group": {
+        const { group } = effect;
+        this.db
+          .prepare(
+            "INSERT INTO groups (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description",
+          )
+          .run(group.name, group.description);
+        this.db.prepare("DELETE FROM group_members WHERE group_name = ?").run(group.name);
+        const add = this.db.prepare("INSERT INTO group_members (group_name, login) VALUES (?, ?)");
+        for (const login of group.members) add.run(group.name, login);
+        return;
+      }
+      case "delete_group":
+        this.db.prepare("DELETE FROM group_members WHERE group_name = ?").run(effect.name);
+        this.db.prepare("DELETE FROM groups WHERE name = ?").run(effect.name);
+        return;
+      case "revoke_sessions":
+        this.db.prepare("DELETE FROM tokens WHERE login = ? AND kind = 'session'").run(effect.login);
+        return;
+    }
+  }
+
+  ledgerPage(afterId: number, limit: number): LedgerEntry[] {
+    return this.db
+      .prepare("SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?")
+      .all(afterId, limit) as LedgerEntry[];
+  }
+
+  // --- credentials -------------------------------------------------------------------------------------
+
+  passwordHash(login: string): string | null {
+    const row = this.db.prepare("SELECT hash FROM passwords WHERE login = ?").get(login) as
+      | { hash: string }
+      | undefined;
+    return row?.hash ?? null;
+  }
+
+  insertToken(record: TokenRecord & { token: string; name: string; created_at: string }): void {
+    this.db
+      .prepare(
+        "INSERT INTO tokens (id, hash, login, kind, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        record.id,
+        hashToken(record.token),
+        record.login,
+        record.kind,
+        record.name,
+        record.created_at,
+        record.expires_at,
+      );
+  }
+
+  findToken(token: string): TokenRecord | null {
+    const row = this.db
+      .prepare("SELECT id, login, kind, expires_at FROM tokens WHERE hash = ?")
+      .get(hashToken(token)) as TokenRecord | undefined;
+    return row ?? null;
+  }
+
+  // --- idempotency -------------------------------------------------------------------------------------
+
+  findIdempotent(scope: string, key: string): { request_hash: string; status: number; body: string } | null {
+    const row = this.db
+      .prepare("SELECT request_hash, status, body FROM idempotency WHERE scope = ? AND key = ?")
+      .get(scope, key) as { request_hash: string; status: number; body: string } | undefined;
+    return row ?? null;
+  }
+
+  saveIdempotent(scope: string, key: string, requestHash: string, response: StoredResponse, now: Date): void {
+    this.db
+      .prepare(
+        "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(scope, key, requestHash, response.status, response.body, now.toISOString());
+  }
+
+  // --- apply lock --------------------------------------------------------------------------------------
+
+  currentLock(now: Date): LockLease | null {
+    const row = this.db.prepare("SELECT lock_id, holder, since, expires_at FROM lock WHERE id = 1").get() as
+      | LockLease
+      | undefined;
+    if (!row || Date.parse(row.expires_at) <= now.getTime()) return null;
+    return row;
+  }
+
+  putLock(lease: LockLease): void {
+    this.db
+      .prepare(
+        "INSERT INTO lock (id, lock_id, holder, since, expires_at) VALUES (1, @lock_id, @holder, @since, @expires_at) ON CONFLICT(id) DO UPDATE SET lock_id = excluded.lock_id, holder = excluded.holder, since = excluded.since, expires_at = excluded.expires_at",
+      )
+      .run(lease);
+  }
+
+  releaseLock(): void {
+    this.db.prepare("DELETE FROM lock WHERE id = 1").run();
+  }
+
+  // --- consistency -------------------------------------------------------------------------------------
+
+  /** Checks the invariants a crash must never break. Returns the problems found (none when healthy). */
+  checkConsistency(): string[] {
+    const problems: string[] = [];
+    const integrity = this.db.pragma("integrity_check", { simple: true });
+    if (integrity !== "ok") problems.push(`sqlite integrity_check: ${String(integrity)}`);
+    const wallet = this.db.prepare("SELECT balance_cents FROM wallet WHERE id = 1").get() as
+      | { balance_cents: number }
+      | undefined;
+    const sum = (
+      this.db.prepare("SELECT COALESCE(SUM(amount_cents), 0) AS s FROM ledger").get() as { s: number }
+    ).s;
+    if (wallet && wallet.balance_cents !== sum)
+      problems.push(`wallet balance ${wallet.balance_cents} != ledger sum ${sum}`);
+    if (wallet && wallet.balance_cents < 0)
+      problems.push(`wallet balance ${wallet.balance_cents} is negative`);
+    const halfUsers = this.db
+      .prepare(
+        "SELECT u.login FROM users u LEFT JOIN addresses a ON a.address = u.email AND a.login = u.login AND a.kind = 'email' WHERE a.address IS NULL",
+      )
+      .all() as { login: string }[];
+    for (const row of halfUsers) problems.push(`user ${row.login} has no address row for its email`);
+    const orphans = this.db
+      .prepare(
+        "SELECT a.address FROM addresses a LEFT JOIN users u ON u.login = a.login WHERE a.kind != 'retired' AND u.login IS NULL",
+      )
+      .all() as { address: string }[];
+    for (const row of orphans) problems.push(`address ${row.address} belongs to no user`);
+    const strayMembers = this.db
+      .prepare(
+        "SELECT m.login FROM group_members m LEFT JOIN users u ON u.login = m.login WHERE u.login IS NULL",
+      )
+      .all() as { login: string }[];
+    for (const row of strayMembers) problems.push(`group member ${row.login} is not a user`);
+    return problems;
+  }
+}
