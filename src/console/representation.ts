@@ -39,6 +39,7 @@ export function userJson(state: ConsoleState, user: User, memberships?: Map<stri
     groups,
     profile: user.profile,
     password_set: user.password_set,
+    password_rotation: user.password_rotation ?? null,
     last_login_at: user.last_login_at,
     created_at: user.created_at,
   };

@@ -152,7 +152,9 @@ export const ROUTES: Route[] = [
     template: "/v1/me/password",
     handler: (ctx) => {
       const login = me(ctx).login;
-      return mutate(ctx, { op: "set_password", login }, noContent, {
+      // A self-service change keeps the admin's rotation label, so it never triggers a reset by orgctl.
+      const rotation = me(ctx).password_rotation ?? null;
+      return mutate(ctx, { op: "set_password", login, rotation }, noContent, {
         password: { login, plain: String((ctx.body as Body).password) },
       });
     },
@@ -311,6 +313,7 @@ export const ROUTES: Route[] = [
             role: body.role as Role,
             // The engine only needs to know a password is set; the hash is made and stored at the edge.
             password_hash: password ? "set" : null,
+            password_rotation: typeof body.password_rotation === "string" ? body.password_rotation : null,
             profile: (body.profile as Record<string, string>) ?? {},
             groups: (body.groups as string[]) ?? [],
             aliases: (body.aliases as string[]) ?? [],
@@ -415,8 +418,9 @@ export const ROUTES: Route[] = [
     template: "/v1/users/{login}/password",
     handler: (ctx) => {
       const login = ctx.params.login!;
-      return mutate(ctx, { op: "set_password", login }, noContent, {
-        password: { login, plain: String((ctx.body as Body).password) },
+      const body = ctx.body as Body;
+      return mutate(ctx, { op: "set_password", login, rotation: typeof body.rotation === "string" ? body.rotation : null }, noContent, {
+        password: { login, plain: String(body.password) },
       });
     },
   },
@@ -444,6 +448,18 @@ export const ROUTES: Route[] = [
         { op: "remove_alias", login: ctx.params.login!, address: ctx.params.address! },
         renderUser(ctx.params.login!),
       ),
+  },
+
+  {
+    method: "GET",
+    template: "/v1/addresses/retired",
+    handler(ctx) {
+      requireRead(ctx);
+      const state = ctx.service.state;
+      const retired = [...state.addresses].filter(([, holder]) => holder.kind === "retired").map(([address]) => address).sort();
+      const { keys, next } = pageOf(retired, ctx.query);
+      return json(200, { items: keys, next_cursor: next }, state);
+    },
   },
 
   // --- groups -------------------------------------------------------------------------------------------

@@ -458,6 +458,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       aliases,
       profile: cleanProfile(input.profile ?? {}),
       password_set: Boolean(input.password_hash),
+      password_rotation: input.password_hash ? (input.password_rotation ?? null) : null,
       last_login_at: null,
       created_at: ctx.now.toISOString(),
     };
@@ -661,7 +662,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       const denied = permit(ctx, "edit_user", target) ?? protectOwner(ctx, target, "change the password of");
       if (denied) return no(denied);
     }
-    return ok([{ type: "put_user", user: { ...target, password_set: true } }]);
+    return ok([{ type: "put_user", user: { ...target, password_set: true, password_rotation: op.rotation ?? null } }]);
   },
 
   logout(ctx, op) {

@@ -45,6 +45,8 @@ export interface User {
   aliases: string[];
   profile: Profile;
   password_set: boolean;
+  /** An admin-chosen label of the password last set (never the password); a new label asks for a reset. */
+  password_rotation?: string | null;
   last_login_at: string | null;
   created_at: string;
 }

@@ -9,6 +9,7 @@ export interface NewUser {
   plan: string;
   role: Role;
   password_hash?: string | null;
+  password_rotation?: string | null;
   profile?: Profile;
   groups?: string[];
   aliases?: string[];
@@ -31,7 +32,7 @@ export type Operation =
   | { op: "delete_user"; login: string }
   | { op: "change_plan"; login: string; plan: string }
   | { op: "change_role"; login: string; role: Role }
-  | { op: "set_password"; login: string }
+  | { op: "set_password"; login: string; rotation?: string | null }
   | { op: "logout"; login: string }
   | { op: "add_alias"; login: string; address: string }
   | { op: "remove_alias"; login: string; address: string }
