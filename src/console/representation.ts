@@ -60,7 +60,8 @@ export function groupJson(group: Group) {
   return { name: group.name, description: group.description, members: group.members };
 }
 
-export function orgJson(state: ConsoleState, me: User) {
+/** `now` is the console's clock: planners price prorated changes on the console's day, not their own. */
+export function orgJson(state: ConsoleState, me: User, now: Date) {
   const orgPlan = findOrgPlan(state.catalog, state.org.plan);
   return {
     name: state.org.name,
@@ -69,6 +70,7 @@ export function orgJson(state: ConsoleState, me: User) {
     provider_domain: state.org.provider_domain,
     verifier: state.org.verifier,
     revision: state.org.revision,
+    now: now.toISOString(),
     limits: {
       paid_seats: orgPlan?.paid_seats ?? 0,
       free_seats: orgPlan?.free_seats ?? 0,

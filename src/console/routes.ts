@@ -116,7 +116,7 @@ export const ROUTES: Route[] = [
     template: "/v1/org",
     handler(ctx) {
       requireRead(ctx);
-      return json(200, orgJson(ctx.service.state, me(ctx)), ctx.service.state);
+      return json(200, orgJson(ctx.service.state, me(ctx), ctx.service.now()), ctx.service.state);
     },
   },
   {
@@ -125,7 +125,7 @@ export const ROUTES: Route[] = [
     handler: (ctx) =>
       mutate(ctx, { op: "update_org", name: String((ctx.body as Body).name) }, (state) => ({
         status: 200,
-        body: orgJson(state, userOf(state, me(ctx).login)),
+        body: orgJson(state, userOf(state, me(ctx).login), ctx.service.now()),
       })),
   },
   {
@@ -419,9 +419,14 @@ export const ROUTES: Route[] = [
     handler: (ctx) => {
       const login = ctx.params.login!;
       const body = ctx.body as Body;
-      return mutate(ctx, { op: "set_password", login, rotation: typeof body.rotation === "string" ? body.rotation : null }, noContent, {
-        password: { login, plain: String(body.password) },
-      });
+      return mutate(
+        ctx,
+        { op: "set_password", login, rotation: typeof body.rotation === "string" ? body.rotation : null },
+        noContent,
+        {
+          password: { login, plain: String(body.password) },
+        },
+      );
     },
   },
   {
@@ -456,7 +461,10 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const retired = [...state.addresses].filter(([, holder]) => holder.kind === "retired").map(([address]) => address).sort();
+      const retired = [...state.addresses]
+        .filter(([, holder]) => holder.kind === "retired")
+        .map(([address]) => address)
+        .sort();
       const { keys, next } = pageOf(retired, ctx.query);
       return json(200, { items: keys, next_cursor: next }, state);
     },

@@ -662,7 +662,9 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       const denied = permit(ctx, "edit_user", target) ?? protectOwner(ctx, target, "change the password of");
       if (denied) return no(denied);
     }
-    return ok([{ type: "put_user", user: { ...target, password_set: true, password_rotation: op.rotation ?? null } }]);
+    return ok([
+      { type: "put_user", user: { ...target, password_set: true, password_rotation: op.rotation ?? null } },
+    ]);
   },
 
   logout(ctx, op) {

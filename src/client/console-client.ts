@@ -1,0 +1,682 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { Pool } from "undici";
+import type {
+  BillingStatus,
+  Catalog,
+  Day,
+  DomainStatus,
+  Profile,
+  RenewalForecast,
+  Role,
+  TxtRecord,
+  UserStatus,
+  Verifier,
+} from "../domain/index.js";
+import { packageVersion } from "../package-root.js";
+
+// --- options and results ------------------------------------------------------------------------------------
+
+export interface ClientOptions {
+  /** The console's base URL, e.g. `http://127.0.0.1:8080` (a path prefix is kept). */
+  endpoint: string;
+  token: string;
+  /** Headers and body timeouts of one HTTP request, in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** How many times a retryable request is retried. Default 4 (so at most 5 attempts). */
+  retries?: number;
+  /** Keep-alive connections to the console. Default 8. */
+  connections?: number;
+  userAgent?: string;
+  /** Waits between retries; injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1); injectable for tests. */
+  random?: () => number;
+}
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface RequestOptions {
+  body?: unknown;
+  /** Makes a mutation safe to retry: the console replays the first answer for the same key. */
+  idempotencyKey?: string;
+  /** The revision the change is based on; sent as `If-Match: "<n>"`. */
+  ifMatch?: number;
+  query?: Record<string, string | number | undefined>;
+  signal?: AbortSignal;
+}
+
+export interface ApiResult<T> {
+  status: number;
+  body: T;
+  /** The organization's revision from `ETag: "41"`, or null when absent. */
+  etag: number | null;
+  /** True when the console answered from its idempotency store (`Idempotent-Replayed: true`). */
+  replayed: boolean;
+}
+
+export interface ListAllOptions {
+  /** Items per page, 1 to 1000. Default 1000. */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+// --- what the console returns (src/console/representation.ts) -----------------------------------------------
+
+export interface OrgInfo {
+  name: string;
+  plan: string;
+  owner: string;
+  provider_domain: string;
+  verifier: Verifier;
+  revision: number;
+  /** The console's clock (ISO 8601): prorated prices are computed on the console's day. */
+  now: string;
+  limits: { paid_seats: number; free_seats: number; custom_domains: number };
+  seats_used: { paid: number; free: number };
+  counts: { users: number; groups: number; domains: number };
+  me: { login: string; role: Role; owner: boolean };
+}
+
+export interface UserInfo {
+  login: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  plan: string;
+  role: Role;
+  status: UserStatus;
+  billing: BillingStatus;
+  owner: boolean;
+  period_start: Day;
+  period_end: Day;
+  aliases: string[];
+  groups: string[];
+  profile: Profile;
+  password_set: boolean;
+  password_rotation: string | null;
+  last_login_at: string | null;
+  created_at: string;
+}
+
+export interface DomainInfo {
+  name: string;
+  status: DomainStatus;
+  verification: TxtRecord;
+  /** support@ and postmaster@ of the domain → the login receiving them. */
+  routing: Record<string, string>;
+  created_at: string;
+  verified_at: string | null;
+}
+
+export interface GroupInfo {
+  name: string;
+  description: string;
+  members: string[];
+}
+
+export interface WalletInfo {
+  balance_cents: number;
+  currency: string;
+  renewals_due: RenewalForecast[];
+}
+
+export interface LiveSnapshot {
+  org: OrgInfo;
+  catalog: Catalog;
+  wallet: WalletInfo;
+  users: UserInfo[];
+  groups: GroupInfo[];
+  domains: DomainInfo[];
+  retired: string[];
+}
+
+interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+// --- errors -------------------------------------------------------------------------------------------------
+
+/** The console refused or failed a request: `{"error":{code,message,details}}`. `message` is the console's. */
+export class ConsoleApiError extends Error {
+  override readonly name = "ConsoleApiError";
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details: Record<string, unknown> = {},
+    retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** The console could not be reached (connection refused or reset, timeout, DNS) after all retries. */
+export class ConsoleUnreachableError extends Error {
+  override readonly name = "ConsoleUnreachableError";
+  readonly code = "console_unreachable";
+  readonly endpoint: string;
+  readonly attempts: number;
+
+  constructor(message: string, endpoint: string, attempts: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.endpoint = endpoint;
+    this.attempts = attempts;
+  }
+}
+
+/** The counts the console reports do not match what the lists returned: planning from it could delete. */
+export class PartialReadError extends Error {
+  override readonly name = "PartialReadError";
+  readonly code = "partial_read";
+  readonly expected: Record<string, number>;
+  readonly read: Record<string, number>;
+
+  constructor(message: string, expected: Record<string, number>, read: Record<string, number>) {
+    super(message);
+    this.expected = expected;
+    this.read = read;
+  }
+}
+
+// --- the client ---------------------------------------------------------------------------------------------
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RETRIES = 4;
+const DEFAULT_CONNECTIONS = 8;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 5_000;
+const RETRY_AFTER_CAP_SECONDS = 60;
+const MAX_PAGE_SIZE = 1000;
+/** readLive retries the whole read this many times when the organization changes under it. */
+const READ_RETRIES = 3;
+
+/** Connection-level failures worth retrying: nothing useful came back, the console may be fine next time. */
+const NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_BODY_TIMEOUT",
+  "UND_ERR_CLOSED",
+  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
+]);
+
+const REASONS: Record<string, string> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  UND_ERR_SOCKET: "the connection closed before an answer came",
+  UND_ERR_CONNECT_TIMEOUT: "connecting timed out",
+  UND_ERR_HEADERS_TIMEOUT: "no answer within the timeout",
+  UND_ERR_BODY_TIMEOUT: "the answer stalled within the timeout",
+  ENOTFOUND: "the host name does not resolve",
+  EAI_AGAIN: "the host name could not be resolved right now",
+  ETIMEDOUT: "the connection timed out",
+  EHOSTUNREACH: "the host is unreachable",
+  ENETUNREACH: "the network is unreachable",
+};
+
+class NetworkFailure {
+  constructor(
+    readonly error: unknown,
+    readonly code: string,
+  ) {}
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  // Happy-eyeballs connection attempts fail with an AggregateError of per-address errors.
+  if (error instanceof AggregateError) {
+    for (const inner of error.errors) {
+      const innerCode = errorCode(inner);
+      if (innerCode) return innerCode;
+    }
+  }
+  const cause = (error as { cause?: unknown }).cause;
+  return cause && cause !== error ? errorCode(cause) : undefined;
+}
+
+function isNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+  if (code && NETWORK_CODES.has(code)) return true;
+  return error instanceof Error && /socket hang up|other side closed/i.test(error.message);
+}
+
+function isAbort(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === "AbortError" ||
+      errorCode(error) === "UND_ERR_ABORTED" ||
+      errorCode(error) === "ABORT_ERR")
+  );
+}
+
+/** `"41"`, `W/"41"` or `41` → 41; anything else → null. */
+export function parseEtag(value: string | undefined): number | null {
+  if (!value) return null;
+  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value.trim());
+  return match ? Number(match[1]) : null;
+}
+
+/** Retry-After as seconds (delta or HTTP date), or undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function defaultUserAgent(): string {
+  try {
+    return `orgctl/${packageVersion()}`;
+  } catch {
+    return "orgctl";
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}
+
+export class ConsoleClient {
+  /** The endpoint without credentials or trailing slash; safe to print. */
+  readonly endpoint: string;
+  /** Every HTTP request sent, retries included. */
+  requestCount = 0;
+
+  readonly #token: string;
+  readonly #pool: Pool;
+  readonly #basePath: string;
+  readonly #retries: number;
+  readonly #userAgent: string;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+
+  constructor(options: ClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.endpoint);
+    } catch {
+      throw new Error(
+        `the console endpoint ${JSON.stringify(options.endpoint)} is not a URL; use e.g. http://127.0.0.1:8080`,
+      );
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new Error(`the console endpoint must be an http:// or https:// URL, not ${url.protocol}//`);
+    }
+    if (!options.token) throw new Error("a console token is required; an org_admin can issue one");
+    url.username = "";
+    url.password = "";
+    this.#basePath = url.pathname.replace(/\/+$/, "");
+    this.endpoint = `${url.origin}${this.#basePath}`;
+    this.#token = options.token;
+    this.#retries = Math.max(0, Math.floor(options.retries ?? DEFAULT_RETRIES));
+    this.#userAgent = options.userAgent ?? defaultUserAgent();
+    this.#sleep = options.sleep ?? ((ms) => delay(ms));
+    this.#random = options.random ?? Math.random;
+    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#pool = new Pool(url.origin, {
+      connections: options.connections ?? DEFAULT_CONNECTIONS,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      connect: { timeout },
+    });
+  }
+
+  /**
+   * Sends one API request, retrying when it is safe: a GET, or a mutation with an idempotency key, is retried
+   * on 5xx, 429 and network failures. A 4xx throws `ConsoleApiError` at once.
+   */
+  async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
+    const target = this.#target(path, options.query);
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.#token}`,
+      accept: "application/json",
+      "user-agent": this.#userAgent,
+    };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = "application/json";
+    }
+    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
+    if (options.ifMatch !== undefined) headers["if-match"] = `"${options.ifMatch}"`;
+    const retryable = method === "GET" || options.idempotencyKey !== undefined;
+    const maxAttempts = retryable ? this.#retries + 1 : 1;
+
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.#attempt(method, target, headers, body, options.signal);
+      if (outcome instanceof NetworkFailure) {
+        if (attempt < maxAttempts) {
+          await this.#wait(this.#backoff(attempt), options.signal);
+          continue;
+        }
+        throw this.#unreachable(method, path, outcome, attempt, retryable);
+      }
+      const { status, text, responseHeaders } = outcome;
+      if (status >= 200 && status < 300) {
+        return {
+          status,
+          body: this.#parseSuccess<T>(status, text, method, path),
+          etag: parseEtag(headerOf(responseHeaders, "etag")),
+          replayed: headerOf(responseHeaders, "idempotent-replayed")?.trim().toLowerCase() === "true",
+        };
+      }
+      const retryAfter = parseRetryAfter(headerOf(responseHeaders, "retry-after"));
+      const transient = status === 429 || status >= 500;
+      if (transient && attempt < maxAttempts) {
+        const waitMs =
+          status === 429 && retryAfter !== undefined
+            ? Math.min(retryAfter, RETRY_AFTER_CAP_SECONDS) * 1000
+            : this.#backoff(attempt);
+        await this.#wait(waitMs, options.signal);
+        continue;
+      }
+      throw this.#apiError(status, text, retryAfter, method, path);
+    }
+  }
+
+  /** Every item of a paged list (`{items, next_cursor}`), following cursors until `next_cursor` is null. */
+  async listAll<T>(path: string, options: ListAllOptions = {}): Promise<T[]> {
+    return (await this.#collect<T>(path, options)).items;
+  }
+
+  /**
+   * The organization as one consistent snapshot. Reads the org, then everything else concurrently, then the
+   * org again; a revision change in between (or an ETag from another revision) reads again, up to 3 more
+   * times. A snapshot whose lists are shorter or longer than the console's counts is refused.
+   */
+  async readLive(): Promise<LiveSnapshot> {
+    const revisions: number[] = [];
+    for (let attempt = 0; attempt <= READ_RETRIES; attempt++) {
+      const before = await this.request<OrgInfo>("GET", "/v1/org");
+      const revision = before.body.revision;
+      const [catalog, wallet, users, groups, domains, retired] = await Promise.all([
+        this.request<Catalog>("GET", "/v1/catalog"),
+        this.request<WalletInfo>("GET", "/v1/wallet", { query: { days: 30 } }),
+        this.#collect<UserInfo>("/v1/users"),
+        this.#collect<GroupInfo>("/v1/groups"),
+        this.#collect<DomainInfo>("/v1/domains"),
+        this.#collect<string>("/v1/addresses/retired"),
+      ]);
+      const after = await this.request<OrgInfo>("GET", "/v1/org");
+      revisions.push(revision, after.body.revision);
+      const etags = [
+        before.etag,
+        catalog.etag,
+        wallet.etag,
+        ...users.etags,
+        ...groups.etags,
+        ...domains.etags,
+        ...retired.etags,
+        after.etag,
+      ];
+      const stable =
+        after.body.revision === revision && etags.every((etag) => etag === null || etag === revision);
+      if (!stable) continue;
+      const snapshot: LiveSnapshot = {
+        org: after.body,
+        catalog: catalog.body,
+        wallet: wallet.body,
+        users: users.items,
+        groups: groups.items,
+        domains: domains.items,
+        retired: retired.items,
+      };
+      checkComplete(snapshot);
+      return snapshot;
+    }
+    throw new ConsoleApiError(
+      409,
+      "unstable_read",
+      `the organization kept changing while it was read (${READ_RETRIES + 1} attempts, revisions ` +
+        `${revisions.join(", ")}); wait until other changes are done and run again`,
+      { attempts: READ_RETRIES + 1, revisions },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close();
+  }
+
+  // --- internals ----------------------------------------------------------------------------------------
+
+  #target(path: string, query: RequestOptions["query"]): string {
+    if (!path.startsWith("/")) throw new Error(`API paths start with /, not ${JSON.stringify(path)}`);
+    const at = path.indexOf("?");
+    const pathname = at === -1 ? path : path.slice(0, at);
+    const params = new URLSearchParams(at === -1 ? "" : path.slice(at + 1));
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) params.set(name, String(value));
+    }
+    const search = params.toString();
+    return `${this.#basePath}${pathname}${search ? `?${search}` : ""}`;
+  }
+
+  async #attempt(
+    method: HttpMethod,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<
+    | NetworkFailure
+    | { status: number; text: string; responseHeaders: Record<string, string | string[] | undefined> }
+  > {
+    signal?.throwIfAborted();
+    this.requestCount++;
+    try {
+      const response = await this.#pool.request({
+        method,
+        path,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, text, responseHeaders: response.headers };
+    } catch (error) {
+      if (signal?.aborted || isAbort(error)) throw error;
+      if (isNetworkError(error)) return new NetworkFailure(error, errorCode(error) ?? "network");
+      throw error;
+    }
+  }
+
+  /** Full jitter: a random wait from 0 to min(cap, base · 2^(attempt-1)). */
+  #backoff(attempt: number): number {
+    const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+    return Math.floor(this.#random() * ceiling);
+  }
+
+  async #wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    await this.#sleep(ms);
+    signal?.throwIfAborted();
+  }
+
+  #parseSuccess<T>(status: number, text: string, method: string, path: string): T {
+    if (text === "") return null as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ConsoleApiError(
+        status,
+        "invalid_response",
+        `the console answered ${method} ${path} with ${status} but a body that is not JSON; ` +
+          `check that ${this.endpoint} is the console and not a proxy or another service`,
+      );
+    }
+  }
+
+  #apiError(
+    status: number,
+    text: string,
+    retryAfter: number | undefined,
+    method: string,
+    path: string,
+  ): ConsoleApiError {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const error = (parsed as { error?: unknown } | undefined)?.error;
+    if (error && typeof error === "object" && typeof (error as { code?: unknown }).code === "string") {
+      const { code, message, details } = error as { code: string; message?: unknown; details?: unknown };
+      return new ConsoleApiError(
+        status,
+        code,
+        this.#redact(typeof message === "string" ? message : `${method} ${path} failed with ${status}`),
+        details && typeof details === "object" && !Array.isArray(details)
+          ? (this.#redactDeep(details) as Record<string, unknown>)
+          : {},
+        retryAfter,
+      );
+    }
+    return new ConsoleApiError(
+      status,
+      status >= 500 ? "internal" : "unexpected_response",
+      `the console answered ${method} ${path} with ${status} and no API error; ` +
+        `check that ${this.endpoint} is the console and not a proxy or another service`,
+      {},
+      retryAfter,
+    );
+  }
+
+  #unreachable(
+    method: string,
+    path: string,
+    failure: NetworkFailure,
+    attempts: number,
+    retried: boolean,
+  ): ConsoleUnreachableError {
+    const reason = REASONS[failure.code] ?? this.#redact((failure.error as Error)?.message ?? failure.code);
+    const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+    const unsure =
+      !retried && method !== "GET" && failure.code !== "ECONNREFUSED"
+        ? ` The ${method} ${path} may or may not have been applied; read the console before trying again.`
+        : "";
+    return new ConsoleUnreachableError(
+      `cannot reach the console at ${this.endpoint}: ${reason} (${failure.code}, ${tries}). ` +
+        `Check that the endpoint is right, that the console is running and listening there, ` +
+        `and that no firewall or proxy is in the way.${unsure}`,
+      this.endpoint,
+      attempts,
+      failure.error,
+    );
+  }
+
+  #redact(text: string): string {
+    return text.split(this.#token).join("<redacted>");
+  }
+
+  #redactDeep(value: unknown): unknown {
+    if (typeof value === "string") return this.#redact(value);
+    if (Array.isArray(value)) return value.map((item) => this.#redactDeep(item));
+    if (value && typeof value === "object") {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [this.#redact(k), this.#redactDeep(v)]),
+      );
+    }
+    return value;
+  }
+
+  async #collect<T>(
+    path: string,
+    options: ListAllOptions = {},
+  ): Promise<{ items: T[]; etags: (number | null)[] }> {
+    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new Error(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${pageSize}`);
+    }
+    const items: T[] = [];
+    const etags: (number | null)[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.request<Page<T>>("GET", path, {
+        query: { limit: pageSize, cursor },
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (!page.body || !Array.isArray(page.body.items)) {
+        throw new ConsoleApiError(
+          page.status,
+          "invalid_response",
+          `the console answered GET ${path} without an items list; check that ${this.endpoint} is the console`,
+        );
+      }
+      items.push(...page.body.items);
+      etags.push(page.etag);
+      const next = page.body.next_cursor;
+      if (next === null || next === undefined) return { items, etags };
+      if (seen.has(next)) {
+        throw new ConsoleApiError(
+          page.status,
+          "invalid_response",
+          `the console returned the same cursor twice while listing ${path}; refusing to loop`,
+        );
+      }
+      seen.add(next);
+      cursor = next;
+    }
+  }
+}
+
+/** Throws PartialReadError when the lists do not hold as many records as the console says it has. */
+function checkComplete(snapshot: LiveSnapshot): void {
+  const expected = {
+    users: snapshot.org.counts.users,
+    groups: snapshot.org.counts.groups,
+    domains: snapshot.org.counts.domains,
+  };
+  const read = {
+    users: snapshot.users.length,
+    groups: snapshot.groups.length,
+    domains: snapshot.domains.length,
+  };
+  const nouns = { users: "user", groups: "group", domains: "domain" } as const;
+  const mismatches = (Object.keys(expected) as (keyof typeof expected)[])
+    .filter((kind) => expected[kind] !== read[kind])
+    .map(
+      (kind) =>
+        `the console says it has ${plural(expected[kind], nouns[kind])} but the read returned ${read[kind]}`,
+    );
+  if (mismatches.length > 0) {
+    throw new PartialReadError(
+      `${mismatches.join("; ")}; refusing to plan from a partial read ` +
+        `(a sync tool once deleted every user after an API returned an empty list)`,
+      expected,
+      read,
+    );
+  }
+}

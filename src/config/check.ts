@@ -1,0 +1,190 @@
+import {
+  type Catalog,
+  findOrgPlan,
+  findPlan,
+  isPaidPlan,
+  RESERVED_LOCAL_PART,
+  splitAddress,
+} from "../domain/index.js";
+import type { LoadedConfig, PathSegment } from "./load.js";
+import type { ConfigIssue } from "./model.js";
+
+/**
+ * Offline semantic checks of a loaded config: what can be known without the console. With the live catalog
+ * (at plan time) the plan and limit checks use it; offline they use the console's default catalog.
+ */
+export function checkConfig(config: LoadedConfig, catalog: Catalog): ConfigIssue[] {
+  const { desired } = config;
+  const issues: ConfigIssue[] = [];
+  const add = (severity: ConfigIssue["severity"], path: PathSegment[], code: string, message: string) => {
+    const { line, col } = config.locate(path);
+    issues.push({ file: config.file, line, col, code, message, path: `/${path.join("/")}`, severity });
+  };
+  const provider = desired.organization.provider_domain;
+  const declaredDomains = new Set<string>();
+  desired.domains.forEach((domain, i) => {
+    if (declaredDomains.has(domain.name))
+      add("error", ["domains", i, "name"], "conflict", `domain ${domain.name} is listed twice; keep one`);
+    if (domain.name === provider)
+      add(
+        "error",
+        ["domains", i, "name"],
+        "conflict",
+        `${provider} is the provider domain; do not list it under domains`,
+      );
+    declaredDomains.add(domain.name);
+  });
+  const groupNames = new Set<string>();
+  desired.groups.forEach((group, i) => {
+    if (groupNames.has(group.name))
+      add("error", ["groups", i, "name"], "conflict", `group ${group.name} is listed twice; keep one`);
+    groupNames.add(group.name);
+  });
+
+  const logins = new Map<string, number>();
+  const addresses = new Map<string, string>();
+  let owners = 0;
+  let activeAdmins = 0;
+  let paid = 0;
+  let free = 0;
+  desired.users.forEach((user, i) => {
+    if (logins.has(user.login)) {
+      add(
+        "error",
+        ["users", i, "login"],
+        "conflict",
+        `login ${user.login} is used twice (also users[${logins.get(user.login)}]); logins are unique`,
+      );
+    }
+    logins.set(user.login, i);
+    if (user.owner) owners += 1;
+    if (user.role === "org_admin" && user.status === "active") activeAdmins += 1;
+    const checkAddress = (address: string, path: PathSegment[]) => {
+      const parts = splitAddress(address);
+      if (!parts) {
+        add("error", path, "invalid", `${address} is not an address; write local-part@domain`);
+        return;
+      }
+      if (parts.local === RESERVED_LOCAL_PART) {
+        add(
+          "error",
+          path,
+          "address_reserved",
+          `${address} is reserved by the provider; choose another address`,
+        );
+      }
+      if (parts.domain !== provider && !declaredDomains.has(parts.domain)) {
+        add(
+          "error",
+          path,
+          "unknown_domain",
+          `${parts.domain} is neither a declared domain nor the provider's (${provider}); add it under domains`,
+        );
+      }
+      const holder = addresses.get(address);
+      if (holder !== undefined) {
+        add(
+          "error",
+          path,
+          "address_taken",
+          `${address} is already used by ${holder}; an address belongs to one user`,
+        );
+      } else {
+        addresses.set(address, user.login);
+      }
+    };
+    checkAddress(user.email, ["users", i, "email"]);
+    user.aliases.forEach((alias) => {
+      checkAddress(alias, ["users", i, "aliases", aliasIndex(config, i, alias)]);
+    });
+    user.groups.forEach((group) => {
+      if (!groupNames.has(group)) {
+        add(
+          "error",
+          ["users", i, "groups"],
+          "unknown_group",
+          `group ${group} is not declared; add it under groups or remove it from ${user.login}`,
+        );
+      }
+    });
+    const plan = findPlan(catalog, user.plan);
+    if (!plan) {
+      add(
+        "error",
+        ["users", i, "plan"],
+        "invalid",
+        `plan ${user.plan} is not in the catalog; use one of ${catalog.plans.map((p) => p.name).join(", ")}`,
+      );
+    } else {
+      if (user.aliases.length > plan.aliases) {
+        add(
+          "error",
+          ["users", i, "aliases"],
+          "alias_limit",
+          `plan ${plan.name} allows ${plan.aliases} aliases and ${user.login} has ${user.aliases.length}; choose a larger plan or fewer aliases`,
+        );
+      }
+      if (isPaidPlan(catalog, plan.name)) paid += 1;
+      else free += 1;
+    }
+  });
+  if (owners > 1)
+    add(
+      "error",
+      ["users"],
+      "conflict",
+      "more than one user is marked owner; an organization has exactly one owner",
+    );
+  if (desired.users.length > 0 && activeAdmins === 0) {
+    add(
+      "error",
+      ["users"],
+      "last_org_admin",
+      "no active org_admin is listed; an organization keeps at least one at all times",
+    );
+  } else if (activeAdmins === 1) {
+    add(
+      "warning",
+      ["users"],
+      "single_org_admin",
+      "only one active org_admin is listed; a second one is strongly recommended",
+    );
+  }
+  const orgPlan = desired.organization.plan ? findOrgPlan(catalog, desired.organization.plan) : undefined;
+  if (orgPlan) {
+    if (paid > orgPlan.paid_seats) {
+      add(
+        "error",
+        ["users"],
+        "seat_limit",
+        `${paid} users on paid plans but the ${orgPlan.name} org plan has ${orgPlan.paid_seats} paid seats`,
+      );
+    }
+    if (free > orgPlan.free_seats) {
+      add(
+        "error",
+        ["users"],
+        "seat_limit",
+        `${free} users on the free plan but the ${orgPlan.name} org plan has ${orgPlan.free_seats} free seats`,
+      );
+    }
+    if (desired.domains.length > orgPlan.custom_domains) {
+      add(
+        "error",
+        ["domains"],
+        "domain_limit",
+        `${desired.domains.length} domains but the ${orgPlan.name} org plan allows ${orgPlan.custom_domains}`,
+      );
+    }
+  }
+  return issues.sort((a, b) => a.line - b.line || a.col - b.col || a.code.localeCompare(b.code));
+}
+
+/** Where a normalized alias stood in the file as written (aliases are deduplicated and sorted on load). */
+function aliasIndex(config: LoadedConfig, userIndex: number, alias: string): number {
+  const raw = (config.raw as { users?: { aliases?: string[] }[] }).users?.[userIndex]?.aliases ?? [];
+  return Math.max(
+    0,
+    raw.findIndex((a) => a.trim().toLowerCase() === alias),
+  );
+}

@@ -1,0 +1,426 @@
+import { createHash } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type YAMLParseError,
+} from "yaml";
+import { normalizeAddress, type ProfileField, type Role } from "../domain/index.js";
+import { packageRoot } from "../package-root.js";
+import {
+  type ConfigIssue,
+  DEFAULT_POLICY,
+  type DesiredOrg,
+  type DesiredUser,
+  type Policy,
+  type SecretRef,
+} from "./model.js";
+
+/** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
+export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+/** More alias expansions than this is a "billion laughs" bomb. */
+export const MAX_ALIAS_COUNT = 1000;
+
+export type PathSegment = string | number;
+
+export interface LoadedConfig {
+  file: string;
+  desired: DesiredOrg;
+  /** sha256 of the file's bytes: a saved plan records it to detect a changed file. */
+  hash: string;
+  warnings: ConfigIssue[];
+  /** The file's value as parsed, before defaults and normalization (to point at original list positions). */
+  raw: unknown;
+  /** Line and column of a value, for errors found after loading (offline checks, plan errors). */
+  locate(path: PathSegment[]): { line: number; col: number };
+}
+
+export class ConfigInvalidError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`${issues.length} problem(s) in the configuration`);
+  }
+}
+
+let validator: ValidateFunction | null = null;
+
+function compiledSchema(): ValidateFunction {
+  if (validator) return validator;
+  const schema = JSON.parse(
+    readFileSync(join(packageRoot(), "schemas", "org.schema.json"), "utf8"),
+  ) as Record<string, unknown>;
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
+  validator = ajv.compile(schema);
+  return validator;
+}
+
+/** Reads and checks a config file. Throws ConfigInvalidError with located issues; never a stack trace. */
+export function loadConfig(file: string): LoadedConfig {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new ConfigInvalidError([
+      issueAt(file, 1, 1, "file_not_found", `cannot read ${file}; check the path or pass -f FILE`, ""),
+    ]);
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigInvalidError([
+      issueAt(
+        file,
+        1,
+        1,
+        "file_too_large",
+        `${file} is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes, split the organization or trim the file`,
+        "",
+      ),
+    ]);
+  }
+  return parseConfig(readFileSync(file), file);
+}
+
+/** Parses config bytes. Pure apart from reading the bundled JSON Schema once. */
+export function parseConfig(bytes: Uint8Array, file: string): LoadedConfig {
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    const { line, col } = firstInvalidUtf8(bytes);
+    throw new ConfigInvalidError([
+      issueAt(file, line, col, "invalid_utf8", "the file is not valid UTF-8; save it as UTF-8", ""),
+    ]);
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const locateOffset = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+  if (doc.errors.length > 0) {
+    throw new ConfigInvalidError(doc.errors.map((error) => yamlIssue(file, error, locateOffset)));
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    throw new ConfigInvalidError([
+      issueAt(
+        file,
+        1,
+        1,
+        "alias_bomb",
+        `the file expands too many YAML aliases (${(error as Error).message}); write the values out`,
+        "",
+      ),
+    ]);
+  }
+  const locate = (path: PathSegment[]) => locatePath(doc, path, locateOffset);
+  const schemaIssues = validateShape(value, file, locate);
+  if (schemaIssues.length > 0) throw new ConfigInvalidError(schemaIssues);
+  const desired = normalize(value as RawConfig);
+  return { file, desired, hash, warnings: [], raw: value, locate };
+}
+
+function issueAt(
+  file: string,
+  line: number,
+  col: number,
+  code: string,
+  message: string,
+  path: string,
+): ConfigIssue {
+  return { file, line, col, code, message, path, severity: "error" };
+}
+
+function yamlIssue(
+  file: string,
+  error: YAMLParseError,
+  locate: (offset: number) => { line: number; col: number },
+): ConfigIssue {
+  const { line, col } = error.linePos?.[0] ?? locate(error.pos[0]);
+  const duplicate = error.code === "DUPLICATE_KEY";
+  const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  return issueAt(
+    file,
+    line,
+    col,
+    duplicate ? "duplicate_key" : "yaml_syntax",
+    duplicate ? `${message}; keep one of them` : `${message}; fix the YAML syntax`,
+    "",
+  );
+}
+
+function firstInvalidUtf8(bytes: Uint8Array): { line: number; col: number } {
+  // Find the longest valid prefix, then count lines in it.
+  let lo = 0;
+  let hi = bytes.length;
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  const prefix = new TextDecoder().decode(bytes.subarray(0, lo));
+  const lines = prefix.split("\n");
+  return { line: lines.length, col: lines[lines.length - 1]!.length + 1 };
+}
+
+/** Finds the node at `path` (or the deepest existing parent) and returns its position. */
+function locatePath(
+  doc: Document,
+  path: PathSegment[],
+  locate: (offset: number) => { line: number; col: number },
+): { line: number; col: number } {
+  let node: unknown = doc.contents;
+  let position = node && (node as Node).range ? locate((node as Node).range![0]) : { line: 1, col: 1 };
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
+      if (!pair) break;
+      const key = pair.key as Node;
+      node = pair.value;
+      const target = (node as Node | null)?.range ? (node as Node) : key;
+      if (target.range) position = locate(target.range[0]);
+    } else if (
+      node &&
+      typeof node === "object" &&
+      "items" in node &&
+      Array.isArray((node as { items: unknown[] }).items)
+    ) {
+      const item = (node as { items: unknown[] }).items[Number(segment)];
+      if (!item) break;
+      node = item;
+      if ((node as Node).range) position = locate((node as Node).range![0]);
+    } else {
+      break;
+    }
+  }
+  return position;
+}
+
+function pointerToPath(pointer: string): PathSegment[] {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function validateShape(
+  value: unknown,
+  file: string,
+  locate: (path: PathSegment[]) => { line: number; col: number },
+): ConfigIssue[] {
+  const validate = compiledSchema();
+  if (validate(value)) return [];
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of validate.errors ?? []) {
+    const issue = schemaIssue(error, value);
+    if (!issue) continue;
+    const key = `${issue.path}|${issue.code}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // A password problem is reported once, at the password.
+    if (
+      issue.path.includes("/password/") &&
+      seen.has(`${issue.path.replace(/\/password\/.*$/, "/password")}|password_invalid`)
+    )
+      continue;
+    const { line, col } = locate(pointerToPath(issue.path));
+    issues.push({ file, line, col, severity: "error", ...issue });
+  }
+  return issues.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const segment of pointerToPath(pointer)) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
+
+function schemaIssue(
+  error: ErrorObject,
+  root: unknown,
+): { code: string; message: string; path: string } | null {
+  const path = error.instancePath;
+  const where = path || "the file";
+  // Passwords: one clear message instead of the oneOf branches' noise.
+  const passwordMatch = /^(\/users\/\d+\/password)(\/.*)?$/.exec(path);
+  if (passwordMatch) {
+    const base = passwordMatch[1]!;
+    const value = valueAt(root, base);
+    if (typeof value === "string" || typeof value === "number") {
+      return {
+        code: "password_literal",
+        message:
+          "a password is never written in org.yaml; use {env: VARIABLE} or {file: path} (plus an optional rotation label)",
+        path: base,
+      };
+    }
+    return {
+      code: "password_invalid",
+      message:
+        "password must be {env: VARIABLE} or {file: path}, with an optional rotation label, and nothing else",
+      path: base,
+    };
+  }
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const field = String(error.params.additionalProperty);
+      const allowed = Object.keys(
+        (error.parentSchema as { properties?: Record<string, unknown> })?.properties ?? {},
+      );
+      const suggestion = closest(field, allowed);
+      return {
+        code: "unknown_field",
+        message: `unknown field "${field}"${suggestion ? `; did you mean "${suggestion}"?` : `; allowed here: ${allowed.join(", ")}`}`,
+        path: `${path}/${field}`,
+      };
+    }
+    case "required":
+      return {
+        code: "missing_field",
+        message: `${where} needs "${String(error.params.missingProperty)}"`,
+        path,
+      };
+    case "type":
+      return { code: "wrong_type", message: `${where} must be ${String(error.params.type)}`, path };
+    case "enum":
+      return {
+        code: "invalid_value",
+        message: `${where} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`,
+        path,
+      };
+    case "const":
+      return {
+        code: "invalid_value",
+        message: `${where} must be ${JSON.stringify(error.params.allowedValue)}`,
+        path,
+      };
+    case "oneOf":
+    case "anyOf":
+    case "if":
+      return null;
+    default:
+      return { code: "invalid_value", message: `${where} ${error.message ?? "is not valid"}`, path };
+  }
+}
+
+/** The allowed word nearest to `word` (edit distance ≤ 3), for "did you mean". */
+export function closest(word: string, candidates: string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 4;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}
+
+interface RawUser {
+  login: string;
+  first_name: string;
+  last_name: string;
+  email: string;
+  plan: string;
+  role?: Role;
+  status?: "active" | "disabled";
+  owner?: boolean;
+  protected?: boolean;
+  aliases?: string[];
+  groups?: string[];
+  profile?: Partial<Record<ProfileField, string>>;
+  password?: { env?: string; file?: string; rotation?: string };
+}
+
+interface RawConfig {
+  version: 1;
+  organization: { name: string; plan?: string; provider_domain?: string };
+  policy?: Partial<Omit<Policy, "unlisted" | "removal_threshold">> & {
+    unlisted?: Partial<Policy["unlisted"]>;
+    removal_threshold?: Partial<Policy["removal_threshold"]>;
+  };
+  domains?: { name: string }[];
+  groups?: { name: string; description?: string }[];
+  users?: RawUser[];
+}
+
+function normalize(raw: RawConfig): DesiredOrg {
+  const policy: Policy = {
+    removed_users: raw.policy?.removed_users ?? DEFAULT_POLICY.removed_users,
+    unlisted: { ...DEFAULT_POLICY.unlisted, ...(raw.policy?.unlisted ?? {}) },
+    removal_threshold: { ...DEFAULT_POLICY.removal_threshold, ...(raw.policy?.removal_threshold ?? {}) },
+    min_balance_cents: raw.policy?.min_balance_cents ?? DEFAULT_POLICY.min_balance_cents,
+    ignore_profile_fields: [...(raw.policy?.ignore_profile_fields ?? [])].sort(),
+  };
+  return {
+    organization: {
+      name: raw.organization.name,
+      plan: raw.organization.plan ?? null,
+      provider_domain: raw.organization.provider_domain ?? "console.test",
+    },
+    policy,
+    domains: (raw.domains ?? []).map((d) => ({ name: d.name })),
+    groups: (raw.groups ?? []).map((g) => ({ name: g.name, description: g.description ?? "" })),
+    users: (raw.users ?? []).map(normalizeUser),
+  };
+}
+
+function normalizeUser(raw: RawUser): DesiredUser {
+  const password: SecretRef | null = raw.password
+    ? {
+        ...(raw.password.env ? { env: raw.password.env } : { file: raw.password.file! }),
+        rotation: raw.password.rotation ?? null,
+      }
+    : null;
+  return {
+    login: raw.login,
+    first_name: raw.first_name.trim(),
+    last_name: raw.last_name.trim(),
+    email: normalizeAddress(raw.email),
+    plan: raw.plan,
+    role: raw.role ?? "member",
+    status: raw.status ?? "active",
+    owner: raw.owner ?? false,
+    protected: raw.protected ?? false,
+    aliases: [...new Set((raw.aliases ?? []).map(normalizeAddress))].sort(),
+    groups: [...new Set(raw.groups ?? [])].sort(),
+    profile: { ...(raw.profile ?? {}) },
+    password,
+  };
+}

@@ -1,0 +1,87 @@
+import type { Profile, ProfileField, Role } from "../domain/index.js";
+
+/** Where a password comes from. The password itself is read only when a step needs it, at apply time. */
+export interface SecretRef {
+  env?: string;
+  file?: string;
+  /** Changing this label asks for a password reset. */
+  rotation: string | null;
+}
+
+export type Unlisted = "prune" | "ignore";
+
+export interface Policy {
+  removed_users: "disable" | "delete";
+  unlisted: {
+    users: Unlisted;
+    groups: Unlisted;
+    domains: Unlisted;
+    aliases: Unlisted;
+    memberships: Unlisted;
+  };
+  removal_threshold: { percent: number; min_users: number };
+  min_balance_cents: number;
+  ignore_profile_fields: ProfileField[];
+}
+
+export const DEFAULT_POLICY: Policy = {
+  removed_users: "disable",
+  unlisted: { users: "prune", groups: "prune", domains: "prune", aliases: "prune", memberships: "prune" },
+  removal_threshold: { percent: 25, min_users: 10 },
+  min_balance_cents: 0,
+  ignore_profile_fields: [],
+};
+
+export interface DesiredUser {
+  login: string;
+  first_name: string;
+  last_name: string;
+  /** Lower case. */
+  email: string;
+  plan: string;
+  role: Role;
+  status: "active" | "disabled";
+  owner: boolean;
+  protected: boolean;
+  /** Lower case, unique, sorted. */
+  aliases: string[];
+  /** Unique, sorted. */
+  groups: string[];
+  profile: Profile;
+  password: SecretRef | null;
+}
+
+export interface DesiredGroup {
+  name: string;
+  description: string;
+}
+
+export interface DesiredDomain {
+  name: string;
+}
+
+/** org.yaml after loading: defaults filled in, addresses normalized, lists sorted by identity. */
+export interface DesiredOrg {
+  organization: { name: string; plan: string | null; provider_domain: string };
+  policy: Policy;
+  domains: DesiredDomain[];
+  groups: DesiredGroup[];
+  users: DesiredUser[];
+}
+
+/** A config problem at a place in the file: printed as `file:line:col code message`. */
+export interface ConfigIssue {
+  file: string;
+  line: number;
+  col: number;
+  code: string;
+  message: string;
+  /** JSON pointer of the offending value, e.g. `/users/3/email`. */
+  path: string;
+  severity: "error" | "warning";
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  const prefix = issue.severity === "warning" ? "warning: " : "";
+  return `${issue.file}:${issue.line}:${issue.col} ${prefix}${issue.code}: ${issue.message}`;
+}

@@ -1,0 +1,279 @@
+import { createHash } from "node:crypto";
+import type { DesiredOrg } from "../config/model.js";
+import {
+  type ConsoleState,
+  dayOf,
+  findPlan,
+  forecastRenewals,
+  formatEuro,
+  type Refusal,
+  verificationRecord,
+} from "../domain/index.js";
+import { type DraftStep, diff } from "./diff.js";
+import type { LiveView } from "./live.js";
+import {
+  type BlockedStep,
+  type MoneySummary,
+  PLAN_FORMAT_VERSION,
+  type Plan,
+  type PlanCounts,
+  type PlanIssue,
+  type PlanStep,
+} from "./model.js";
+import { requestFor } from "./requests.js";
+import { compareSteps, schedule } from "./schedule.js";
+
+export const RENEWAL_HORIZON_DAYS = 30;
+
+export interface PlanOptions {
+  configFile: string;
+  configHash: string;
+  /** Pending domains whose TXT record was found in DNS by the caller (I/O stays outside). */
+  verifiedTxt?: Map<string, string[]>;
+  /** Override the removal threshold. */
+  force?: boolean;
+  /** `file:line:col` of a place in org.yaml. */
+  source?: (path: (string | number)[]) => string;
+}
+
+/** Desired + live → the ordered, priced, simulated plan. Pure: no I/O, the console's clock comes in `live`. */
+export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOptions): Plan {
+  const { state, actor, now } = live;
+  const result = diff({
+    desired,
+    live: state,
+    actor: actor.login,
+    ...(options.source ? { source: options.source } : {}),
+  });
+  const errors: PlanIssue[] = [...result.errors];
+  const warnings: PlanIssue[] = [...result.warnings];
+
+  // Verification is proved by DNS, which the caller looked up; steps on a domain not yet provable wait.
+  const blocked: BlockedStep[] = [];
+  const blockedIds = new Set<string>();
+  const pendingDomains = new Set<string>();
+  for (const step of result.steps) {
+    if (step.action !== "verify_domain") continue;
+    const txt = options.verifiedTxt?.get(step.key);
+    const existing = state.domains.get(step.key);
+    const willAutoVerify = !existing && state.org.verifier === "auto";
+    if (willAutoVerify) continue;
+    if (existing && txt?.includes(verificationRecord(existing.name, existing.verification_token).value)) {
+      (step.operation as { txt_values?: string[] }).txt_values = txt;
+      continue;
+    }
+    pendingDomains.add(step.key);
+  }
+  // With the auto verifier a new domain is verified when created: its verify step is not needed.
+  const steps = result.steps.filter((s) => {
+    if (s.action !== "verify_domain") return true;
+    return state.domains.has(s.key) || state.org.verifier !== "auto";
+  });
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  for (const s of steps) for (const dep of [...s.deps]) if (!byId.has(dep)) s.deps.delete(dep);
+  const blockedMemo = new Map<string, string | null>();
+  const blockedBy = (step: DraftStep): string | null => {
+    const known = blockedMemo.get(step.id);
+    if (known !== undefined) return known;
+    blockedMemo.set(step.id, null);
+    let domain: string | null =
+      step.action === "verify_domain" && pendingDomains.has(step.key) ? step.key : null;
+    for (const dep of step.deps) {
+      if (domain) break;
+      const parent = byId.get(dep);
+      if (parent) domain = blockedBy(parent);
+    }
+    blockedMemo.set(step.id, domain);
+    return domain;
+  };
+  for (const step of steps) {
+    const domain = blockedBy(step);
+    if (!domain) continue;
+    const existing = state.domains.get(domain);
+    blockedIds.add(step.id);
+    blocked.push({
+      id: step.id,
+      summary: step.summary,
+      domain,
+      txt_record: existing ? verificationRecord(existing.name, existing.verification_token) : null,
+      reason: existing
+        ? `${domain} is pending verification; publish its TXT record, then plan again`
+        : `${domain} must be created and verified first; apply, publish the TXT record orgctl shows, then plan again`,
+    });
+  }
+  const runnable = steps.filter((s) => !blockedIds.has(s.id));
+
+  // The policy's minimum balance is enforced by shifting the simulated wallet: the engine's "never below
+  // zero" then means "never below the minimum".
+  const minBalance = desired.policy.min_balance_cents;
+  const simulated: ConsoleState = { ...state, balance: state.balance - minBalance };
+  const scheduled = schedule(simulated, { kind: "user", login: actor.login }, runnable, now);
+
+  for (const { draft, refusal } of scheduled.failed) {
+    errors.push(
+      failureIssue(draft, refusal, scheduled.order.length + 1, minBalance, () =>
+        shortfall(state, actor.login, runnable, now, minBalance),
+      ),
+    );
+  }
+  for (const draft of scheduled.skipped) {
+    errors.push({
+      code: "skipped",
+      message: `${draft.summary}: not possible because a step it needs fails`,
+      step_id: draft.id,
+    });
+  }
+
+  // Removal threshold: many users removed at once is more often a mistake (an empty read, a bad merge).
+  const threshold = desired.policy.removal_threshold;
+  const existing = state.users.size;
+  const removing = new Set(result.removedUsers).size;
+  if (!options.force && existing >= threshold.min_users && removing * 100 > existing * threshold.percent) {
+    errors.push({
+      code: "removal_threshold",
+      message: `this plan would delete, disable or replace ${removing} of ${existing} users (more than ${threshold.percent}%)`,
+      fix: "check org.yaml; if this is really meant, run again with --force",
+    });
+  }
+
+  const planSteps: PlanStep[] = scheduled.order.map((s, i) => ({
+    id: s.draft.id,
+    index: i + 1,
+    action: s.draft.action,
+    kind: s.draft.kind,
+    key: s.draft.key,
+    symbol: s.draft.symbol,
+    summary: s.draft.summary,
+    destructive: s.draft.destructive,
+    ...(s.draft.replaces ? { replaces: s.draft.replaces } : {}),
+    request: requestFor(s.draft.operation, s.draft.secret),
+    ...(s.draft.patch ? { patch: s.draft.patch } : {}),
+    amount_cents: s.amount_cents,
+    balance_after_cents: s.balance_after + minBalance,
+    depends_on: [...s.after].sort(),
+  }));
+
+  const final = scheduled.final;
+  const charges = planSteps.reduce((sum, s) => sum + Math.min(0, s.amount_cents), 0);
+  const refunds = planSteps.reduce((sum, s) => sum + Math.max(0, s.amount_cents), 0);
+  const lowest = planSteps.reduce((low, s) => Math.min(low, s.balance_after_cents), state.balance);
+  const money: MoneySummary = {
+    currency: "EUR",
+    balance_before_cents: state.balance,
+    balance_after_cents: final.balance + minBalance,
+    charges_cents: -charges,
+    refunds_cents: refunds,
+    lowest_balance_cents: lowest,
+    min_balance_cents: minBalance,
+    yearly_cost_before_cents: yearlyCost(state),
+    yearly_cost_after_cents: yearlyCost(final),
+    renewals_due: forecastRenewals(final.users.values(), final.catalog, now, RENEWAL_HORIZON_DAYS),
+    renewals_horizon_days: RENEWAL_HORIZON_DAYS,
+    shortfall_cents: errors.some((e) => e.code === "insufficient_funds")
+      ? shortfall(state, actor.login, runnable, now, minBalance)
+      : 0,
+    priced_on: dayOf(now),
+  };
+  const counts = countSteps(planSteps, blocked);
+  const body = {
+    format_version: PLAN_FORMAT_VERSION as typeof PLAN_FORMAT_VERSION,
+    config: { file: options.configFile, hash: options.configHash },
+    console: { revision: state.org.revision, org: state.org.name, org_plan: state.org.plan, actor },
+    steps: planSteps,
+    blocked: blocked.sort((a, b) => a.id.localeCompare(b.id)),
+    errors,
+    warnings,
+    counts,
+    money,
+  };
+  const planId = createHash("sha256")
+    .update(
+      JSON.stringify([body.config.hash, body.console.revision, body.steps.map((s) => [s.id, s.request])]),
+    )
+    .digest("hex")
+    .slice(0, 16);
+  return { plan_id: planId, ...body };
+}
+
+function yearlyCost(state: ConsoleState): number {
+  let total = 0;
+  for (const user of state.users.values()) total += findPlan(state.catalog, user.plan)?.price_cents ?? 0;
+  return total;
+}
+
+function countSteps(steps: PlanStep[], blocked: BlockedStep[]): PlanCounts {
+  const counts: PlanCounts = { create: 0, update: 0, delete: 0, replace: 0 };
+  const replaced = new Set<string>();
+  for (const step of steps) {
+    if (step.replaces) {
+      replaced.add(step.replaces);
+      continue;
+    }
+    if (step.symbol === "+") counts.create += 1;
+    else if (step.symbol === "-") counts.delete += 1;
+    else counts.update += 1;
+  }
+  counts.replace = replaced.size;
+  void blocked;
+  return counts;
+}
+
+/**
+ * How much money the plan lacks: the same schedule with a wallet that cannot run out, and the lowest point
+ * it reaches below the policy minimum.
+ */
+function shortfall(
+  state: ConsoleState,
+  actor: string,
+  steps: DraftStep[],
+  now: Date,
+  minBalance: number,
+): number {
+  const boost = 1_000_000_000_000;
+  const rich: ConsoleState = { ...state, balance: state.balance - minBalance + boost };
+  const run = schedule(rich, { kind: "user", login: actor }, steps, now);
+  let lowest = rich.balance;
+  for (const step of run.order) lowest = Math.min(lowest, step.balance_after);
+  return Math.max(0, boost - lowest);
+}
+
+function failureIssue(
+  draft: DraftStep,
+  refusal: Refusal,
+  position: number,
+  minBalance: number,
+  computeShortfall: () => number,
+): PlanIssue {
+  if (refusal.code === "insufficient_funds") {
+    const short = computeShortfall();
+    const policy = minBalance > 0 ? ` (keeping the policy minimum of ${formatEuro(minBalance)})` : "";
+    return {
+      code: "insufficient_funds",
+      message: `wallet short by ${formatEuro(short)} at step ${position} (${draft.summary})${policy}`,
+      fix: `top up at least ${formatEuro(short)}`,
+      step_id: draft.id,
+    };
+  }
+  return {
+    code: refusal.code,
+    message: `step ${position} (${draft.summary}) would be refused: ${refusal.message}`,
+    fix:
+      FIXES[refusal.code] ??
+      "change org.yaml so that this step is no longer needed, or fix the console first",
+    step_id: draft.id,
+  };
+}
+
+const FIXES: Partial<Record<Refusal["code"], string>> = {
+  forbidden: "run orgctl with a token of a user whose role may do this (see the role matrix in the README)",
+  seat_limit: "remove users, move users between free and paid plans, or move to a larger org plan",
+  domain_limit: "list fewer domains or move to a larger org plan",
+  alias_limit: "give the user fewer aliases or a larger plan",
+  address_taken: "choose another address; retired provider addresses can never be reused",
+  address_reserved: "choose another address",
+  last_org_admin: "keep at least one active org_admin in org.yaml",
+  owner_protected: "leave the owner as it is in the console",
+  domain_unverified: "publish the domain's TXT record and plan again",
+};
+
+export { compareSteps };

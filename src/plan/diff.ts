@@ -1,0 +1,649 @@
+import jsonPatch from "fast-json-patch";
+import type { DesiredOrg, DesiredUser, SecretRef } from "../config/model.js";
+import {
+  type ConsoleState,
+  groupsOf,
+  MAX_GROUPS_AT_CREATE,
+  type Operation,
+  PROFILE_FIELDS,
+  type Profile,
+  splitAddress,
+  type User,
+} from "../domain/index.js";
+import type { PlanIssue, ResourceKind, Symbol } from "./model.js";
+
+/** A step before scheduling: what to do and what it needs first. */
+export interface DraftStep {
+  id: string;
+  action: Operation["op"];
+  kind: ResourceKind;
+  key: string;
+  symbol: Symbol;
+  summary: string;
+  destructive: boolean;
+  operation: Operation;
+  secret: SecretRef | null;
+  patch?: jsonPatch.Operation[];
+  replaces?: string;
+  deps: Set<string>;
+  /** The custom domain this step needs verified, if any. */
+  needsDomain?: string;
+}
+
+export interface DiffResult {
+  steps: DraftStep[];
+  errors: PlanIssue[];
+  warnings: PlanIssue[];
+  /** Existing users this plan deletes, disables or replaces (for the removal threshold). */
+  removedUsers: string[];
+}
+
+export interface DiffInput {
+  desired: DesiredOrg;
+  live: ConsoleState;
+  actor: string;
+  /** `file:line:col` of a place in org.yaml, for issues. */
+  source?: (path: (string | number)[]) => string;
+}
+
+const stepId = (kind: ResourceKind, key: string, action: string) => `${kind}/${key}:${action}`;
+
+/**
+ * Compares the desired organization with the live one and lists the steps that make them equal, each with
+ * the steps it depends on. Pure. Ordering against the rules is the scheduler's job.
+ */
+export function diff(input: DiffInput): DiffResult {
+  const { desired, live, actor } = input;
+  const source = input.source ?? (() => "");
+  const steps = new Map<string, DraftStep>();
+  const errors: PlanIssue[] = [];
+  const warnings: PlanIssue[] = [];
+  const removedUsers: string[] = [];
+  const provider = live.org.provider_domain;
+  const userIndex = new Map(desired.users.map((u, i) => [u.login, i]));
+  const at = (login: string, field?: string) => {
+    const i = userIndex.get(login);
+    return i === undefined ? "" : source(field ? ["users", i, field] : ["users", i]);
+  };
+
+  const add = (step: Omit<DraftStep, "deps" | "id"> & { deps?: string[] }): DraftStep => {
+    const id = stepId(step.kind, step.key, step.action);
+    const draft: DraftStep = { ...step, id, deps: new Set(step.deps ?? []) };
+    steps.set(id, draft);
+    return draft;
+  };
+  const customDomainOf = (address: string) => {
+    const domain = splitAddress(address)?.domain;
+    return domain && domain !== provider ? domain : undefined;
+  };
+
+  // --- organization -------------------------------------------------------------------------------------
+  if (desired.organization.plan && desired.organization.plan !== live.org.plan) {
+    errors.push({
+      code: "org_plan_mismatch",
+      message: `org.yaml expects the ${desired.organization.plan} org plan but the console has ${live.org.plan}`,
+      fix: `orgctl never changes the org plan: change it with the provider, or set organization.plan to ${live.org.plan}`,
+      source: source(["organization", "plan"]),
+    });
+  }
+  if (desired.organization.provider_domain !== live.org.provider_domain) {
+    errors.push({
+      code: "invalid",
+      message: `org.yaml says the provider domain is ${desired.organization.provider_domain} but the console's is ${live.org.provider_domain}`,
+      fix: `set organization.provider_domain to ${live.org.provider_domain}`,
+      source: source(["organization", "provider_domain"]),
+    });
+  }
+  if (desired.organization.name !== live.org.name) {
+    add({
+      action: "update_org",
+      kind: "org",
+      key: "organization",
+      symbol: "~",
+      summary: `rename the organization "${live.org.name}" → "${desired.organization.name}"`,
+      destructive: false,
+      operation: { op: "update_org", name: desired.organization.name },
+      secret: null,
+      patch: [{ op: "replace", path: "/name", value: desired.organization.name }],
+    });
+  }
+
+  // --- domains ------------------------------------------------------------------------------------------
+  const desiredDomains = new Set(desired.domains.map((d) => d.name));
+  for (const { name } of desired.domains) {
+    const current = live.domains.get(name);
+    if (!current) {
+      add({
+        action: "create_domain",
+        kind: "domain",
+        key: name,
+        symbol: "+",
+        summary: `add domain ${name}`,
+        destructive: false,
+        operation: { op: "create_domain", name, verification_token: "planned" },
+        secret: null,
+      });
+    }
+    if (!current || current.status === "pending") {
+      add({
+        action: "verify_domain",
+        kind: "domain",
+        key: name,
+        symbol: "~",
+        summary: `verify domain ${name}`,
+        destructive: false,
+        operation: { op: "verify_domain", name },
+        secret: null,
+        deps: current ? [] : [stepId("domain", name, "create_domain")],
+        needsDomain: name,
+      });
+    }
+  }
+  const domainDeletes: DraftStep[] = [];
+  if (desired.policy.unlisted.domains === "prune") {
+    for (const name of [...live.domains.keys()].sort()) {
+      if (desiredDomains.has(name)) continue;
+      domainDeletes.push(
+        add({
+          action: "delete_domain",
+          kind: "domain",
+          key: name,
+          symbol: "-",
+          summary: `remove domain ${name}`,
+          destructive: true,
+          operation: { op: "delete_domain", name },
+          secret: null,
+        }),
+      );
+    }
+  }
+  const domainReady = (address: string): string[] => {
+    const domain = customDomainOf(address);
+    if (!domain) return [];
+    const verify = stepId("domain", domain, "verify_domain");
+    return steps.has(verify) ? [verify] : [];
+  };
+
+  // --- groups -------------------------------------------------------------------------------------------
+  const desiredGroups = new Set(desired.groups.map((g) => g.name));
+  for (const group of desired.groups) {
+    const current = live.groups.get(group.name);
+    if (!current) {
+      add({
+        action: "create_group",
+        kind: "group",
+        key: group.name,
+        symbol: "+",
+        summary: `create group ${group.name}`,
+        destructive: false,
+        operation: { op: "create_group", name: group.name, description: group.description },
+        secret: null,
+      });
+    } else if (current.description !== group.description) {
+      add({
+        action: "update_group",
+        kind: "group",
+        key: group.name,
+        symbol: "~",
+        summary: `update group ${group.name} description`,
+        destructive: false,
+        operation: { op: "update_group", name: group.name, description: group.description },
+        secret: null,
+        patch: [{ op: "replace", path: "/description", value: group.description }],
+      });
+    }
+  }
+  if (desired.policy.unlisted.groups === "prune") {
+    for (const name of [...live.groups.keys()].sort()) {
+      if (desiredGroups.has(name)) continue;
+      add({
+        action: "delete_group",
+        kind: "group",
+        key: name,
+        symbol: "-",
+        summary: `delete group ${name}`,
+        destructive: true,
+        operation: { op: "delete_group", name },
+        secret: null,
+      });
+    }
+  }
+  const groupReady = (name: string): string[] => {
+    const create = stepId("group", name, "create_group");
+    return steps.has(create) ? [create] : [];
+  };
+
+  // --- users --------------------------------------------------------------------------------------------
+  const desiredLogins = new Set(desired.users.map((u) => u.login));
+  /** Steps that free an address (remove alias, delete user) by address, so that re-use can wait for them. */
+  const frees = new Map<string, string>();
+  const userSteps: Array<() => void> = [];
+
+  const removeUser = (user: User, reason: "unlisted" | "replace", replacementFor?: string) => {
+    const disable = stepId("user", user.login, "disable_user");
+    if (user.status !== "disabled") {
+      add({
+        action: "disable_user",
+        kind: "user",
+        key: user.login,
+        symbol: replacementFor ? "-/+" : "-",
+        summary: `disable user ${user.login}${reason === "replace" ? " (replacement)" : ""}`,
+        destructive: true,
+        operation: { op: "disable_user", login: user.login },
+        secret: null,
+        ...(replacementFor ? { replaces: replacementFor } : {}),
+      });
+    }
+    if (reason === "replace" || desired.policy.removed_users === "delete") {
+      const del = add({
+        action: "delete_user",
+        kind: "user",
+        key: user.login,
+        symbol: replacementFor ? "-/+" : "-",
+        summary: `delete user ${user.login} <${user.email}> (${user.plan})`,
+        destructive: true,
+        operation: { op: "delete_user", login: user.login },
+        secret: null,
+        deps: user.status !== "disabled" ? [disable] : [],
+        ...(replacementFor ? { replaces: replacementFor } : {}),
+      });
+      for (const address of [user.email, ...user.aliases]) {
+        if (customDomainOf(address)) frees.set(address, del.id);
+      }
+    }
+  };
+
+  for (const want of desired.users) {
+    const have = live.users.get(want.login);
+    if (!have) {
+      userSteps.push(() => createUser(want));
+      continue;
+    }
+    if (have.email !== want.email) {
+      // The email never changes: a new one means a new account, and the old mailbox goes with the old one.
+      const refusal = guardRemoval(have, "replace");
+      if (refusal) {
+        errors.push({ ...refusal, source: at(want.login, "email") });
+        continue;
+      }
+      removedUsers.push(have.login);
+      removeUser(have, "replace", have.login);
+      userSteps.push(() => createUser(want, stepId("user", want.login, "delete_user")));
+      continue;
+    }
+    userSteps.push(() => updateUser(want, have));
+  }
+
+  if (desired.policy.unlisted.users === "prune") {
+    for (const login of [...live.users.keys()].sort()) {
+      if (desiredLogins.has(login)) continue;
+      const user = live.users.get(login)!;
+      if (login === actor) {
+        warnings.push({
+          code: "self_action",
+          message: `${login} is not in org.yaml but is the acting user; orgctl never removes the user it acts as`,
+          fix: `add ${login} to org.yaml, or run orgctl with another admin's token`,
+        });
+        continue;
+      }
+      if (login === live.org.owner) {
+        warnings.push({
+          code: "owner_protected",
+          message: `${login} is the owner and is not in org.yaml; the owner is never removed`,
+          fix: `add ${login} to org.yaml with owner: true`,
+        });
+        continue;
+      }
+      if (user.status === "disabled" && desired.policy.removed_users === "disable") continue;
+      removedUsers.push(login);
+      removeUser(user, "unlisted");
+    }
+  }
+
+  function guardRemoval(user: User, what: "replace"): PlanIssue | null {
+    const wanted = desired.users.find((u) => u.login === user.login);
+    if (wanted?.protected) {
+      return {
+        code: "protected",
+        message: `${user.login} is protected; changing its email to ${wanted.email} would replace (delete) it`,
+        fix: `keep the email ${user.email}, or remove protected: true if you really mean to replace the account`,
+      };
+    }
+    if (user.login === actor) {
+      return {
+        code: "self_action",
+        message: `${user.login} is the acting user; orgctl never deletes or replaces the user it acts as`,
+        fix: "run this plan with another org_admin's token",
+      };
+    }
+    if (user.login === live.org.owner) {
+      return {
+        code: "owner_protected",
+        message: `${user.login} is the owner and cannot be ${what}d, so its email cannot change`,
+        fix: `keep the email ${user.email}`,
+      };
+    }
+    return null;
+  }
+
+  function createUser(want: DesiredUser, after?: string) {
+    const createId = stepId("user", want.login, "create_user");
+    const atCreate = want.groups.slice(0, MAX_GROUPS_AT_CREATE);
+    const deps = [
+      ...(after ? [after] : []),
+      ...domainReady(want.email),
+      ...atCreate.flatMap(groupReady),
+      ...(frees.has(want.email) ? [frees.get(want.email)!] : []),
+    ];
+    add({
+      action: "create_user",
+      kind: "user",
+      key: want.login,
+      symbol: after ? "-/+" : "+",
+      summary: `create user ${want.login} <${want.email}> on ${want.plan} as ${want.role}${want.password ? " with password" : " (invited)"}`,
+      destructive: false,
+      operation: {
+        op: "create_user",
+        user: {
+          login: want.login,
+          email: want.email,
+          first_name: want.first_name,
+          last_name: want.last_name,
+          plan: want.plan,
+          role: want.role,
+          password_hash: want.password ? "planned" : null,
+          password_rotation: want.password?.rotation ?? null,
+          profile: want.profile,
+          groups: atCreate,
+          aliases: [],
+        },
+      },
+      secret: want.password,
+      deps,
+      ...(after ? { replaces: want.login } : {}),
+      ...(customDomainOf(want.email) ? { needsDomain: customDomainOf(want.email)! } : {}),
+    });
+    for (const alias of want.aliases) addAlias(want.login, alias, createId);
+    for (const group of want.groups.slice(MAX_GROUPS_AT_CREATE)) addMember(group, want.login, [createId]);
+    if (want.status === "disabled") {
+      add({
+        action: "disable_user",
+        kind: "user",
+        key: want.login,
+        symbol: "~",
+        summary: `disable user ${want.login}`,
+        destructive: false,
+        operation: { op: "disable_user", login: want.login },
+        secret: null,
+        deps: [createId],
+      });
+    }
+  }
+
+  function updateUser(want: DesiredUser, have: User) {
+    const login = want.login;
+    const before = {
+      first_name: have.first_name,
+      last_name: have.last_name,
+      profile: comparableProfile(have.profile),
+    };
+    const wantedProfile = comparableProfile(want.profile);
+    for (const field of desired.policy.ignore_profile_fields) {
+      if (have.profile[field] === undefined) delete wantedProfile[field];
+      else wantedProfile[field] = have.profile[field];
+    }
+    const after = { first_name: want.first_name, last_name: want.last_name, profile: wantedProfile };
+    const patch = jsonPatch.compare(before, after);
+    if (patch.length > 0) {
+      const profilePatch: Record<string, string | null> = {};
+      for (const field of PROFILE_FIELDS) {
+        if (before.profile[field] !== after.profile[field])
+          profilePatch[field] = after.profile[field] ?? null;
+      }
+      const fields = [...new Set(patch.map((p) => p.path.split("/").filter(Boolean).join(".")))].sort();
+      add({
+        action: "update_user",
+        kind: "user",
+        key: login,
+        symbol: "~",
+        summary: `update user ${login}: ${fields.join(", ")}`,
+        destructive: false,
+        operation: {
+          op: "update_user",
+          login,
+          ...(before.first_name !== after.first_name ? { first_name: after.first_name } : {}),
+          ...(before.last_name !== after.last_name ? { last_name: after.last_name } : {}),
+          ...(Object.keys(profilePatch).length > 0 ? { profile: profilePatch } : {}),
+        },
+        secret: null,
+        patch,
+      });
+    }
+    if (want.plan !== have.plan) {
+      add({
+        action: "change_plan",
+        kind: "user",
+        key: login,
+        symbol: "~",
+        summary: `change plan of ${login}: ${have.plan} → ${want.plan}`,
+        destructive: false,
+        operation: { op: "change_plan", login, plan: want.plan },
+        secret: null,
+        patch: [{ op: "replace", path: "/plan", value: want.plan }],
+      });
+    }
+    if (want.role !== have.role) {
+      if (login === actor) {
+        errors.push({
+          code: "self_action",
+          message: `org.yaml changes the role of ${login}, the acting user (${have.role} → ${want.role}); orgctl never demotes the user it acts as`,
+          fix: `keep role ${have.role} for ${login}, or run with another org_admin's token`,
+          source: at(login, "role"),
+        });
+      } else {
+        add({
+          action: "change_role",
+          kind: "user",
+          key: login,
+          symbol: "~",
+          summary: `change role of ${login}: ${have.role} → ${want.role}`,
+          destructive: false,
+          operation: { op: "change_role", login, role: want.role },
+          secret: null,
+          patch: [{ op: "replace", path: "/role", value: want.role }],
+        });
+      }
+    }
+    const isDisabled = have.status === "disabled";
+    if (want.status === "disabled" && !isDisabled) {
+      if (login === actor) {
+        errors.push({
+          code: "self_action",
+          message: `org.yaml disables ${login}, the acting user; orgctl never disables the user it acts as`,
+          fix: "run with another org_admin's token",
+          source: at(login, "status"),
+        });
+      } else {
+        removedUsers.push(login);
+        add({
+          action: "disable_user",
+          kind: "user",
+          key: login,
+          symbol: "~",
+          summary: `disable user ${login}`,
+          destructive: true,
+          operation: { op: "disable_user", login },
+          secret: null,
+          patch: [{ op: "replace", path: "/status", value: "disabled" }],
+        });
+      }
+    } else if (want.status === "active" && isDisabled) {
+      add({
+        action: "enable_user",
+        kind: "user",
+        key: login,
+        symbol: "~",
+        summary: `enable user ${login}`,
+        destructive: false,
+        operation: { op: "enable_user", login },
+        secret: null,
+        patch: [{ op: "replace", path: "/status", value: "active" }],
+      });
+    }
+    if (
+      want.password &&
+      (!have.password_set || (want.password.rotation ?? null) !== (have.password_rotation ?? null))
+    ) {
+      add({
+        action: "set_password",
+        kind: "user",
+        key: login,
+        symbol: "~",
+        summary: have.password_set
+          ? `reset password of ${login} (rotation ${want.password.rotation ?? "cleared"})`
+          : `set password of ${login}`,
+        destructive: false,
+        operation: { op: "set_password", login, rotation: want.password.rotation },
+        secret: want.password,
+      });
+    }
+    const haveAliases = new Set(have.aliases);
+    const wantAliases = new Set(want.aliases);
+    for (const alias of want.aliases) if (!haveAliases.has(alias)) addAlias(login, alias);
+    if (desired.policy.unlisted.aliases === "prune") {
+      for (const alias of have.aliases) {
+        if (wantAliases.has(alias)) continue;
+        if (!customDomainOf(alias)) {
+          errors.push({
+            code: "alias_permanent",
+            message: `${alias} is a provider-domain alias of ${login}; it can never be removed`,
+            fix: `add ${alias} back to ${login}'s aliases in org.yaml`,
+            source: at(login, "aliases"),
+          });
+          continue;
+        }
+        removeAlias(login, alias);
+      }
+    }
+    const haveGroups = new Set(groupsOf(live, login));
+    for (const group of want.groups) if (!haveGroups.has(group)) addMember(group, login, []);
+    if (desired.policy.unlisted.memberships === "prune") {
+      for (const group of haveGroups) {
+        if (want.groups.includes(group)) continue;
+        // Deleting the group removes the membership with it.
+        if (steps.has(stepId("group", group, "delete_group"))) continue;
+        add({
+          action: "remove_member",
+          kind: "membership",
+          key: `${group}/${login}`,
+          symbol: "-",
+          summary: `remove ${login} from group ${group}`,
+          destructive: false,
+          operation: { op: "remove_member", group, login },
+          secret: null,
+        });
+      }
+    }
+  }
+
+  function addAlias(login: string, address: string, createId?: string) {
+    add({
+      action: "add_alias",
+      kind: "alias",
+      key: address,
+      symbol: "+",
+      summary: `add alias ${address} to ${login}`,
+      destructive: false,
+      operation: { op: "add_alias", login, address },
+      secret: null,
+      deps: [...(createId ? [createId] : []), ...domainReady(address)],
+      ...(customDomainOf(address) ? { needsDomain: customDomainOf(address)! } : {}),
+    });
+  }
+
+  function removeAlias(login: string, address: string) {
+    const step = add({
+      action: "remove_alias",
+      kind: "alias",
+      key: address,
+      symbol: "-",
+      summary: `remove alias ${address} from ${login}`,
+      destructive: false,
+      operation: { op: "remove_alias", login, address },
+      secret: null,
+    });
+    frees.set(address, step.id);
+  }
+
+  function addMember(group: string, login: string, deps: string[]) {
+    add({
+      action: "add_member",
+      kind: "membership",
+      key: `${group}/${login}`,
+      symbol: "+",
+      summary: `add ${login} to group ${group}`,
+      destructive: false,
+      operation: { op: "add_member", group, login },
+      secret: null,
+      deps: [...deps, ...groupReady(group)],
+    });
+  }
+
+  // Removals first register which addresses they free; then creations and updates can wait for them.
+  for (const { login } of desired.users) {
+    const have = live.users.get(login);
+    const want = desired.users[userIndex.get(login)!]!;
+    if (have && have.email === want.email && desired.policy.unlisted.aliases === "prune") {
+      for (const alias of have.aliases)
+        if (!want.aliases.includes(alias) && customDomainOf(alias))
+          frees.set(alias, stepId("alias", alias, "remove_alias"));
+    }
+  }
+  for (const run of userSteps) run();
+
+  // An address that moves waits for the step that frees it; a domain is removed after its last address.
+  for (const step of steps.values()) {
+    if (step.action === "add_alias") {
+      const address = (step.operation as { address: string }).address;
+      const freedBy = frees.get(address);
+      if (freedBy && freedBy !== step.id) step.deps.add(freedBy);
+    }
+    if (step.action === "delete_user" || step.action === "remove_alias") {
+      for (const del of domainDeletes) {
+        const addresses =
+          step.action === "delete_user"
+            ? (() => {
+                const user = live.users.get(step.key)!;
+                return [user.email, ...user.aliases];
+              })()
+            : [step.key];
+        if (addresses.some((a) => customDomainOf(a) === del.key)) del.deps.add(step.id);
+      }
+    }
+  }
+  // A domain still used by an address that stays is an error the scheduler would report as domain_in_use;
+  // say it here with a fix.
+  for (const del of domainDeletes) {
+    const users = desired.users.filter((u) =>
+      [u.email, ...u.aliases].some((a) => customDomainOf(a) === del.key),
+    );
+    if (users.length > 0) {
+      errors.push({
+        code: "domain_in_use",
+        message: `domain ${del.key} is not in org.yaml but ${users[0]!.login} still uses it`,
+        fix: `add ${del.key} under domains, or move ${users[0]!.login}'s addresses off it`,
+      });
+      steps.delete(del.id);
+    }
+  }
+  // Drop dependencies on steps that do not exist (e.g. a group that already exists).
+  for (const step of steps.values()) for (const dep of step.deps) if (!steps.has(dep)) step.deps.delete(dep);
+  return { steps: [...steps.values()], errors, warnings, removedUsers };
+}
+
+function comparableProfile(profile: Profile): Profile {
+  const out: Profile = {};
+  for (const field of PROFILE_FIELDS)
+    if (profile[field] !== undefined && profile[field] !== "") out[field] = profile[field];
+  return out;
+}

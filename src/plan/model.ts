@@ -1,0 +1,105 @@
+import type { Operation as JsonPatchOperation } from "fast-json-patch";
+import type { SecretRef } from "../config/model.js";
+import type { Cents, Operation, RenewalForecast, Role, TxtRecord } from "../domain/index.js";
+
+export const PLAN_FORMAT_VERSION = 1 as const;
+
+/** Terraform-like change symbols. */
+export type Symbol = "+" | "~" | "-" | "-/+";
+
+export type ResourceKind = "org" | "domain" | "group" | "user" | "alias" | "membership";
+
+/** An API call, with secrets as references that apply resolves at the last moment. */
+export interface PlannedRequest {
+  method: "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  body?: Record<string, unknown>;
+  /** The body field that takes the resolved secret, and where it comes from. */
+  secret?: { field: string; ref: SecretRef };
+}
+
+export interface PlanStep {
+  /** Stable identity within the plan, e.g. `user/bob:create`. */
+  id: string;
+  /** 1-based position in run order. */
+  index: number;
+  action: Operation["op"];
+  kind: ResourceKind;
+  /** The resource's identity key (login, group name, domain, address, group/login). */
+  key: string;
+  symbol: Symbol;
+  /** One line, in plain words. */
+  summary: string;
+  destructive: boolean;
+  /** Set on the steps of a replacement (`-/+`): the login replaced. */
+  replaces?: string;
+  request: PlannedRequest;
+  /** Field-level change for updates (RFC 6902, from fast-json-patch). */
+  patch?: JsonPatchOperation[];
+  /** Signed wallet movement: negative is a charge, positive a refund. */
+  amount_cents: Cents;
+  balance_after_cents: Cents;
+  /** Steps that must be done first. */
+  depends_on: string[];
+}
+
+export interface BlockedStep {
+  id: string;
+  summary: string;
+  domain: string;
+  /** Null when the domain does not exist yet: its record is known once it is created. */
+  txt_record: TxtRecord | null;
+  reason: string;
+}
+
+export interface PlanIssue {
+  code: string;
+  message: string;
+  /** What to do about it. */
+  fix?: string;
+  step_id?: string;
+  /** `file:line:col` where the cause is in org.yaml. */
+  source?: string;
+}
+
+export interface MoneySummary {
+  currency: "EUR";
+  balance_before_cents: Cents;
+  balance_after_cents: Cents;
+  charges_cents: Cents;
+  refunds_cents: Cents;
+  lowest_balance_cents: Cents;
+  min_balance_cents: Cents;
+  yearly_cost_before_cents: Cents;
+  yearly_cost_after_cents: Cents;
+  renewals_due: RenewalForecast[];
+  renewals_horizon_days: number;
+  shortfall_cents: Cents;
+  /** The console day prices were computed on (prorating depends on it). */
+  priced_on: string;
+}
+
+export interface PlanCounts {
+  create: number;
+  update: number;
+  delete: number;
+  replace: number;
+}
+
+export interface Plan {
+  format_version: typeof PLAN_FORMAT_VERSION;
+  /** sha256 over config hash, live revision and steps: the same inputs give the same id. */
+  plan_id: string;
+  config: { file: string; hash: string };
+  console: { revision: number; org: string; org_plan: string; actor: { login: string; role: Role } };
+  steps: PlanStep[];
+  blocked: BlockedStep[];
+  errors: PlanIssue[];
+  warnings: PlanIssue[];
+  counts: PlanCounts;
+  money: MoneySummary;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.steps.length > 0 || plan.blocked.length > 0;
+}
