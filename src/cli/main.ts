@@ -1,8 +1,14 @@
 import { Command, CommanderError } from "commander";
+import { ConsoleApiError, ConsoleUnreachableError, PartialReadError } from "../client/console-client.js";
+import { ConfigInvalidError } from "../config/load.js";
+import { formatIssue } from "../config/model.js";
 import { ApiError } from "../console/errors.js";
 import { packageVersion } from "../package-root.js";
 import { CliError } from "./errors.js";
+import { registerImport } from "./import.js";
+import { registerPlan } from "./plan.js";
 import { registerServe } from "./serve.js";
+import { registerValidate } from "./validate.js";
 
 export const EXIT_HELP = `
 Exit codes:
@@ -18,6 +24,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
     .addHelpText("after", EXIT_HELP);
+  registerValidate(program);
+  registerPlan(program);
+  registerImport(program);
   registerServe(program);
   return program;
 }
@@ -35,6 +44,18 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CliError) {
       process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
       return error.exitCode;
+    }
+    if (error instanceof ConfigInvalidError) {
+      for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      return 1;
+    }
+    if (
+      error instanceof ConsoleApiError ||
+      error instanceof ConsoleUnreachableError ||
+      error instanceof PartialReadError
+    ) {
+      process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof ApiError) {
       process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);

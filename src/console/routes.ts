@@ -39,6 +39,8 @@ export interface Route {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   template: string;
   public?: boolean;
+  /** Self-service routes (`/v1/me`): the only ones a member may call. Every other route is an admin route. */
+  selfService?: boolean;
   /** Lock routes and logins do not change the organization and carry no revision. */
   handler: (ctx: RequestContext) => Promise<RouteResult> | RouteResult;
 }
@@ -131,11 +133,13 @@ export const ROUTES: Route[] = [
   {
     method: "GET",
     template: "/v1/me",
+    selfService: true,
     handler: (ctx) => json(200, userJson(ctx.service.state, me(ctx)), ctx.service.state),
   },
   {
     method: "PATCH",
     template: "/v1/me",
+    selfService: true,
     handler: (ctx) =>
       mutate(
         ctx,
@@ -150,6 +154,7 @@ export const ROUTES: Route[] = [
   {
     method: "PUT",
     template: "/v1/me/password",
+    selfService: true,
     handler: (ctx) => {
       const login = me(ctx).login;
       // A self-service change keeps the admin's rotation label, so it never triggers a reset by orgctl.

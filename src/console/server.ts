@@ -116,6 +116,12 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       });
       service.renew();
       const me = route.public ? null : authenticate(service, bearer);
+      // A member has no admin access at all: every route but self-service answers 403, even on their own user.
+      if (me?.role === "member" && !route.selfService) {
+        throw new ApiError(403, "forbidden", `${me.login} is a member and has no admin access; use /v1/me`, {
+          role: me.role,
+        });
+      }
       const body = MUTATING.has(method) ? await readJsonBody(request, bodyLimit) : undefined;
       const validate = validators.forOperation(method, route.template);
       if (validate) {

@@ -1,0 +1,138 @@
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { checkConfig } from "../config/check.js";
+import { ConfigInvalidError } from "../config/load.js";
+import { buildPlan } from "../plan/build.js";
+import { diff } from "../plan/diff.js";
+import { liveView } from "../plan/live.js";
+import { hasChanges, type Plan } from "../plan/model.js";
+import { renderJson } from "../render/json.js";
+import { renderMarkdown } from "../render/markdown.js";
+import { renderText } from "../render/text.js";
+import { loadChecked, lookupPendingTxt, sourceOf } from "./config-io.js";
+import { CliError } from "./errors.js";
+import { openTarget, type TargetFlags } from "./target.js";
+
+export type Format = "text" | "json" | "markdown";
+
+interface PlanFlags extends TargetFlags {
+  file: string;
+  out?: string;
+  format: string;
+  detailedExitcode?: boolean;
+  force?: boolean;
+  color?: boolean;
+}
+
+export function useColor(flags: { color?: boolean }): boolean {
+  if (flags.color === false || process.env.NO_COLOR !== undefined) return false;
+  return Boolean(process.stdout.isTTY);
+}
+
+function parseFormat(raw: string, allowed: Format[]): Format {
+  if (!(allowed as string[]).includes(raw)) {
+    throw new CliError("invalid_flag", `--format must be one of ${allowed.join(", ")} (got ${raw})`);
+  }
+  return raw as Format;
+}
+
+export function render(plan: Plan, format: Format, color: boolean): string {
+  if (format === "json") return renderJson(plan);
+  if (format === "markdown") return renderMarkdown(plan);
+  return renderText(plan, { color });
+}
+
+/** Reads the live console and makes the plan for org.yaml. Shared by plan, drift and apply. */
+export async function makePlan(
+  flags: TargetFlags & { file: string; force?: boolean },
+): Promise<{ plan: Plan; driftSteps: number }> {
+  const { config, warnings } = loadChecked(flags.file);
+  const target = await openTarget(flags, config);
+  try {
+    const snapshot = await target.client.readLive();
+    const live = liveView(snapshot);
+    // The live catalog is the truth for plan names and limits.
+    const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
+    if (liveIssues.length > 0) throw new ConfigInvalidError(liveIssues);
+    const verifiedTxt = await lookupPendingTxt(config, live.state);
+    const plan = buildPlan(config.desired, live, {
+      configFile: flags.file,
+      configHash: config.hash,
+      verifiedTxt,
+      force: Boolean(flags.force),
+      source: sourceOf(config),
+    });
+    for (const warning of warnings) {
+      plan.warnings.push({
+        code: warning.code,
+        message: warning.message,
+        source: `${warning.file}:${warning.line}:${warning.col}`,
+      });
+    }
+    const driftSteps = diff({ desired: config.desired, live: live.state, actor: live.actor.login }).steps
+      .length;
+    return { plan, driftSteps };
+  } finally {
+    await target.close();
+  }
+}
+
+const TARGET_HELP = `
+Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
+in .orgctl/sandbox.db next to org.yaml (created on first use; --sandbox FILE or ORGCTL_SANDBOX moves it).`;
+
+export function registerPlan(program: Command): void {
+  program
+    .command("plan")
+    .description("show every change org.yaml makes, in run order, with its cost to the wallet")
+    .option("-f, --file <file>", "the desired state", "org.yaml")
+    .option("--out <planfile>", "also save the plan (JSON) for `orgctl apply PLANFILE`")
+    .option("--format <format>", "text, json or markdown", "text")
+    .option("--detailed-exitcode", "exit 2 when there are changes (0 = none, 1 = error)")
+    .option("--force", "allow a plan that removes more users than policy.removal_threshold")
+    .option("--no-color", "never colour the text output (also NO_COLOR)")
+    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
+    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addHelpText(
+      "after",
+      `${TARGET_HELP}
+
+Exit codes:
+  0  the plan is valid (with --detailed-exitcode: and there are no changes)
+  1  error: invalid org.yaml, unreachable console, or a step the console would refuse
+  2  with --detailed-exitcode: the plan is valid and has changes`,
+    )
+    .action(async (flags: PlanFlags) => {
+      const format = parseFormat(flags.format, ["text", "json", "markdown"]);
+      const { plan } = await makePlan(flags);
+      process.stdout.write(render(plan, format, useColor(flags)));
+      if (flags.out) writeFileSync(flags.out, renderJson(plan));
+      if (plan.errors.length > 0) process.exitCode = 1;
+      else if (flags.detailedExitcode && hasChanges(plan)) process.exitCode = 2;
+      else process.exitCode = 0;
+    });
+
+  program
+    .command("drift")
+    .description("read-only report of how the console differs from org.yaml (for scheduled checks)")
+    .option("-f, --file <file>", "the desired state", "org.yaml")
+    .option("--format <format>", "text, json or markdown", "text")
+    .option("--no-color", "never colour the text output (also NO_COLOR)")
+    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
+    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addHelpText(
+      "after",
+      `${TARGET_HELP}
+
+Exit codes:
+  0  in sync
+  1  error (invalid org.yaml, unreachable console)
+  2  drift: the console differs from org.yaml`,
+    )
+    .action(async (flags: PlanFlags) => {
+      const format = parseFormat(flags.format, ["text", "json", "markdown"]);
+      const { plan, driftSteps } = await makePlan({ ...flags, force: true });
+      process.stdout.write(render(plan, format, useColor(flags)));
+      process.exitCode = driftSteps > 0 ? 2 : 0;
+    });
+}

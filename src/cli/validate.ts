@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import { formatIssue } from "../config/model.js";
+import { loadChecked } from "./config-io.js";
+
+export function registerValidate(program: Command): void {
+  program
+    .command("validate")
+    .description(
+      "check org.yaml offline: syntax, schema, uniqueness, reserved addresses, domains, groups, admins, limits",
+    )
+    .option("-f, --file <file>", "the desired state", "org.yaml")
+    .addHelpText(
+      "after",
+      `
+Checks limits against the console's default catalog; \`orgctl plan\` checks them again against the live one.
+
+Exit codes:
+  0  valid (warnings may be printed)
+  1  invalid: each problem is printed as file:line:col code: message`,
+    )
+    .action((flags: { file: string }) => {
+      const { config, warnings } = loadChecked(flags.file);
+      for (const warning of warnings) process.stderr.write(`${formatIssue(warning)}\n`);
+      const d = config.desired;
+      process.stdout.write(
+        `${flags.file} is valid: ${d.users.length} users, ${d.groups.length} groups, ${d.domains.length} domains.\n`,
+      );
+    });
+}

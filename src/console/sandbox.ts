@@ -1,0 +1,52 @@
+import type { DesiredOrg } from "../config/model.js";
+import { splitAddress } from "../domain/index.js";
+import { type RunningConsole, startConsole } from "./server.js";
+import { type BootstrapOptions, type Clock, DEFAULT_BOOTSTRAP } from "./service.js";
+
+/** The sandbox's token when ORGCTL_TOKEN is not set. It only ever guards a local file. */
+export const SANDBOX_TOKEN = "orgctl-sandbox";
+/** €100,000: enough for every example to plan and apply. */
+export const SANDBOX_BALANCE_CENTS = 10_000_000;
+
+/**
+ * The organization a new sandbox starts with: named and sized like org.yaml says, owned by the user marked
+ * `owner: true` (or the first org_admin) when that user's email is on the provider domain, else by `admin`.
+ */
+export function sandboxBootstrap(
+  desired: DesiredOrg | null,
+  token: string,
+  balanceCents: number,
+): BootstrapOptions {
+  const provider = desired?.organization.provider_domain ?? DEFAULT_BOOTSTRAP.providerDomain;
+  const users = desired?.users ?? [];
+  const candidate =
+    users.find((u) => u.owner) ?? users.find((u) => u.role === "org_admin" && u.status === "active");
+  const owner = candidate && splitAddress(candidate.email)?.domain === provider ? candidate : null;
+  return {
+    ...DEFAULT_BOOTSTRAP,
+    orgName: desired?.organization.name ?? DEFAULT_BOOTSTRAP.orgName,
+    orgPlan: desired?.organization.plan ?? DEFAULT_BOOTSTRAP.orgPlan,
+    providerDomain: provider,
+    verifier: "auto",
+    balanceCents,
+    token,
+    ...(owner
+      ? {
+          ownerLogin: owner.login,
+          ownerEmail: owner.email,
+          ownerFirstName: owner.first_name,
+          ownerLastName: owner.last_name,
+          ownerPlan: owner.plan,
+        }
+      : { ownerEmail: `admin@${provider}` }),
+  };
+}
+
+/** Runs the console engine in this process, on a loopback port, over a local SQLite file. */
+export function startSandbox(
+  dbPath: string,
+  bootstrap: BootstrapOptions,
+  clock: Clock,
+): Promise<RunningConsole> {
+  return startConsole({ dbPath, host: "127.0.0.1", port: 0, clock, bootstrap });
+}
