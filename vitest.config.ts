@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // The JSON report lets .ci/run print the runner's own pass/fail counts.
+    reporters: ["default", ["json", { outputFile: ".ci/test-results.json" }]],
   },
 });
