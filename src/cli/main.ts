@@ -4,11 +4,14 @@ import { ConfigInvalidError } from "../config/load.js";
 import { formatIssue } from "../config/model.js";
 import { ApiError } from "../console/errors.js";
 import { packageVersion } from "../package-root.js";
+import { registerApply } from "./apply.js";
 import { CliError } from "./errors.js";
 import { registerImport } from "./import.js";
+import { registerLogout } from "./logout.js";
 import { registerPlan } from "./plan.js";
 import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
+import { registerWallet } from "./wallet.js";
 
 export const EXIT_HELP = `
 Exit codes:
@@ -26,8 +29,11 @@ export function buildProgram(): Command {
     .addHelpText("after", EXIT_HELP);
   registerValidate(program);
   registerPlan(program);
+  registerApply(program);
   registerImport(program);
   registerServe(program);
+  registerLogout(program);
+  registerWallet(program);
   return program;
 }
 

@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { checkConfig } from "../config/check.js";
-import { ConfigInvalidError } from "../config/load.js";
+import { ConfigInvalidError, type LoadedConfig } from "../config/load.js";
+import type { ConfigIssue } from "../config/model.js";
 import { buildPlan } from "../plan/build.js";
 import { diff } from "../plan/diff.js";
 import { liveView } from "../plan/live.js";
@@ -11,7 +12,7 @@ import { renderMarkdown } from "../render/markdown.js";
 import { renderText } from "../render/text.js";
 import { loadChecked, lookupPendingTxt, sourceOf } from "./config-io.js";
 import { CliError } from "./errors.js";
-import { openTarget, type TargetFlags } from "./target.js";
+import { openTarget, type Target, type TargetFlags } from "./target.js";
 
 export type Format = "text" | "json" | "markdown";
 
@@ -29,7 +30,7 @@ export function useColor(flags: { color?: boolean }): boolean {
   return Boolean(process.stdout.isTTY);
 }
 
-function parseFormat(raw: string, allowed: Format[]): Format {
+export function parseFormat(raw: string, allowed: Format[]): Format {
   if (!(allowed as string[]).includes(raw)) {
     throw new CliError("invalid_flag", `--format must be one of ${allowed.join(", ")} (got ${raw})`);
   }
@@ -49,35 +50,45 @@ export async function makePlan(
   const { config, warnings } = loadChecked(flags.file);
   const target = await openTarget(flags, config);
   try {
-    const snapshot = await target.client.readLive();
-    const live = liveView(snapshot);
-    // The live catalog is the truth for plan names and limits.
-    const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
-    if (liveIssues.length > 0) throw new ConfigInvalidError(liveIssues);
-    const verifiedTxt = await lookupPendingTxt(config, live.state);
-    const plan = buildPlan(config.desired, live, {
-      configFile: flags.file,
-      configHash: config.hash,
-      verifiedTxt,
-      force: Boolean(flags.force),
-      source: sourceOf(config),
-    });
-    for (const warning of warnings) {
-      plan.warnings.push({
-        code: warning.code,
-        message: warning.message,
-        source: `${warning.file}:${warning.line}:${warning.col}`,
-      });
-    }
-    const driftSteps = diff({ desired: config.desired, live: live.state, actor: live.actor.login }).steps
-      .length;
-    return { plan, driftSteps };
+    return await planAgainst(target, config, warnings, flags);
   } finally {
     await target.close();
   }
 }
 
-const TARGET_HELP = `
+/** Makes the plan against an open target (apply holds the lock on it meanwhile). */
+export async function planAgainst(
+  target: Target,
+  config: LoadedConfig,
+  warnings: ConfigIssue[],
+  flags: { file: string; force?: boolean },
+): Promise<{ plan: Plan; driftSteps: number }> {
+  const snapshot = await target.client.readLive();
+  const live = liveView(snapshot);
+  // The live catalog is the truth for plan names and limits.
+  const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
+  if (liveIssues.length > 0) throw new ConfigInvalidError(liveIssues);
+  const verifiedTxt = await lookupPendingTxt(config, live.state);
+  const plan = buildPlan(config.desired, live, {
+    configFile: flags.file,
+    configHash: config.hash,
+    verifiedTxt,
+    force: Boolean(flags.force),
+    source: sourceOf(config),
+  });
+  for (const warning of warnings) {
+    plan.warnings.push({
+      code: warning.code,
+      message: warning.message,
+      source: `${warning.file}:${warning.line}:${warning.col}`,
+    });
+  }
+  const driftSteps = diff({ desired: config.desired, live: live.state, actor: live.actor.login }).steps
+    .length;
+  return { plan, driftSteps };
+}
+
+export const TARGET_HELP = `
 Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
 in .orgctl/sandbox.db next to org.yaml (created on first use; --sandbox FILE or ORGCTL_SANDBOX moves it).`;
 

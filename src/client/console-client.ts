@@ -42,6 +42,8 @@ export interface RequestOptions {
   /** The revision the change is based on; sent as `If-Match: "<n>"`. */
   ifMatch?: number;
   query?: Record<string, string | number | undefined>;
+  /** Extra request headers, such as `X-Lock-Id`. */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -370,6 +372,7 @@ export class ConsoleClient {
     }
     if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
     if (options.ifMatch !== undefined) headers["if-match"] = `"${options.ifMatch}"`;
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
     const retryable = method === "GET" || options.idempotencyKey !== undefined;
     const maxAttempts = retryable ? this.#retries + 1 : 1;
 

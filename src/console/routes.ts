@@ -261,13 +261,14 @@ export const ROUTES: Route[] = [
   {
     method: "DELETE",
     template: "/v1/domains/{name}",
-    handler: (ctx) => mutate(ctx, { op: "delete_domain", name: ctx.params.name! }, noContent),
+    // Domain names compare case-insensitively and are stored in lower case.
+    handler: (ctx) => mutate(ctx, { op: "delete_domain", name: ctx.params.name!.toLowerCase() }, noContent),
   },
   {
     method: "POST",
     template: "/v1/domains/{name}/verify",
     async handler(ctx) {
-      const name = ctx.params.name!;
+      const name = ctx.params.name!.toLowerCase();
       const state = ctx.service.state;
       const domain = state.domains.get(name);
       let txt: string[] = [];

@@ -1,13 +1,6 @@
 import { formatEuro } from "../domain/money.js";
 import type { BlockedStep, Plan, PlanIssue, PlanStep } from "../plan/model.js";
-import {
-  describePatchOp,
-  describeSecret,
-  failedLine,
-  KIND_SECTIONS,
-  moneyMove,
-  summaryLine,
-} from "./text.js";
+import { describePatchOp, describeSecret, failedLine, moneyMove, summaryLine } from "./text.js";
 
 export interface MarkdownOptions {
   /** The longest comment to produce; GitHub refuses comments over 65,536 characters. Default 60,000. */
@@ -17,6 +10,7 @@ export interface MarkdownOptions {
 /** The first line of every plan comment, so CI can find the comment and update it. */
 export const MARKDOWN_MARKER = "<!-- orgctl-plan -->";
 export const DEFAULT_MAX_CHARS = 60_000;
+const SEPARATOR = "\n\n";
 
 const HTML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;" };
 
@@ -98,7 +92,7 @@ function footer(plan: Plan): string {
     `prices as of ${escapeMarkdown(plan.money.priced_on)}`,
   ];
   const last = [summaryLine(plan), ...(plan.errors.length > 0 ? [failedLine(plan)] : [])];
-  return `${last.map(escapeMarkdown).join("<br>\n")}\n\n<sub>${facts.join(" · ")}</sub>`;
+  return [...last.map(escapeMarkdown), `<sub>${facts.join(" · ")}</sub>`].join(SEPARATOR);
 }
 
 function issueItem(issue: PlanIssue): string {
@@ -165,13 +159,11 @@ function listSection(
   };
 }
 
-const SEPARATOR = "\n\n";
-
 /**
  * The largest k whose rendering fits in `budget` characters (k = n first: it has no "more" note), or -1.
  * Below n the length grows with k, so a binary search finds it.
  */
-function fit(section: Section, budget: number): number {
+function fitCount(section: Section, budget: number): number {
   if (section.render(section.n).length <= budget) return section.n;
   let lo = -1;
   let hi = section.n - 1;
@@ -274,23 +266,26 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
         )
       : null;
 
-  // What always stays: the headline, the summary, and the errors (cut only if they alone are too long).
-  // The table's "… and N more changes" note is reserved before anything optional is placed.
+  // What always stays: the headline, the summary, the errors (cut only if they alone are too long) and, when
+  // rows are left out, the "… and N more changes" note, which is reserved before anything optional is placed.
   const fixed = head.length + SEPARATOR.length + foot.length + 1;
   const chosen = new Map<Section, number>();
   let used = fixed;
-  const place = (section: Section | null, reserve = 0) => {
-    if (!section) return;
-    const k = fit(section, maxChars - used - reserve - SEPARATOR.length);
-    if (k < 0) return;
+  const take = (section: Section, k: number) => {
     chosen.set(section, k);
     used += section.render(k).length + SEPARATOR.length;
   };
+  /** Places as much of a section as fits; a required section is placed (cut to its note) even if not. */
+  const place = (section: Section | null, options: { reserve?: number; required?: boolean } = {}) => {
+    if (!section) return;
+    const k = fitCount(section, maxChars - used - (options.reserve ?? 0) - SEPARATOR.length);
+    if (k >= 0) take(section, k);
+    else if (options.required) take(section, 0);
+  };
   const tableReserve = table ? table.render(0).length + SEPARATOR.length : 0;
-  place(errors, tableReserve);
-  if (errors && !chosen.has(errors)) chosen.set(errors, 0);
-  place(blocked, tableReserve);
-  place(table);
+  place(errors, { reserve: tableReserve, required: true });
+  place(blocked, { reserve: tableReserve });
+  place(table, { required: true });
   place(patches);
   place(renewals);
   place(warnings);

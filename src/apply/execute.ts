@@ -1,0 +1,194 @@
+import { ConsoleApiError, type ConsoleClient, ConsoleUnreachableError } from "../client/console-client.js";
+import type { SecretRef } from "../config/model.js";
+import type { Plan, PlanStep } from "../plan/model.js";
+import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";
+import { executionGraph } from "./graph.js";
+
+export const DEFAULT_PARALLELISM = 4;
+
+export interface ApplyOptions {
+  client: ConsoleClient;
+  parallelism: number;
+  emit: (event: ApplyEvent) => void;
+  resolveSecret: (ref: SecretRef) => string;
+  /** Aborting stops scheduling new steps; steps in flight finish. */
+  signal?: AbortSignal;
+}
+
+type StepState = "pending" | "running" | "done" | "failed" | "skipped";
+
+/** The idempotency key of a step: the same plan and step always send the same key. */
+export function stepKey(plan: Plan, step: PlanStep): string {
+  return `orgctl:${plan.plan_id}:${step.id}`;
+}
+
+/**
+ * Runs a plan's steps against the console: in plan order, independent steps in parallel up to
+ * `parallelism`, each with an idempotency key so that a retried or re-sent step takes effect at most once.
+ * When a step fails, what depends on it is skipped and independent steps go on. Emits events; renders nothing.
+ */
+export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplySummary> {
+  const { client, emit } = options;
+  const steps = [...plan.steps].sort((a, b) => a.index - b.index);
+  const waits = executionGraph(steps);
+  const state = new Map<string, StepState>(steps.map((s) => [s.id, "pending"]));
+  const failures: StepFailure[] = [];
+  const startBalance = await readBalance(client, plan.money.balance_before_cents);
+  let balance = startBalance;
+  let charged = 0;
+  let refunded = 0;
+  let running = 0;
+  let lastBalanceRead = 0;
+  const parallelism = Math.max(1, options.parallelism);
+
+  emit({
+    type: "apply_started",
+    plan_id: plan.plan_id,
+    steps: steps.length,
+    parallelism,
+    balance_cents: balance,
+  });
+
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      const interrupted = options.signal?.aborted ?? false;
+      for (const step of steps) {
+        if (state.get(step.id) !== "pending") continue;
+        const needs = [...(waits.get(step.id) ?? [])];
+        const blocker = needs.find((id) => state.get(id) === "failed" || state.get(id) === "skipped");
+        if (blocker) {
+          state.set(step.id, "skipped");
+          emit({
+            type: "step_skipped",
+            id: step.id,
+            index: step.index,
+            summary: step.summary,
+            because: blocker,
+          });
+          continue;
+        }
+        if (interrupted || running >= parallelism) continue;
+        if (!needs.every((id) => state.get(id) === "done")) continue;
+        state.set(step.id, "running");
+        running += 1;
+        emit({
+          type: "step_started",
+          id: step.id,
+          index: step.index,
+          summary: step.summary,
+          symbol: step.symbol,
+        });
+        void runStep(step).then(async (outcome) => {
+          if (outcome.ok) {
+            state.set(step.id, "done");
+            if (step.amount_cents < 0) charged -= step.amount_cents;
+            else refunded += step.amount_cents;
+            if (step.amount_cents !== 0) {
+              balance += step.amount_cents;
+              // Show the real balance, read at most a few times a second.
+              if (Date.now() - lastBalanceRead > 250) {
+                lastBalanceRead = Date.now();
+                balance = await readBalance(client, balance);
+              }
+            }
+            emit({
+              type: "step_done",
+              id: step.id,
+              index: step.index,
+              summary: step.summary,
+              amount_cents: step.amount_cents,
+              balance_cents: balance,
+              replayed: outcome.replayed,
+            });
+          } else {
+            state.set(step.id, "failed");
+            failures.push({
+              id: step.id,
+              index: step.index,
+              summary: step.summary,
+              code: outcome.code,
+              message: outcome.message,
+            });
+            emit({
+              type: "step_failed",
+              id: step.id,
+              index: step.index,
+              summary: step.summary,
+              code: outcome.code,
+              message: outcome.message,
+            });
+          }
+          // Only now is the step finished: the pump must not see zero running while its balance read is pending.
+          running -= 1;
+          pump();
+        });
+      }
+      if (running === 0) resolve();
+    };
+    options.signal?.addEventListener("abort", () => pump(), { once: true });
+    pump();
+  });
+
+  async function runStep(
+    step: PlanStep,
+  ): Promise<{ ok: true; replayed: boolean } | { ok: false; code: string; message: string }> {
+    try {
+      const body = step.request.body ? { ...step.request.body } : undefined;
+      let payload = body;
+      if (step.request.secret) {
+        payload = {
+          ...(body ?? {}),
+          [step.request.secret.field]: options.resolveSecret(step.request.secret.ref),
+        };
+      }
+      const result = await client.request(step.request.method, step.request.path, {
+        ...(payload !== undefined ? { body: payload } : {}),
+        idempotencyKey: stepKey(plan, step),
+      });
+      return { ok: true, replayed: result.replayed };
+    } catch (error) {
+      if (error instanceof ConsoleApiError || error instanceof ConsoleUnreachableError) {
+        return { ok: false, code: error.code, message: error.message };
+      }
+      const code = (error as { code?: unknown }).code;
+      return {
+        ok: false,
+        code: typeof code === "string" ? code : "internal",
+        message: (error as Error).message,
+      };
+    }
+  }
+
+  const endBalance = await readBalance(client, balance);
+  const counts = { done: 0, failed: 0, skipped: 0, not_started: 0 };
+  for (const value of state.values()) {
+    if (value === "done") counts.done += 1;
+    else if (value === "failed") counts.failed += 1;
+    else if (value === "skipped") counts.skipped += 1;
+    else counts.not_started += 1;
+  }
+  const summary: ApplySummary = {
+    status: counts.failed > 0 ? "failed" : counts.not_started > 0 ? "interrupted" : "done",
+    plan_id: plan.plan_id,
+    ...counts,
+    total: steps.length,
+    balance_before_cents: startBalance,
+    balance_after_cents: endBalance,
+    charged_cents: charged,
+    refunded_cents: refunded,
+    failures,
+  };
+  emit({ type: "summary", ...summary });
+  return summary;
+}
+
+async function readBalance(client: ConsoleClient, fallback: number): Promise<number> {
+  try {
+    const wallet = await client.request<{ balance_cents: number }>("GET", "/v1/wallet", {
+      query: { days: 0 },
+    });
+    return wallet.body.balance_cents;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,97 @@
+import { ConsoleApiError, type ConsoleClient } from "../client/console-client.js";
+
+export interface Lease {
+  lock_id: string;
+  holder: string;
+  since: string;
+  expires_at: string;
+}
+
+export class LockHeldError extends Error {
+  readonly code = "locked";
+  constructor(
+    readonly holder: string,
+    readonly since: string,
+  ) {
+    super(
+      `the console's apply lock is held by ${holder} since ${since}; wait for that apply to finish, or pass --lock-timeout to wait`,
+    );
+  }
+}
+
+export const LOCK_TTL_SECONDS = 60;
+
+/**
+ * The console's apply lock, held for a whole apply: taken (or waited for up to `timeoutMs`), renewed in the
+ * background well before its lease runs out, and released on every exit.
+ */
+export class ApplyLock {
+  private timer: NodeJS.Timeout | null = null;
+
+  private constructor(
+    private readonly client: ConsoleClient,
+    readonly lease: Lease,
+  ) {}
+
+  static async acquire(
+    client: ConsoleClient,
+    holder: string,
+    timeoutMs: number,
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ): Promise<ApplyLock> {
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
+      try {
+        const result = await client.request<Lease>("POST", "/v1/lock", {
+          body: { holder, ttl_seconds: LOCK_TTL_SECONDS },
+        });
+        const lock = new ApplyLock(client, result.body);
+        lock.keepAlive();
+        return lock;
+      } catch (error) {
+        if (!(error instanceof ConsoleApiError) || error.code !== "locked") throw error;
+        const heldBy = String(error.details.holder ?? "someone");
+        const since = String(error.details.since ?? "an unknown time");
+        if (Date.now() + wait > deadline) throw new LockHeldError(heldBy, since);
+        await sleep(wait);
+      }
+    }
+  }
+
+  private keepAlive(): void {
+    this.timer = setInterval(
+      () => {
+        void this.client
+          .request("POST", "/v1/lock", {
+            body: { holder: this.lease.holder, ttl_seconds: LOCK_TTL_SECONDS },
+            headers: { "x-lock-id": this.lease.lock_id },
+          })
+          .catch(() => {
+            // A missed renewal is retried at the next tick; the lease outlives two of them.
+          });
+      },
+      (LOCK_TTL_SECONDS * 1000) / 3,
+    );
+    this.timer.unref();
+  }
+
+  async release(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.client
+      .request("DELETE", "/v1/lock", { headers: { "x-lock-id": this.lease.lock_id } })
+      .catch(() => {
+        // The lease expires by itself; a failed release only delays the next apply by at most its TTL.
+      });
+  }
+}
+
+/** `30s`, `5m`, `1h`, or a number of seconds. */
+export function parseDuration(raw: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!match) return null;
+  const value = Number(match[1]);
+  const unit = match[2] ?? "s";
+  const factor = unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000;
+  return Math.round(value * factor);
+}

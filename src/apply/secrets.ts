@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import type { SecretRef } from "../config/model.js";
+
+export class SecretMissingError extends Error {
+  readonly code = "secret_missing";
+}
+
+/**
+ * Reads a password at the moment a step needs it. `{file}` is relative to org.yaml's folder. The value is
+ * returned to the caller only; it is never logged, stored or put in an error message.
+ */
+export function resolveSecret(ref: SecretRef, baseDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (ref.env !== undefined) {
+    const value = env[ref.env];
+    if (value === undefined || value === "")
+      throw new SecretMissingError(`environment variable ${ref.env} is not set; export it before apply`);
+    return value;
+  }
+  const path = isAbsolute(ref.file!) ? ref.file! : join(baseDir, ref.file!);
+  let value: string;
+  try {
+    value = readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch {
+    throw new SecretMissingError(`cannot read the password file ${path}; check the path in org.yaml`);
+  }
+  if (!value) throw new SecretMissingError(`the password file ${path} is empty`);
+  return value;
+}

@@ -1,0 +1,260 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { dirname, resolve } from "node:path";
+import type { Command } from "commander";
+import type { ApplyEvent, ApplySummary } from "../apply/events.js";
+import { applyPlan, DEFAULT_PARALLELISM } from "../apply/execute.js";
+import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
+import { resolveSecret } from "../apply/secrets.js";
+import type { OrgInfo } from "../client/console-client.js";
+import type { LoadedConfig } from "../config/load.js";
+import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from "../plan/model.js";
+import { formatApplyLine } from "../render/apply-lines.js";
+import { renderText } from "../render/text.js";
+import { loadChecked } from "./config-io.js";
+import { CliError } from "./errors.js";
+import { parseFormat, planAgainst, TARGET_HELP, useColor } from "./plan.js";
+import { openTarget, type TargetFlags } from "./target.js";
+
+interface ApplyFlags extends TargetFlags {
+  file?: string;
+  autoApprove?: boolean;
+  parallelism: string;
+  lockTimeout: string;
+  format: string;
+  force?: boolean;
+  color?: boolean;
+}
+
+/** Exit code of an interrupted apply (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = 130;
+
+function readPlanFile(path: string): Plan {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(path, "utf8")) as Plan;
+  } catch (error) {
+    throw new CliError(
+      "invalid_plan",
+      `cannot read the plan file ${path}: ${(error as Error).message}; make it with orgctl plan --out`,
+    );
+  }
+  if (
+    plan?.format_version !== PLAN_FORMAT_VERSION ||
+    !Array.isArray(plan.steps) ||
+    typeof plan.plan_id !== "string"
+  ) {
+    throw new CliError(
+      "invalid_plan",
+      `${path} is not an orgctl plan (format ${PLAN_FORMAT_VERSION}); make it with orgctl plan --out`,
+    );
+  }
+  return plan;
+}
+
+function holderName(): string {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // No user database entry (some containers): keep "unknown".
+  }
+  return `orgctl apply by ${user}@${hostname()} (pid ${process.pid})`;
+}
+
+export function registerApply(program: Command): void {
+  program
+    .command("apply")
+    .description(
+      "make the changes: from org.yaml (plans, shows, asks) or from a saved plan file (exactly that plan)",
+    )
+    .argument("[planfile]", "a plan saved with `orgctl plan --out`; applied as is, without a prompt")
+    .option("-f, --file <file>", "the desired state (when no plan file is given)", "org.yaml")
+    .option("--auto-approve", "do not ask for confirmation (required without a terminal)")
+    .option("--parallelism <n>", "independent steps run at the same time", String(DEFAULT_PARALLELISM))
+    .option(
+      "--lock-timeout <duration>",
+      "wait this long for the console's apply lock (e.g. 30s, 5m); 0 = fail at once",
+      "0",
+    )
+    .option("--format <format>", "text or json (JSON lines events)", "text")
+    .option("--force", "allow a plan that removes more users than policy.removal_threshold")
+    .option("--no-color", "never colour the text output (also NO_COLOR)")
+    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
+    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addHelpText(
+      "after",
+      `${TARGET_HELP}
+
+Steps run in plan order; independent steps run in parallel (default ${DEFAULT_PARALLELISM}). Each carries an
+Idempotency-Key made of the plan id and the step id, so a retried or re-sent step takes effect at most
+once. When a step fails, the steps that depend on it are skipped and independent steps still run. Ctrl-C
+stops starting new steps, lets running ones finish, releases the lock and prints the summary.
+
+--format json prints one JSON object per line: apply_started, step_started, step_done, step_failed,
+step_skipped, summary (see the README).
+
+Exit codes:
+  0    every step done, or no changes
+  1    error: invalid input, stale plan, lock held, a refused plan, or a step failed
+  130  interrupted (Ctrl-C); run orgctl apply again to finish`,
+    )
+    .action(async (planfile: string | undefined, flags: ApplyFlags) => {
+      const format = parseFormat(flags.format, ["text", "json"]);
+      const parallelism = Number(flags.parallelism);
+      if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 64) {
+        throw new CliError(
+          "invalid_flag",
+          `--parallelism must be a whole number from 1 to 64 (got ${flags.parallelism})`,
+        );
+      }
+      const lockTimeoutMs = parseDuration(flags.lockTimeout);
+      if (lockTimeoutMs === null)
+        throw new CliError(
+          "invalid_flag",
+          `--lock-timeout must be a duration such as 30s or 5m (got ${flags.lockTimeout})`,
+        );
+
+      let saved: Plan | null = null;
+      let config: LoadedConfig | null = null;
+      let warnings: ReturnType<typeof loadChecked>["warnings"] = [];
+      if (planfile) {
+        saved = readPlanFile(planfile);
+        const configFile = saved.config.file;
+        if (existsSync(configFile)) {
+          const hash = createHash("sha256").update(readFileSync(configFile)).digest("hex");
+          if (hash !== saved.config.hash) {
+            throw new CliError(
+              "stale_plan",
+              `plan is stale: ${configFile} changed since the plan was made; run plan again`,
+            );
+          }
+          ({ config, warnings } = loadChecked(configFile));
+        }
+      } else {
+        ({ config, warnings } = loadChecked(flags.file ?? "org.yaml"));
+      }
+      const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+      if (!saved && !flags.autoApprove && !interactive) {
+        throw new CliError(
+          "confirmation_required",
+          "apply asks for confirmation, but there is no terminal to ask on; review `orgctl plan` and pass --auto-approve",
+        );
+      }
+
+      const target = await openTarget(flags, config);
+      let lock: ApplyLock | null = null;
+      const interrupt = new AbortController();
+      const onSigint = () => {
+        if (!interrupt.signal.aborted) {
+          process.stderr.write("\norgctl: interrupted; finishing the steps in flight, then stopping\n");
+          interrupt.abort();
+        }
+      };
+      try {
+        try {
+          lock = await ApplyLock.acquire(target.client, holderName(), lockTimeoutMs);
+        } catch (error) {
+          if (error instanceof LockHeldError) throw new CliError("locked", error.message);
+          throw error;
+        }
+        process.on("SIGINT", onSigint);
+        let plan: Plan;
+        if (saved) {
+          const org = await target.client.request<OrgInfo>("GET", "/v1/org");
+          if (org.body.revision !== saved.console.revision) {
+            throw new CliError(
+              "stale_plan",
+              `plan is stale: the console changed since it was made (revision ${saved.console.revision} → ${org.body.revision}); run plan again`,
+            );
+          }
+          plan = saved;
+        } else {
+          plan = (
+            await planAgainst(target, config!, warnings, {
+              file: flags.file ?? "org.yaml",
+              force: Boolean(flags.force),
+            })
+          ).plan;
+        }
+        const color = useColor(flags);
+        if (plan.errors.length > 0) {
+          process.stdout.write(renderText(plan, { color }));
+          process.exitCode = 1;
+          return;
+        }
+        if (!hasChanges(plan) || plan.steps.length === 0) {
+          if (format === "text")
+            process.stdout.write(saved ? "No changes in this plan.\n" : renderText(plan, { color }));
+          else
+            process.stdout.write(
+              `${JSON.stringify({ type: "summary", status: "done", plan_id: plan.plan_id, total: 0 })}\n`,
+            );
+          process.exitCode = 0;
+          return;
+        }
+        if (!saved && format === "text") process.stdout.write(renderText(plan, { color }));
+        if (!saved && !flags.autoApprove) {
+          const { confirmApply } = await import("../render/ink/confirm.js");
+          if (!(await confirmApply(plan))) {
+            process.stdout.write("Apply cancelled; nothing was changed.\n");
+            process.exitCode = 1;
+            return;
+          }
+        }
+        const summary = await run(
+          plan,
+          format,
+          interactive,
+          target.client,
+          config,
+          interrupt.signal,
+          parallelism,
+        );
+        process.exitCode =
+          summary.status === "done" ? 0 : summary.status === "interrupted" ? EXIT_INTERRUPTED : 1;
+      } finally {
+        process.off("SIGINT", onSigint);
+        await lock?.release();
+        await target.close();
+      }
+    });
+}
+
+async function run(
+  plan: Plan,
+  format: "text" | "json" | "markdown",
+  interactive: boolean,
+  client: Parameters<typeof applyPlan>[1]["client"],
+  config: LoadedConfig | null,
+  signal: AbortSignal,
+  parallelism: number,
+): Promise<ApplySummary> {
+  const baseDir = config ? dirname(resolve(config.file)) : process.cwd();
+  let emit: (event: ApplyEvent) => void;
+  let finish: () => Promise<void> = async () => {};
+  if (format === "json") {
+    emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  } else if (interactive) {
+    // ink and React load only here, for a person at a terminal.
+    const { startProgressView } = await import("../render/ink/progress.js");
+    const view = startProgressView(plan);
+    emit = view.emit;
+    finish = view.finish;
+  } else {
+    emit = (event) => {
+      const line = formatApplyLine(event, plan.steps.length);
+      if (line !== null) process.stdout.write(`${line}\n`);
+    };
+  }
+  const summary = await applyPlan(plan, {
+    client,
+    parallelism,
+    emit,
+    resolveSecret: (ref) => resolveSecret(ref, baseDir),
+    signal,
+  });
+  await finish();
+  return summary;
+}

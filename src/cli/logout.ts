@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import type { Command } from "commander";
+import { CliError } from "./errors.js";
+import { openTarget, type TargetFlags } from "./target.js";
+
+/** The console's Login pattern (schemas/console-api.yaml, components.schemas.Login). */
+const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+/** The console's maxItems for a bulk request. */
+const MAX_LOGINS = 1000;
+
+/** Shared by the imperative commands (logout, wallet): they read no org.yaml, so the sandbox is in the cwd. */
+export const IMPERATIVE_TARGET_HELP = `
+Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
+in .orgctl/sandbox.db in the current directory (--sandbox FILE or ORGCTL_SANDBOX moves it).`;
+
+interface BulkResult {
+  action: "logout" | "delete";
+  logins: string[];
+}
+
+/** Checks the logins as the console would and drops repeats (keeping the first), or throws a CliError. */
+export function checkLogins(raw: string[]): string[] {
+  const logins: string[] = [];
+  for (const login of raw) {
+    if (!LOGIN.test(login)) {
+      const hint = LOGIN.test(login.toLowerCase()) ? `; logins are lower case: ${login.toLowerCase()}` : "";
+      throw new CliError(
+        "invalid_login",
+        `${JSON.stringify(login)} is not a login (1 to 64 of a-z, 0-9, '.', '_', '-', ` +
+          `starting and ending with a letter or digit)${hint}`,
+      );
+    }
+    if (!logins.includes(login)) logins.push(login);
+  }
+  if (logins.length === 0) throw new CliError("invalid_argument", "name at least one LOGIN to log out");
+  if (logins.length > MAX_LOGINS) {
+    throw new CliError(
+      "invalid_argument",
+      `the console logs out at most ${MAX_LOGINS} users at once (got ${logins.length}); split the list`,
+    );
+  }
+  return logins;
+}
+
+export function registerLogout(program: Command): void {
+  program
+    .command("logout")
+    .description("force-log-out users: end every login session of each LOGIN at once (API tokens stay)")
+    .argument("<login...>", "the users to log out")
+    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
+    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addHelpText(
+      "after",
+      `
+All or nothing: if the console refuses any one user (unknown login, not allowed, the owner), nobody is
+logged out. Only the owner may log out the owner (owner_protected otherwise).
+${IMPERATIVE_TARGET_HELP}
+
+Exit codes:
+  0  every user was logged out
+  1  error: invalid login, refused by the console (e.g. not_found, forbidden, owner_protected),
+     unreachable console`,
+    )
+    .action(async (rawLogins: string[], flags: TargetFlags) => {
+      const logins = checkLogins(rawLogins);
+      const target = await openTarget(flags, null);
+      try {
+        const result = await target.client.request<BulkResult>("POST", "/v1/users/bulk", {
+          body: { action: "logout", logins },
+          // Safe to retry: a replay answers from the console's idempotency store with no second effect.
+          idempotencyKey: `orgctl-logout-${randomUUID()}`,
+        });
+        const done = Array.isArray(result.body?.logins) ? result.body.logins : logins;
+        process.stdout.write(`Logged out ${done.length} user(s): ${done.join(", ")}\n`);
+      } finally {
+        await target.close();
+      }
+    });
+}

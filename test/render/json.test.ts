@@ -1,0 +1,224 @@
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { describe, expect, it } from "vitest";
+import { type Operation, ROLES } from "../../src/domain/index.js";
+import type { Plan } from "../../src/plan/model.js";
+import { renderJson } from "../../src/render/json.js";
+import { buildPlan, SAMPLE_ERROR, samplePlan, step } from "./builder.js";
+
+const schema = JSON.parse(readFileSync(new URL("../../schemas/plan.schema.json", import.meta.url), "utf8"));
+const ajv = new Ajv2020({ allErrors: true, strict: true });
+addFormats.default(ajv);
+const validate = ajv.compile(schema);
+
+function expectValid(value: unknown) {
+  const ok = validate(value);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(ok).toBe(true);
+}
+
+function expectInvalid(value: unknown) {
+  expect(validate(value)).toBe(false);
+}
+
+/** The same value with the keys of every object in reverse order. */
+function reverseKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(reverseKeys) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reverseKeys(v)]),
+    ) as T;
+  }
+  return value;
+}
+
+const withError = () =>
+  samplePlan({
+    errors: [SAMPLE_ERROR, { code: "skipped", message: "not possible", step_id: "user/x:create_user" }],
+  });
+const parse = (plan: Plan) => JSON.parse(renderJson(plan));
+
+describe("renderJson", () => {
+  it("validates against schemas/plan.schema.json", () => {
+    expectValid(parse(samplePlan()));
+    expectValid(parse(withError()));
+    expectValid(parse(buildPlan()));
+  });
+
+  it("is pretty-printed with two spaces and ends with a newline", () => {
+    const out = renderJson(samplePlan());
+    expect(out.startsWith('{\n  "format_version": 1,\n  "plan_id": "0123456789abcdef",\n')).toBe(true);
+    expect(out.endsWith("}\n")).toBe(true);
+    expect(out.endsWith("\n\n")).toBe(false);
+  });
+
+  it("gives the same bytes for the same plan, whatever order its keys were built in", () => {
+    const plan = withError();
+    const first = renderJson(plan);
+    expect(renderJson(plan)).toBe(first);
+    expect(renderJson(reverseKeys(plan))).toBe(first);
+    expect(renderJson(structuredClone(plan))).toBe(first);
+  });
+
+  it("keeps the key order of the Plan interface", () => {
+    const json = parse(withError());
+    expect(Object.keys(json)).toEqual([
+      "format_version",
+      "plan_id",
+      "config",
+      "console",
+      "steps",
+      "blocked",
+      "errors",
+      "warnings",
+      "counts",
+      "money",
+    ]);
+    const replacement = json.steps.find((s: { id: string }) => s.id === "user/dave:create_user");
+    expect(Object.keys(replacement)).toEqual([
+      "id",
+      "index",
+      "action",
+      "kind",
+      "key",
+      "symbol",
+      "summary",
+      "destructive",
+      "replaces",
+      "request",
+      "amount_cents",
+      "balance_after_cents",
+      "depends_on",
+    ]);
+    expect(Object.keys(json.errors[0])).toEqual(["code", "message", "fix", "source"]);
+    expect(Object.keys(json.money).at(-1)).toBe("priced_on");
+    // Request bodies are free-form: their keys are sorted.
+    expect(Object.keys(replacement.request.body)).toEqual([
+      "email",
+      "login",
+      "password_rotation",
+      "plan",
+      "role",
+    ]);
+  });
+
+  it("shows a secret only as its reference", () => {
+    const json = parse(samplePlan());
+    const create = json.steps.find((s: { id: string }) => s.id === "user/dave:create_user");
+    expect(create.request.secret).toEqual({
+      field: "password",
+      ref: { env: "DAVE_PASSWORD", rotation: "2026-q1" },
+    });
+    const fromFile = buildPlan({
+      steps: [
+        step({
+          id: "user/bob:set_password",
+          kind: "user",
+          action: "set_password",
+          symbol: "~",
+          summary: "set password of bob",
+          request: {
+            method: "PUT",
+            path: "/v1/users/bob/password",
+            secret: { field: "password", ref: { file: "/run/secrets/bob", rotation: null } },
+          },
+        }),
+      ],
+    });
+    const json2 = parse(fromFile);
+    expectValid(json2);
+    expect(json2.steps[0].request.secret.ref).toEqual({ file: "/run/secrets/bob", rotation: null });
+  });
+
+  it("keeps every step, blocked step, issue and renewal", () => {
+    const plan = withError();
+    const json = parse(plan);
+    expect(json.steps.map((s: { id: string }) => s.id)).toEqual(plan.steps.map((s) => s.id));
+    expect(json.blocked[1].txt_record).toBeNull();
+    expect(json.blocked[0].txt_record).toEqual(plan.blocked[0]!.txt_record);
+    expect(json.errors).toEqual(plan.errors);
+    expect(json.money).toEqual(plan.money);
+    expect(json.counts).toEqual({ create: 4, update: 2, delete: 1, replace: 1 });
+  });
+});
+
+describe("schemas/plan.schema.json", () => {
+  const valid = () => parse(samplePlan());
+
+  it("refuses unknown properties at any depth", () => {
+    expectInvalid({ ...valid(), extra: true });
+    const a = valid();
+    a.steps[0].extra = 1;
+    expectInvalid(a);
+    const b = valid();
+    b.money.renewals_due[0].extra = 1;
+    expectInvalid(b);
+    const c = valid();
+    c.console.actor.token = "t";
+    expectInvalid(c);
+  });
+
+  it("refuses a secret value in place of a reference, and a password in a body", () => {
+    const a = valid();
+    const create = a.steps.find((s: { id: string }) => s.id === "user/dave:create_user");
+    create.request.secret.ref = { value: "hunter2", rotation: null };
+    expectInvalid(a);
+    const b = valid();
+    b.steps.find((s: { id: string }) => s.id === "user/dave:create_user").request.secret.ref = {
+      env: "A",
+      file: "/b",
+      rotation: null,
+    };
+    expectInvalid(b);
+    const c = valid();
+    c.steps[0].request.body = { password: "hunter2" };
+    expectInvalid(c);
+  });
+
+  it("refuses another format version, money in floats and an unknown symbol", () => {
+    expectInvalid({ ...valid(), format_version: 2 });
+    const a = valid();
+    a.money.charges_cents = 120.5;
+    expectInvalid(a);
+    const b = valid();
+    b.steps[0].symbol = "+/-";
+    expectInvalid(b);
+    const c = valid();
+    c.money.priced_on = "March 1st";
+    expectInvalid(c);
+  });
+
+  it("lists every role and every operation", () => {
+    expect(schema.$defs.role.enum).toEqual([...ROLES]);
+    // A new operation makes this record fail to compile until it is listed here (and in the schema).
+    const operations: Record<Operation["op"], true> = {
+      top_up: true,
+      update_org: true,
+      create_domain: true,
+      verify_domain: true,
+      delete_domain: true,
+      create_user: true,
+      update_user: true,
+      disable_user: true,
+      enable_user: true,
+      delete_user: true,
+      change_plan: true,
+      change_role: true,
+      set_password: true,
+      logout: true,
+      add_alias: true,
+      remove_alias: true,
+      create_group: true,
+      update_group: true,
+      delete_group: true,
+      add_member: true,
+      remove_member: true,
+      issue_token: true,
+      login: true,
+    };
+    expect([...schema.$defs.step.properties.action.enum].sort()).toEqual(Object.keys(operations).sort());
+  });
+});
