@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { ConsoleApiError, type ConsoleClient } from "../client/console-client.js";
 
 export interface Lease {

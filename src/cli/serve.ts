@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { type FaultSpec, parseFaults } from "../console/faults.js";
 import { startConsole } from "../console/server.js";
 import { type BootstrapOptions, clockFromEnv, DEFAULT_BOOTSTRAP } from "../console/service.js";
-import { DEFAULT_CATALOG, findOrgPlan, findPlan, type Verifier } from "../domain/index.js";
+import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan, type Verifier } from "../domain/index.js";
 import { CliError } from "./errors.js";
 
 interface ServeFlags {
@@ -21,6 +23,8 @@ interface ServeFlags {
   rateLimit: string;
   bodyLimit: string;
   accessLog: boolean;
+  faults?: string;
+  catalog?: string;
 }
 
 function env(name: string, fallback: string): string {
@@ -108,6 +112,8 @@ export function registerServe(program: Command): void {
       env("ORGCTL_BODY_LIMIT", String(1024 * 1024)),
     )
     .option("--access-log", "print one line per request (method, path, status, time)", false)
+    .option("--faults <spec>", "inject faults, e.g. rate=0.2,kinds=503+429+reset+latency+commit-drop,latency=200ms,seed=1 (env ORGCTL_FAULTS)", process.env.ORGCTL_FAULTS)
+    .option("--catalog <file>", "bootstrap: a JSON catalog of plans and org plans instead of the default (env ORGCTL_CATALOG)", process.env.ORGCTL_CATALOG)
     .addHelpText(
       "after",
       `
@@ -131,7 +137,23 @@ for tests of prorating and renewals.`,
           `--owner-plan must be one of ${DEFAULT_CATALOG.plans.map((p) => p.name).join(", ")}`,
         );
       }
+      let faults: FaultSpec | undefined;
+      if (flags.faults) {
+        try {
+          faults = parseFaults(flags.faults);
+        } catch (error) {
+          throw new CliError("invalid_flag", (error as Error).message);
+        }
+      }
+      const catalog = flags.catalog ? readCatalog(flags.catalog) : DEFAULT_CATALOG;
+      if (!findOrgPlan(catalog, flags.orgPlan)) {
+        throw new CliError("invalid_flag", `--org-plan must be one of ${catalog.org_plans.map((p) => p.name).join(", ")}`);
+      }
+      if (!findPlan(catalog, flags.ownerPlan)) {
+        throw new CliError("invalid_flag", `--owner-plan must be one of ${catalog.plans.map((p) => p.name).join(", ")}`);
+      }
       const bootstrap: BootstrapOptions = {
+        catalog,
         orgName: flags.orgName,
         orgPlan: flags.orgPlan,
         ownerLogin: flags.ownerLogin,
@@ -158,6 +180,7 @@ for tests of prorating and renewals.`,
         bootstrap,
         rateLimit: wholeNumber("--rate-limit", flags.rateLimit, 0, 1_000_000),
         bodyLimit: wholeNumber("--body-limit", flags.bodyLimit, 1024, 100 * 1024 * 1024),
+        ...(faults ? { faults } : {}),
         ...(flags.accessLog ? { accessLog: (line: string) => process.stdout.write(`${line}\n`) } : {}),
       });
       const org = running.service.state.org;
@@ -175,4 +198,24 @@ for tests of prorating and renewals.`,
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
     });
+}
+
+/** A catalog file: the same shape as GET /v1/catalog. Checked enough that a typo cannot bootstrap a broken org. */
+function readCatalog(path: string): Catalog {
+  let catalog: Catalog;
+  try {
+    catalog = JSON.parse(readFileSync(path, "utf8")) as Catalog;
+  } catch (error) {
+    throw new CliError("invalid_catalog", `cannot read the catalog ${path}: ${(error as Error).message}`);
+  }
+  const plansOk =
+    Array.isArray(catalog?.plans) &&
+    catalog.plans.every((p) => typeof p.name === "string" && Number.isSafeInteger(p.price_cents) && p.price_cents >= 0 && Number.isSafeInteger(p.aliases));
+  const orgPlansOk =
+    Array.isArray(catalog?.org_plans) &&
+    catalog.org_plans.every((p) => typeof p.name === "string" && Number.isSafeInteger(p.paid_seats) && Number.isSafeInteger(p.free_seats) && Number.isSafeInteger(p.custom_domains));
+  if (!plansOk || !orgPlansOk) {
+    throw new CliError("invalid_catalog", `${path} must hold {plans: [{name, price_cents, aliases, storage_mb}], org_plans: [{name, paid_seats, free_seats, custom_domains}]}`);
+  }
+  return { ...catalog, currency: "EUR", period_days: 365 };
 }

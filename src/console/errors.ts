@@ -10,6 +10,7 @@ export type ProtocolCode =
   | "locked"
   | "rate_limited"
   | "method_not_allowed"
+  | "unavailable"
   | "internal";
 
 export type ErrorCode = RefusalCode | ProtocolCode;

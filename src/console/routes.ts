@@ -641,7 +641,9 @@ export const ROUTES: Route[] = [
       const renewing = String(ctx.request.headers["x-lock-id"] ?? "");
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
-        if (current && current.lock_id !== renewing) {
+        // A retried acquire whose first answer was lost finds its own lease: the holder names one process.
+        const own = current && (current.lock_id === renewing || current.holder === body.holder);
+        if (current && !own) {
           throw new ApiError(
             423,
             "locked",

@@ -2,6 +2,7 @@ import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RequestValidators } from "./api-schema.js";
+import { FaultInjector, type FaultSpec } from "./faults.js";
 import { ApiError } from "./errors.js";
 import {
   bearerOf,
@@ -29,6 +30,8 @@ export interface ConsoleServerOptions {
   /** One line per request, without bodies, tokens or query strings. */
   accessLog?: (line: string) => void;
   resolveTxt?: (name: string) => Promise<string[]>;
+  /** Injected faults (503, 429, resets, latency, commit-then-drop), for resilience tests. */
+  faults?: FaultSpec;
 }
 
 export interface RunningConsole {
@@ -72,6 +75,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
   const limiter = new RateLimiter(options.rateLimit ?? 0);
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const resolveTxt = options.resolveTxt ?? defaultResolveTxt;
+  const injector = options.faults && options.faults.rate > 0 ? new FaultInjector(options.faults) : null;
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = Date.now();
@@ -93,6 +97,19 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           allowed: candidates.map((c) => c.method),
         });
       }
+      const fault = injector?.pick(method, url.pathname) ?? null;
+      if (fault === "503") throw new ApiError(503, "unavailable", "injected fault: the console is unavailable; retry");
+      if (fault === "429") {
+        throw new ApiError(429, "rate_limited", "injected fault: too many requests; retry after 1 s", { retry_after_seconds: 1 }, {
+          "retry-after": "1",
+        });
+      }
+      if (fault === "reset") {
+        status = 0;
+        request.socket.destroy();
+        return;
+      }
+      if (fault === "latency") await new Promise((resolve) => setTimeout(resolve, options.faults!.latencyMs));
       const bearer = bearerOf(request);
       const waitSeconds = limiter.take(
         bearer ? hashToken(bearer) : (request.socket.remoteAddress ?? "?"),
@@ -167,6 +184,12 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       };
       const result = await route.handler(ctx);
       status = result.status;
+      if (fault === "commit-drop") {
+        // The mutation is committed; the client never hears of it.
+        status = 0;
+        request.socket.destroy();
+        return;
+      }
       send(response, result.status, result.body, result.headers);
     } catch (error) {
       const apiError =
