@@ -40,11 +40,16 @@ export class ApplyLock {
     timeoutMs: number,
     sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ): Promise<ApplyLock> {
+    // The console takes an acquire under the current holder's name for that holder's own retry, so the name
+    // must be this process's alone: user, host and pid can repeat across machines and containers.
+    const name = `${holder} #${randomUUID().slice(0, 8)}`;
     const deadline = Date.now() + timeoutMs;
     for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
       try {
         const result = await client.request<Lease>("POST", "/v1/lock", {
-          body: { holder, ttl_seconds: LOCK_TTL_SECONDS },
+          body: { holder: name, ttl_seconds: LOCK_TTL_SECONDS },
+          // A key makes the client retry a lost answer; the console then finds this holder's own lease.
+          idempotencyKey: `orgctl-lock-${randomUUID()}`,
         });
         const lock = new ApplyLock(client, result.body);
         lock.keepAlive();
@@ -53,8 +58,10 @@ export class ApplyLock {
         if (!(error instanceof ConsoleApiError) || error.code !== "locked") throw error;
         const heldBy = String(error.details.holder ?? "someone");
         const since = String(error.details.since ?? "an unknown time");
-        if (Date.now() + wait > deadline) throw new LockHeldError(heldBy, since);
-        await sleep(wait);
+        // Wait the whole timeout: the last attempt is made at the deadline, not one backoff step before it.
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new LockHeldError(heldBy, since);
+        await sleep(Math.min(wait, remaining));
       }
     }
   }

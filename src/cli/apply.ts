@@ -178,19 +178,37 @@ Exit codes:
             })
           ).plan;
         }
+        // biome-ignore lint/correctness/useHookAtTopLevel: useColor is a plain function, not a React hook.
         const color = useColor(flags);
         if (plan.errors.length > 0) {
-          process.stdout.write(renderText(plan, { color }));
+          // With --format json, stdout carries JSON lines only: the refused plan is shown on stderr.
+          if (format === "json") process.stderr.write(renderText(plan, { color: false }));
+          else process.stdout.write(renderText(plan, { color }));
           process.exitCode = 1;
           return;
         }
         if (!hasChanges(plan) || plan.steps.length === 0) {
           if (format === "text")
             process.stdout.write(saved ? "No changes in this plan.\n" : renderText(plan, { color }));
-          else
-            process.stdout.write(
-              `${JSON.stringify({ type: "summary", status: "done", plan_id: plan.plan_id, total: 0 })}\n`,
-            );
+          else {
+            const balance = plan.money.balance_before_cents;
+            const summary: ApplyEvent = {
+              type: "summary",
+              status: "done",
+              plan_id: plan.plan_id,
+              total: 0,
+              done: 0,
+              failed: 0,
+              skipped: 0,
+              not_started: 0,
+              balance_before_cents: balance,
+              balance_after_cents: balance,
+              charged_cents: 0,
+              refunded_cents: 0,
+              failures: [],
+            };
+            process.stdout.write(`${JSON.stringify(summary)}\n`);
+          }
           process.exitCode = 0;
           return;
         }

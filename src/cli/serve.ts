@@ -1,5 +1,5 @@
-import type { Command } from "commander";
 import { readFileSync } from "node:fs";
+import type { Command } from "commander";
 import { type FaultSpec, parseFaults } from "../console/faults.js";
 import { startConsole } from "../console/server.js";
 import { type BootstrapOptions, clockFromEnv, DEFAULT_BOOTSTRAP } from "../console/service.js";
@@ -112,8 +112,16 @@ export function registerServe(program: Command): void {
       env("ORGCTL_BODY_LIMIT", String(1024 * 1024)),
     )
     .option("--access-log", "print one line per request (method, path, status, time)", false)
-    .option("--faults <spec>", "inject faults, e.g. rate=0.2,kinds=503+429+reset+latency+commit-drop,latency=200ms,seed=1 (env ORGCTL_FAULTS)", process.env.ORGCTL_FAULTS)
-    .option("--catalog <file>", "bootstrap: a JSON catalog of plans and org plans instead of the default (env ORGCTL_CATALOG)", process.env.ORGCTL_CATALOG)
+    .option(
+      "--faults <spec>",
+      "inject faults, e.g. rate=0.2,kinds=503+429+reset+latency+commit-drop,latency=200ms,seed=1 (env ORGCTL_FAULTS)",
+      process.env.ORGCTL_FAULTS,
+    )
+    .option(
+      "--catalog <file>",
+      "bootstrap: a JSON catalog of plans and org plans instead of the default (env ORGCTL_CATALOG)",
+      process.env.ORGCTL_CATALOG,
+    )
     .addHelpText(
       "after",
       `
@@ -125,18 +133,6 @@ for tests of prorating and renewals.`,
       if (flags.verifier !== "dns" && flags.verifier !== "auto") {
         throw new CliError("invalid_flag", `--verifier must be dns or auto (got ${flags.verifier})`);
       }
-      if (!findOrgPlan(DEFAULT_CATALOG, flags.orgPlan)) {
-        throw new CliError(
-          "invalid_flag",
-          `--org-plan must be one of ${DEFAULT_CATALOG.org_plans.map((p) => p.name).join(", ")}`,
-        );
-      }
-      if (!findPlan(DEFAULT_CATALOG, flags.ownerPlan)) {
-        throw new CliError(
-          "invalid_flag",
-          `--owner-plan must be one of ${DEFAULT_CATALOG.plans.map((p) => p.name).join(", ")}`,
-        );
-      }
       let faults: FaultSpec | undefined;
       if (flags.faults) {
         try {
@@ -147,10 +143,16 @@ for tests of prorating and renewals.`,
       }
       const catalog = flags.catalog ? readCatalog(flags.catalog) : DEFAULT_CATALOG;
       if (!findOrgPlan(catalog, flags.orgPlan)) {
-        throw new CliError("invalid_flag", `--org-plan must be one of ${catalog.org_plans.map((p) => p.name).join(", ")}`);
+        throw new CliError(
+          "invalid_flag",
+          `--org-plan must be one of ${catalog.org_plans.map((p) => p.name).join(", ")}`,
+        );
       }
       if (!findPlan(catalog, flags.ownerPlan)) {
-        throw new CliError("invalid_flag", `--owner-plan must be one of ${catalog.plans.map((p) => p.name).join(", ")}`);
+        throw new CliError(
+          "invalid_flag",
+          `--owner-plan must be one of ${catalog.plans.map((p) => p.name).join(", ")}`,
+        );
       }
       const bootstrap: BootstrapOptions = {
         catalog,
@@ -210,12 +212,27 @@ function readCatalog(path: string): Catalog {
   }
   const plansOk =
     Array.isArray(catalog?.plans) &&
-    catalog.plans.every((p) => typeof p.name === "string" && Number.isSafeInteger(p.price_cents) && p.price_cents >= 0 && Number.isSafeInteger(p.aliases));
+    catalog.plans.every(
+      (p) =>
+        typeof p.name === "string" &&
+        Number.isSafeInteger(p.price_cents) &&
+        p.price_cents >= 0 &&
+        Number.isSafeInteger(p.aliases),
+    );
   const orgPlansOk =
     Array.isArray(catalog?.org_plans) &&
-    catalog.org_plans.every((p) => typeof p.name === "string" && Number.isSafeInteger(p.paid_seats) && Number.isSafeInteger(p.free_seats) && Number.isSafeInteger(p.custom_domains));
+    catalog.org_plans.every(
+      (p) =>
+        typeof p.name === "string" &&
+        Number.isSafeInteger(p.paid_seats) &&
+        Number.isSafeInteger(p.free_seats) &&
+        Number.isSafeInteger(p.custom_domains),
+    );
   if (!plansOk || !orgPlansOk) {
-    throw new CliError("invalid_catalog", `${path} must hold {plans: [{name, price_cents, aliases, storage_mb}], org_plans: [{name, paid_seats, free_seats, custom_domains}]}`);
+    throw new CliError(
+      "invalid_catalog",
+      `${path} must hold {plans: [{name, price_cents, aliases, storage_mb}], org_plans: [{name, paid_seats, free_seats, custom_domains}]}`,
+    );
   }
   return { ...catalog, currency: "EUR", period_days: 365 };
 }

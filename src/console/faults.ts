@@ -22,11 +22,15 @@ export class FaultSpecError extends Error {}
 
 export function parseFaults(spec: string): FaultSpec {
   const out: FaultSpec = { rate: 0.1, kinds: [...FAULT_KINDS], latencyMs: 200, seed: 1 };
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [key, value = ""] = part.split("=", 2).map((s) => s.trim()) as [string, string?];
     if (key === "rate") {
       const rate = Number(value);
-      if (!(rate >= 0 && rate <= 1)) throw new FaultSpecError(`faults: rate must be from 0 to 1 (got ${value})`);
+      if (!(rate >= 0 && rate <= 1))
+        throw new FaultSpecError(`faults: rate must be from 0 to 1 (got ${value})`);
       out.rate = rate;
     } else if (key === "kinds") {
       const kinds = value.split("+").filter(Boolean);
@@ -42,7 +46,8 @@ export function parseFaults(spec: string): FaultSpec {
       if (!match) throw new FaultSpecError(`faults: latency must look like 200ms or 1s (got ${value})`);
       out.latencyMs = Number(match[1]) * (match[2] === "s" ? 1000 : 1);
     } else if (key === "seed") {
-      if (!/^\d+$/.test(value)) throw new FaultSpecError(`faults: seed must be a whole number (got ${value})`);
+      if (!/^\d+$/.test(value))
+        throw new FaultSpecError(`faults: seed must be a whole number (got ${value})`);
       out.seed = Number(value);
     } else {
       throw new FaultSpecError(`faults: unknown setting ${key}; use rate, kinds, latency, seed`);

@@ -41,7 +41,14 @@ export async function readJsonBody(request: IncomingMessage, limit: number): Pro
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ApiError(400, "invalid", `the request body is not valid JSON: ${(error as Error).message}`);
+    // Not the parser's message: it quotes the body around the error, which may be a password.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ApiError(
+      400,
+      "invalid",
+      `the request body is not valid JSON${position ? ` (at character ${position})` : ""}; send a JSON object`,
+      position ? { position: Number(position) } : {},
+    );
   }
 }
 

@@ -2,8 +2,8 @@ import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RequestValidators } from "./api-schema.js";
-import { FaultInjector, type FaultSpec } from "./faults.js";
 import { ApiError } from "./errors.js";
+import { FaultInjector, type FaultSpec } from "./faults.js";
 import {
   bearerOf,
   DEFAULT_BODY_LIMIT,
@@ -98,11 +98,18 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         });
       }
       const fault = injector?.pick(method, url.pathname) ?? null;
-      if (fault === "503") throw new ApiError(503, "unavailable", "injected fault: the console is unavailable; retry");
+      if (fault === "503")
+        throw new ApiError(503, "unavailable", "injected fault: the console is unavailable; retry");
       if (fault === "429") {
-        throw new ApiError(429, "rate_limited", "injected fault: too many requests; retry after 1 s", { retry_after_seconds: 1 }, {
-          "retry-after": "1",
-        });
+        throw new ApiError(
+          429,
+          "rate_limited",
+          "injected fault: too many requests; retry after 1 s",
+          { retry_after_seconds: 1 },
+          {
+            "retry-after": "1",
+          },
+        );
       }
       if (fault === "reset") {
         status = 0;
@@ -129,7 +136,15 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       const match = route.pattern.exec(url.pathname)!;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(match[i + 1]!);
+        try {
+          params[name] = decodeURIComponent(match[i + 1]!);
+        } catch {
+          throw new ApiError(
+            400,
+            "invalid",
+            `the path segment ${match[i + 1]} is not valid percent-encoding`,
+          );
+        }
       });
       service.renew();
       const me = route.public ? null : authenticate(service, bearer);

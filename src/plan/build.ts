@@ -56,7 +56,8 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     if (step.action !== "verify_domain") continue;
     const txt = options.verifiedTxt?.get(step.key);
     const existing = state.domains.get(step.key);
-    const willAutoVerify = !existing && state.org.verifier === "auto";
+    // The auto verifier needs no DNS proof, for a new domain (verified when created) or a pending one.
+    const willAutoVerify = state.org.verifier === "auto";
     if (willAutoVerify) continue;
     if (existing && txt?.includes(verificationRecord(existing.name, existing.verification_token).value)) {
       (step.operation as { txt_values?: string[] }).txt_values = txt;
@@ -70,7 +71,15 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     return state.domains.has(s.key) || state.org.verifier !== "auto";
   });
   const byId = new Map(steps.map((s) => [s.id, s]));
-  for (const s of steps) for (const dep of [...s.deps]) if (!byId.has(dep)) s.deps.delete(dep);
+  const dropped = new Map(result.steps.filter((s) => !byId.has(s.id)).map((s) => [s.id, s]));
+  for (const s of steps) {
+    for (const dep of [...s.deps]) {
+      if (byId.has(dep)) continue;
+      s.deps.delete(dep);
+      // What waited for a dropped verification waits for what it waited for: the domain's creation.
+      for (const inherited of dropped.get(dep)?.deps ?? []) if (byId.has(inherited)) s.deps.add(inherited);
+    }
+  }
   const blockedMemo = new Map<string, string | null>();
   const blockedBy = (step: DraftStep): string | null => {
     const known = blockedMemo.get(step.id);

@@ -10,7 +10,7 @@ import {
   splitAddress,
   type User,
 } from "../domain/index.js";
-import type { PlanIssue, ResourceKind, Symbol } from "./model.js";
+import type { PlanIssue, ResourceKind, Symbol as StepSymbol } from "./model.js";
 
 /** A step before scheduling: what to do and what it needs first. */
 export interface DraftStep {
@@ -18,7 +18,7 @@ export interface DraftStep {
   action: Operation["op"];
   kind: ResourceKind;
   key: string;
-  symbol: Symbol;
+  symbol: StepSymbol;
   summary: string;
   destructive: boolean;
   operation: Operation;
@@ -66,8 +66,8 @@ export function diff(input: DiffInput): DiffResult {
     return i === undefined ? "" : source(field ? ["users", i, field] : ["users", i]);
   };
 
-  const add = (step: Omit<DraftStep, "deps" | "id"> & { deps?: string[] }): DraftStep => {
-    const id = stepId(step.kind, step.key, step.action);
+  const add = (step: Omit<DraftStep, "deps" | "id"> & { deps?: string[]; id?: string }): DraftStep => {
+    const id = step.id ?? stepId(step.kind, step.key, step.action);
     const draft: DraftStep = { ...step, id, deps: new Set(step.deps ?? []) };
     steps.set(id, draft);
     return draft;
@@ -367,10 +367,12 @@ export function diff(input: DiffInput): DiffResult {
     for (const group of want.groups.slice(MAX_GROUPS_AT_CREATE)) addMember(group, want.login, [createId]);
     if (want.status === "disabled") {
       add({
+        // In a replacement the old account's disable step already has the plain id.
+        ...(after ? { id: `${stepId("user", want.login, "disable_user")}:new`, replaces: want.login } : {}),
         action: "disable_user",
         kind: "user",
         key: want.login,
-        symbol: "~",
+        symbol: after ? "-/+" : "~",
         summary: `disable user ${want.login}`,
         destructive: false,
         operation: { op: "disable_user", login: want.login },
