@@ -1,4 +1,5 @@
-import { ConsoleApiError, type ConsoleClient, ConsoleUnreachableError } from "../client/console-client.js";
+import type { ConsoleClient } from "../client/console-client.js";
+import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import type { SecretRef } from "../config/model.js";
 import type { Plan, PlanStep } from "../plan/model.js";
 import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { ConsoleApiError, type ConsoleClient } from "../client/console-client.js";
+import type { ConsoleClient } from "../client/console-client.js";
+import { ConsoleApiError } from "../client/errors.js";
 
 export interface Lease {
   lock_id: string;

@@ -1,14 +1,14 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
-import { Document } from "yaml";
 import type { LiveSnapshot } from "../client/console-client.js";
 import { packageRoot } from "../package-root.js";
 import { CliError } from "./errors.js";
 import { openTarget, type TargetFlags } from "./target.js";
 
 /** The live console as an org.yaml document. Secrets are never written: passwords are left out. Pure. */
-export function importDocument(snapshot: LiveSnapshot, schemaRef: string): string {
+export async function importDocument(snapshot: LiveSnapshot, schemaRef: string): Promise<string> {
+  const { Document } = await import("yaml");
   const org = snapshot.org;
   const users = [...snapshot.users].sort((a, b) => a.login.localeCompare(b.login));
   const value = {
@@ -66,7 +66,7 @@ export function registerImport(program: Command): void {
         const snapshot = await target.client.readLive();
         const schema = join(packageRoot(), "schemas", "org.schema.json");
         const schemaRef = flags.out ? relative(dirname(resolve(flags.out)), schema) : schema;
-        const text = importDocument(snapshot, schemaRef);
+        const text = await importDocument(snapshot, schemaRef);
         if (flags.out) writeFileSync(flags.out, text);
         else process.stdout.write(text);
       } finally {

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from "commander";
-import { ConsoleApiError, ConsoleUnreachableError, PartialReadError } from "../client/console-client.js";
-import { ConfigInvalidError } from "../config/load.js";
-import { formatIssue } from "../config/model.js";
+import { ConsoleApiError, ConsoleUnreachableError, PartialReadError } from "../client/errors.js";
+import { ConfigInvalidError, formatIssue } from "../config/model.js";
 import { ApiError } from "../console/errors.js";
 import { packageVersion } from "../package-root.js";
 import { registerApply } from "./apply.js";

@@ -1,18 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { checkConfig } from "../config/check.js";
-import { ConfigInvalidError, type LoadedConfig } from "../config/load.js";
-import type { ConfigIssue } from "../config/model.js";
-import { buildPlan } from "../plan/build.js";
-import { diff } from "../plan/diff.js";
-import { liveView } from "../plan/live.js";
-import { hasChanges, type Plan } from "../plan/model.js";
-import { renderJson } from "../render/json.js";
-import { renderMarkdown } from "../render/markdown.js";
-import { renderText } from "../render/text.js";
-import { loadChecked, lookupPendingTxt, sourceOf } from "./config-io.js";
 import { CliError } from "./errors.js";
-import { openTarget, type Target, type TargetFlags } from "./target.js";
+import type { TargetFlags } from "./target.js";
 
 export type Format = "text" | "json" | "markdown";
 
@@ -35,57 +24,6 @@ export function parseFormat(raw: string, allowed: Format[]): Format {
     throw new CliError("invalid_flag", `--format must be one of ${allowed.join(", ")} (got ${raw})`);
   }
   return raw as Format;
-}
-
-export function render(plan: Plan, format: Format, color: boolean): string {
-  if (format === "json") return renderJson(plan);
-  if (format === "markdown") return renderMarkdown(plan);
-  return renderText(plan, { color });
-}
-
-/** Reads the live console and makes the plan for org.yaml. Shared by plan, drift and apply. */
-export async function makePlan(
-  flags: TargetFlags & { file: string; force?: boolean },
-): Promise<{ plan: Plan; driftSteps: number }> {
-  const { config, warnings } = loadChecked(flags.file);
-  const target = await openTarget(flags, config);
-  try {
-    return await planAgainst(target, config, warnings, flags);
-  } finally {
-    await target.close();
-  }
-}
-
-/** Makes the plan against an open target (apply holds the lock on it meanwhile). */
-export async function planAgainst(
-  target: Target,
-  config: LoadedConfig,
-  warnings: ConfigIssue[],
-  flags: { file: string; force?: boolean },
-): Promise<{ plan: Plan; driftSteps: number }> {
-  const snapshot = await target.client.readLive();
-  const live = liveView(snapshot);
-  // The live catalog is the truth for plan names and limits.
-  const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
-  if (liveIssues.length > 0) throw new ConfigInvalidError(liveIssues);
-  const verifiedTxt = await lookupPendingTxt(config, live.state);
-  const plan = buildPlan(config.desired, live, {
-    configFile: flags.file,
-    configHash: config.hash,
-    verifiedTxt,
-    force: Boolean(flags.force),
-    source: sourceOf(config),
-  });
-  for (const warning of warnings) {
-    plan.warnings.push({
-      code: warning.code,
-      message: warning.message,
-      source: `${warning.file}:${warning.line}:${warning.col}`,
-    });
-  }
-  const driftSteps = diff({ desired: config.desired, live: live.state, actor: live.actor.login }).steps
-    .length;
-  return { plan, driftSteps };
 }
 
 export const TARGET_HELP = `
@@ -115,6 +53,9 @@ Exit codes:
     )
     .action(async (flags: PlanFlags) => {
       const format = parseFormat(flags.format, ["text", "json", "markdown"]);
+      const { makePlan, render } = await import("./planning.js");
+      const { renderJson } = await import("../render/json.js");
+      const { hasChanges } = await import("../plan/model.js");
       const { plan } = await makePlan(flags);
       process.stdout.write(render(plan, format, useColor(flags)));
       if (flags.out) writeFileSync(flags.out, renderJson(plan));
@@ -142,6 +83,7 @@ Exit codes:
     )
     .action(async (flags: PlanFlags) => {
       const format = parseFormat(flags.format, ["text", "json", "markdown"]);
+      const { makePlan, render } = await import("./planning.js");
       const { plan, driftSteps } = await makePlan({ ...flags, force: true });
       process.stdout.write(render(plan, format, useColor(flags)));
       process.exitCode = driftSteps > 0 ? 2 : 0;

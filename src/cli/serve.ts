@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { DEFAULT_BOOTSTRAP } from "../console/bootstrap-defaults.js";
 import { type FaultSpec, parseFaults } from "../console/faults.js";
-import { startConsole } from "../console/server.js";
-import { type BootstrapOptions, clockFromEnv, DEFAULT_BOOTSTRAP } from "../console/service.js";
+import type { BootstrapOptions } from "../console/service.js";
 import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan, type Verifier } from "../domain/index.js";
 import { CliError } from "./errors.js";
 
@@ -168,6 +168,9 @@ for tests of prorating and renewals.`,
         verifier: flags.verifier as Verifier,
         ...(process.env.ORGCTL_BOOTSTRAP_TOKEN ? { token: process.env.ORGCTL_BOOTSTRAP_TOKEN } : {}),
       };
+      // The server (SQLite, HTTP) loads only when serve runs.
+      const { startConsole } = await import("../console/server.js");
+      const { clockFromEnv } = await import("../console/service.js");
       let clock: ReturnType<typeof clockFromEnv>;
       try {
         clock = clockFromEnv();

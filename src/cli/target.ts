@@ -1,10 +1,8 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ConsoleClient } from "../client/console-client.js";
+import type { ConsoleClient } from "../client/console-client.js";
 import type { LoadedConfig } from "../config/load.js";
-import { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, sandboxBootstrap, startSandbox } from "../console/sandbox.js";
 import type { RunningConsole } from "../console/server.js";
-import { clockFromEnv } from "../console/service.js";
 import { CliError } from "./errors.js";
 
 export interface TargetFlags {
@@ -29,6 +27,8 @@ export function sandboxPath(flags: TargetFlags, config: LoadedConfig | null): st
 }
 
 export async function openTarget(flags: TargetFlags, config: LoadedConfig | null): Promise<Target> {
+  // Loaded here, not at the top: `orgctl --version` and `validate` must start without undici or SQLite.
+  const { ConsoleClient } = await import("../client/console-client.js");
   const endpoint = flags.endpoint ?? process.env.ORGCTL_ENDPOINT;
   const token = process.env.ORGCTL_TOKEN;
   if (endpoint) {
@@ -56,6 +56,10 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
     const client = new ConsoleClient({ endpoint, token });
     return { client, label: client.endpoint, sandbox: null, close: () => client.close() };
   }
+  const { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, sandboxBootstrap, startSandbox } = await import(
+    "../console/sandbox.js"
+  );
+  const { clockFromEnv } = await import("../console/service.js");
   const path = sandboxPath(flags, config);
   const created = !existsSync(path);
   let clock: ReturnType<typeof clockFromEnv>;

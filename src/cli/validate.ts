@@ -1,6 +1,5 @@
 import type { Command } from "commander";
 import { formatIssue } from "../config/model.js";
-import { loadChecked } from "./config-io.js";
 
 export function registerValidate(program: Command): void {
   program
@@ -18,7 +17,8 @@ Exit codes:
   0  valid (warnings may be printed)
   1  invalid: each problem is printed as file:line:col code: message`,
     )
-    .action((flags: { file: string }) => {
+    .action(async (flags: { file: string }) => {
+      const { loadChecked } = await import("./config-io.js");
       const { config, warnings } = loadChecked(flags.file);
       for (const warning of warnings) process.stderr.write(`${formatIssue(warning)}\n`);
       const d = config.desired;

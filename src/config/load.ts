@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import {
   type Document,
   isMap,
@@ -15,6 +16,7 @@ import {
 import { normalizeAddress, type ProfileField, type Role } from "../domain/index.js";
 import { packageRoot } from "../package-root.js";
 import {
+  ConfigInvalidError,
   type ConfigIssue,
   DEFAULT_POLICY,
   type DesiredOrg,
@@ -27,6 +29,8 @@ import {
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 /** More alias expansions than this is a "billion laughs" bomb. */
 export const MAX_ALIAS_COUNT = 1000;
+
+export { ConfigInvalidError };
 
 export type PathSegment = string | number;
 
@@ -42,19 +46,21 @@ export interface LoadedConfig {
   locate(path: PathSegment[]): { line: number; col: number };
 }
 
-export class ConfigInvalidError extends Error {
-  constructor(readonly issues: ConfigIssue[]) {
-    super(`${issues.length} problem(s) in the configuration`);
-  }
-}
-
 let validator: ValidateFunction | null = null;
 
 function compiledSchema(): ValidateFunction {
   if (validator) return validator;
+  // The build compiles the schema ahead of time (scripts/compile-validators.mjs); from source, compile now.
+  try {
+    validator = createRequire(import.meta.url)("./org-schema-validator.cjs") as ValidateFunction;
+    return validator;
+  } catch {
+    // not built: fall through
+  }
   const schema = JSON.parse(
     readFileSync(join(packageRoot(), "schemas", "org.schema.json"), "utf8"),
   ) as Record<string, unknown>;
+  const { Ajv2020 } = createRequire(import.meta.url)("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false });
   validator = ajv.compile(schema);
   return validator;
@@ -122,7 +128,9 @@ export function parseConfig(bytes: Uint8Array, file: string): LoadedConfig {
     ]);
   }
   const locate = (path: PathSegment[]) => locatePath(doc, path, locateOffset);
-  const schemaIssues = validateShape(value, file, locate);
+  const schemaIssues = validateShape(value, file, locate, (path) =>
+    locatePath(doc, path, locateOffset, true),
+  );
   if (schemaIssues.length > 0) throw new ConfigInvalidError(schemaIssues);
   const desired = normalize(value as RawConfig);
   return { file, desired, hash, warnings: [], raw: value, locate };
@@ -181,6 +189,7 @@ function locatePath(
   doc: Document,
   path: PathSegment[],
   locate: (offset: number) => { line: number; col: number },
+  atKey = false,
 ): { line: number; col: number } {
   let node: unknown = doc.contents;
   let position = node && (node as Node).range ? locate((node as Node).range![0]) : { line: 1, col: 1 };
@@ -192,7 +201,8 @@ function locatePath(
       if (!pair) break;
       const key = pair.key as Node;
       node = pair.value;
-      const target = (node as Node | null)?.range ? (node as Node) : key;
+      const last = segment === path[path.length - 1];
+      const target = (atKey && last) || !(node as Node | null)?.range ? key : (node as Node);
       if (target.range) position = locate(target.range[0]);
     } else if (
       node &&
@@ -224,6 +234,7 @@ function validateShape(
   value: unknown,
   file: string,
   locate: (path: PathSegment[]) => { line: number; col: number },
+  locateKey: (path: PathSegment[]) => { line: number; col: number },
 ): ConfigIssue[] {
   const validate = compiledSchema();
   if (validate(value)) return [];
@@ -241,7 +252,10 @@ function validateShape(
       seen.has(`${issue.path.replace(/\/password\/.*$/, "/password")}|password_invalid`)
     )
       continue;
-    const { line, col } = locate(pointerToPath(issue.path));
+    const { line, col } =
+      issue.code === "unknown_field"
+        ? locateKey(pointerToPath(issue.path))
+        : locate(pointerToPath(issue.path));
     issues.push({ file, line, col, severity: "error", ...issue });
   }
   return issues.sort((a, b) => a.line - b.line || a.col - b.col);

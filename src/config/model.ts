@@ -85,3 +85,9 @@ export function formatIssue(issue: ConfigIssue): string {
   const prefix = issue.severity === "warning" ? "warning: " : "";
   return `${issue.file}:${issue.line}:${issue.col} ${prefix}${issue.code}: ${issue.message}`;
 }
+
+export class ConfigInvalidError extends Error {
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`${issues.length} problem(s) in the configuration`);
+  }
+}

@@ -34,18 +34,7 @@ export interface BootstrapOptions {
   token?: string;
 }
 
-export const DEFAULT_BOOTSTRAP: Omit<BootstrapOptions, "token"> = {
-  orgName: "Example Org",
-  orgPlan: "pro",
-  ownerLogin: "admin",
-  ownerEmail: "admin@console.test",
-  ownerFirstName: "Org",
-  ownerLastName: "Owner",
-  ownerPlan: "pro",
-  balanceCents: 100_000,
-  providerDomain: "console.test",
-  verifier: "dns",
-};
+export { DEFAULT_BOOTSTRAP } from "./bootstrap-defaults.js";
 
 export type Clock = () => Date;
 

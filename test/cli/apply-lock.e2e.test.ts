@@ -239,7 +239,13 @@ describe("orgctl apply and the console's apply lock", () => {
     });
     child.stdout.resume();
     const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
-    const twin = `orgctl apply by ${userInfo().username}@${hostname()} (pid ${child.pid})`;
+    let user = "unknown";
+    try {
+      user = userInfo().username;
+    } catch {
+      // No user database entry: orgctl says "unknown" too.
+    }
+    const twin = `orgctl apply by ${user}@${hostname()} (pid ${child.pid})`;
     const taken = await api("POST", "/v1/lock", { holder: twin, ttl_seconds: 60 });
     expect(taken.status, JSON.stringify(taken.body)).toBe(201);
     const code = await exited;
@@ -268,6 +274,46 @@ describe("orgctl apply and the console's apply lock", () => {
       expect(result.stdout).toContain("Apply done:");
       expect(await groupExists()).toBe(true);
       // And it was given back: the next apply is not locked out by a lease nobody knows of.
+      expect((await api("GET", "/v1/lock")).body).toEqual({ held: false });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("survives a lost answer to a step: the retry is replayed by the console, charged once", async () => {
+    writeFileSync(
+      join(dir, "org.yaml"),
+      `${ORG_YAML}  - login: lou\n    first_name: Lou\n    last_name: Lost\n    email: lou@console.test\n    plan: entry\n`,
+    );
+    let first = true;
+    const proxy = await startLossyProxy(server.url, (method, path) => {
+      if (method !== "POST" || path !== "/v1/users" || !first) return false;
+      first = false;
+      return true;
+    });
+    try {
+      const result = await runCli(
+        ["apply", "-f", "org.yaml", "--auto-approve", "--format", "json", "--endpoint", proxy.url],
+        { cwd: dir, env: { ORGCTL_TOKEN: OWNER_TOKEN } },
+      );
+      expect(proxy.dropped).toEqual(["POST /v1/users 201"]);
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      const events = result.stdout
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map(
+          (line) => JSON.parse(line) as { type: string; id?: string; replayed?: boolean; plan_id?: string },
+        );
+      const lou = events.find((e) => e.type === "step_done" && e.id === "user/lou:create_user");
+      expect(lou).toMatchObject({ amount_cents: -4200, replayed: true });
+      const ledger = (await api("GET", "/v1/wallet/ledger?limit=1000")).body.items as Array<{
+        reason: string;
+        login: string | null;
+        idempotency_key: string | null;
+      }>;
+      const charges = ledger.filter((e) => e.reason === "user_created" && e.login === "lou");
+      expect(charges).toHaveLength(1);
+      expect(charges[0]!.idempotency_key).toBe(`orgctl:${events[0]!.plan_id}:user/lou:create_user`);
       expect((await api("GET", "/v1/lock")).body).toEqual({ held: false });
     } finally {
       await proxy.close();

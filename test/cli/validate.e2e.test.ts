@@ -81,7 +81,7 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
 
   it("suggests the nearest field for a misspelt one", async () => {
     const result = await validate(HEADER + SECOND_ADMIN.replace("first_name: Bob", "frist_name: Bob"));
-    const line = expectLocatedError(result, 14, 17, "unknown_field");
+    const line = expectLocatedError(result, 14, 5, "unknown_field");
     expect(line).toContain('unknown field "frist_name"; did you mean "first_name"?');
     // The user now also misses first_name; that is reported at the user.
     expectLocatedError(result, 13, 5, "missing_field");

@@ -255,5 +255,5 @@ describe("SIGKILL durability", () => {
     expect(final.checkConsistency()).toEqual([]);
     expect(final.load().users.size).toBe(1 + 3 * 20 + 10);
     final.close();
-  });
+  }, 180_000);
 });

@@ -1,0 +1,241 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { dirname, resolve } from "node:path";
+import type { ApplyEvent, ApplySummary } from "../apply/events.js";
+import { applyPlan } from "../apply/execute.js";
+import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
+import { resolveSecret } from "../apply/secrets.js";
+import type { OrgInfo } from "../client/console-client.js";
+import type { LoadedConfig } from "../config/load.js";
+import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from "../plan/model.js";
+import { formatApplyLine } from "../render/apply-lines.js";
+import { renderText } from "../render/text.js";
+import { loadChecked } from "./config-io.js";
+import { CliError } from "./errors.js";
+import { parseFormat, useColor } from "./plan.js";
+import { planAgainst } from "./planning.js";
+import { openTarget, type TargetFlags } from "./target.js";
+
+export interface ApplyFlags extends TargetFlags {
+  file?: string;
+  autoApprove?: boolean;
+  parallelism: string;
+  lockTimeout: string;
+  format: string;
+  force?: boolean;
+  color?: boolean;
+}
+
+/** Exit code of an interrupted apply (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = 130;
+
+function readPlanFile(path: string): Plan {
+  let plan: Plan;
+  try {
+    plan = JSON.parse(readFileSync(path, "utf8")) as Plan;
+  } catch (error) {
+    throw new CliError(
+      "invalid_plan",
+      `cannot read the plan file ${path}: ${(error as Error).message}; make it with orgctl plan --out`,
+    );
+  }
+  if (
+    plan?.format_version !== PLAN_FORMAT_VERSION ||
+    !Array.isArray(plan.steps) ||
+    typeof plan.plan_id !== "string"
+  ) {
+    throw new CliError(
+      "invalid_plan",
+      `${path} is not an orgctl plan (format ${PLAN_FORMAT_VERSION}); make it with orgctl plan --out`,
+    );
+  }
+  return plan;
+}
+
+function holderName(): string {
+  let user = "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // No user database entry (some containers): keep "unknown".
+  }
+  return `orgctl apply by ${user}@${hostname()} (pid ${process.pid})`;
+}
+
+/** The whole of `orgctl apply`, loaded only when apply runs. */
+export async function runApply(planfile: string | undefined, flags: ApplyFlags): Promise<void> {
+  const format = parseFormat(flags.format, ["text", "json"]);
+  const parallelism = Number(flags.parallelism);
+  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 64) {
+    throw new CliError(
+      "invalid_flag",
+      `--parallelism must be a whole number from 1 to 64 (got ${flags.parallelism})`,
+    );
+  }
+  const lockTimeoutMs = parseDuration(flags.lockTimeout);
+  if (lockTimeoutMs === null)
+    throw new CliError(
+      "invalid_flag",
+      `--lock-timeout must be a duration such as 30s or 5m (got ${flags.lockTimeout})`,
+    );
+
+  let saved: Plan | null = null;
+  let config: LoadedConfig | null = null;
+  let warnings: ReturnType<typeof loadChecked>["warnings"] = [];
+  if (planfile) {
+    saved = readPlanFile(planfile);
+    const configFile = saved.config.file;
+    if (existsSync(configFile)) {
+      const hash = createHash("sha256").update(readFileSync(configFile)).digest("hex");
+      if (hash !== saved.config.hash) {
+        throw new CliError(
+          "stale_plan",
+          `plan is stale: ${configFile} changed since the plan was made; run plan again`,
+        );
+      }
+      ({ config, warnings } = loadChecked(configFile));
+    }
+  } else {
+    ({ config, warnings } = loadChecked(flags.file ?? "org.yaml"));
+  }
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (!saved && !flags.autoApprove && !interactive) {
+    throw new CliError(
+      "confirmation_required",
+      "apply asks for confirmation, but there is no terminal to ask on; review `orgctl plan` and pass --auto-approve",
+    );
+  }
+
+  const target = await openTarget(flags, config);
+  let lock: ApplyLock | null = null;
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    if (!interrupt.signal.aborted) {
+      process.stderr.write("\norgctl: interrupted; finishing the steps in flight, then stopping\n");
+      interrupt.abort();
+    }
+  };
+  try {
+    try {
+      lock = await ApplyLock.acquire(target.client, holderName(), lockTimeoutMs);
+    } catch (error) {
+      if (error instanceof LockHeldError) throw new CliError("locked", error.message);
+      throw error;
+    }
+    process.on("SIGINT", onSigint);
+    let plan: Plan;
+    if (saved) {
+      const org = await target.client.request<OrgInfo>("GET", "/v1/org");
+      if (org.body.revision !== saved.console.revision) {
+        throw new CliError(
+          "stale_plan",
+          `plan is stale: the console changed since it was made (revision ${saved.console.revision} → ${org.body.revision}); run plan again`,
+        );
+      }
+      plan = saved;
+    } else {
+      plan = (
+        await planAgainst(target, config!, warnings, {
+          file: flags.file ?? "org.yaml",
+          force: Boolean(flags.force),
+        })
+      ).plan;
+    }
+    // biome-ignore lint/correctness/useHookAtTopLevel: useColor is a plain function, not a React hook.
+    const color = useColor(flags);
+    if (plan.errors.length > 0) {
+      // With --format json, stdout carries JSON lines only: the refused plan is shown on stderr.
+      if (format === "json") process.stderr.write(renderText(plan, { color: false }));
+      else process.stdout.write(renderText(plan, { color }));
+      process.exitCode = 1;
+      return;
+    }
+    if (!hasChanges(plan) || plan.steps.length === 0) {
+      if (format === "text")
+        process.stdout.write(saved ? "No changes in this plan.\n" : renderText(plan, { color }));
+      else {
+        const balance = plan.money.balance_before_cents;
+        const summary: ApplyEvent = {
+          type: "summary",
+          status: "done",
+          plan_id: plan.plan_id,
+          total: 0,
+          done: 0,
+          failed: 0,
+          skipped: 0,
+          not_started: 0,
+          balance_before_cents: balance,
+          balance_after_cents: balance,
+          charged_cents: 0,
+          refunded_cents: 0,
+          failures: [],
+        };
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+      }
+      process.exitCode = 0;
+      return;
+    }
+    if (!saved && format === "text") process.stdout.write(renderText(plan, { color }));
+    if (!saved && !flags.autoApprove) {
+      const { confirmApply } = await import("../render/ink/confirm.js");
+      if (!(await confirmApply(plan))) {
+        process.stdout.write("Apply cancelled; nothing was changed.\n");
+        process.exitCode = 1;
+        return;
+      }
+    }
+    const summary = await run(
+      plan,
+      format,
+      interactive,
+      target.client,
+      config,
+      interrupt.signal,
+      parallelism,
+    );
+    process.exitCode =
+      summary.status === "done" ? 0 : summary.status === "interrupted" ? EXIT_INTERRUPTED : 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+    await lock?.release();
+    await target.close();
+  }
+}
+
+async function run(
+  plan: Plan,
+  format: "text" | "json" | "markdown",
+  interactive: boolean,
+  client: Parameters<typeof applyPlan>[1]["client"],
+  config: LoadedConfig | null,
+  signal: AbortSignal,
+  parallelism: number,
+): Promise<ApplySummary> {
+  const baseDir = config ? dirname(resolve(config.file)) : process.cwd();
+  let emit: (event: ApplyEvent) => void;
+  let finish: () => Promise<void> = async () => {};
+  if (format === "json") {
+    emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+  } else if (interactive) {
+    // ink and React load only here, for a person at a terminal.
+    const { startProgressView } = await import("../render/ink/progress.js");
+    const view = startProgressView(plan);
+    emit = view.emit;
+    finish = view.finish;
+  } else {
+    emit = (event) => {
+      const line = formatApplyLine(event, plan.steps.length);
+      if (line !== null) process.stdout.write(`${line}\n`);
+    };
+  }
+  const summary = await applyPlan(plan, {
+    client,
+    parallelism,
+    emit,
+    resolveSecret: (ref) => resolveSecret(ref, baseDir),
+    signal,
+  });
+  await finish();
+  return summary;
+}

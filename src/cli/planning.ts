@@ -1,0 +1,64 @@
+import { checkConfig } from "../config/check.js";
+import type { LoadedConfig } from "../config/load.js";
+import { ConfigInvalidError, type ConfigIssue } from "../config/model.js";
+import { buildPlan } from "../plan/build.js";
+import { diff } from "../plan/diff.js";
+import { liveView } from "../plan/live.js";
+import type { Plan } from "../plan/model.js";
+import { renderJson } from "../render/json.js";
+import { renderMarkdown } from "../render/markdown.js";
+import { renderText } from "../render/text.js";
+import { loadChecked, lookupPendingTxt, sourceOf } from "./config-io.js";
+import type { Format } from "./plan.js";
+import { openTarget, type Target, type TargetFlags } from "./target.js";
+
+export function render(plan: Plan, format: Format, color: boolean): string {
+  if (format === "json") return renderJson(plan);
+  if (format === "markdown") return renderMarkdown(plan);
+  return renderText(plan, { color });
+}
+
+/** Reads the live console and makes the plan for org.yaml. Shared by plan, drift and apply. */
+export async function makePlan(
+  flags: TargetFlags & { file: string; force?: boolean },
+): Promise<{ plan: Plan; driftSteps: number }> {
+  const { config, warnings } = loadChecked(flags.file);
+  const target = await openTarget(flags, config);
+  try {
+    return await planAgainst(target, config, warnings, flags);
+  } finally {
+    await target.close();
+  }
+}
+
+/** Makes the plan against an open target (apply holds the lock on it meanwhile). */
+export async function planAgainst(
+  target: Target,
+  config: LoadedConfig,
+  warnings: ConfigIssue[],
+  flags: { file: string; force?: boolean },
+): Promise<{ plan: Plan; driftSteps: number }> {
+  const snapshot = await target.client.readLive();
+  const live = liveView(snapshot);
+  // The live catalog is the truth for plan names and limits.
+  const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
+  if (liveIssues.length > 0) throw new ConfigInvalidError(liveIssues);
+  const verifiedTxt = await lookupPendingTxt(config, live.state);
+  const plan = buildPlan(config.desired, live, {
+    configFile: flags.file,
+    configHash: config.hash,
+    verifiedTxt,
+    force: Boolean(flags.force),
+    source: sourceOf(config),
+  });
+  for (const warning of warnings) {
+    plan.warnings.push({
+      code: warning.code,
+      message: warning.message,
+      source: `${warning.file}:${warning.line}:${warning.col}`,
+    });
+  }
+  const driftSteps = diff({ desired: config.desired, live: live.state, actor: live.actor.login }).steps
+    .length;
+  return { plan, driftSteps };
+}
