@@ -94,10 +94,10 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
           `plan is stale: ${configFile} changed since the plan was made; run plan again`,
         );
       }
-      ({ config, warnings } = loadChecked(configFile));
+      ({ config, warnings } = loadChecked(configFile, null));
     }
   } else {
-    ({ config, warnings } = loadChecked(flags.file ?? "org.yaml"));
+    ({ config, warnings } = loadChecked(flags.file ?? "org.yaml", null));
   }
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (!saved && !flags.autoApprove && !interactive) {

@@ -8,7 +8,7 @@ import { DEFAULT_CATALOG } from "../domain/index.js";
 /** Loads org.yaml and runs the offline checks; errors throw, warnings come back. */
 export function loadChecked(
   file: string,
-  catalog: Catalog = DEFAULT_CATALOG,
+  catalog: Catalog | null = DEFAULT_CATALOG,
 ): { config: LoadedConfig; warnings: ConfigIssue[] } {
   const config = loadConfig(file);
   const issues = checkConfig(config, catalog);

@@ -2,7 +2,6 @@ import { checkConfig } from "../config/check.js";
 import type { LoadedConfig } from "../config/load.js";
 import { ConfigInvalidError, type ConfigIssue } from "../config/model.js";
 import { buildPlan } from "../plan/build.js";
-import { diff } from "../plan/diff.js";
 import { liveView } from "../plan/live.js";
 import type { Plan } from "../plan/model.js";
 import { renderJson } from "../render/json.js";
@@ -22,7 +21,8 @@ export function render(plan: Plan, format: Format, color: boolean): string {
 export async function makePlan(
   flags: TargetFlags & { file: string; force?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
-  const { config, warnings } = loadChecked(flags.file);
+  // Plan names and limits are checked against the live catalog once it is read.
+  const { config, warnings } = loadChecked(flags.file, null);
   const target = await openTarget(flags, config);
   try {
     return await planAgainst(target, config, warnings, flags);
@@ -58,7 +58,8 @@ export async function planAgainst(
       source: `${warning.file}:${warning.line}:${warning.col}`,
     });
   }
-  const driftSteps = diff({ desired: config.desired, live: live.state, actor: live.actor.login }).steps
-    .length;
+  // Every difference is drift, whether the plan can carry it out, must wait for DNS, or would be refused.
+  const driftSteps =
+    plan.steps.length + plan.blocked.length + plan.errors.filter((e) => e.step_id !== undefined).length;
   return { plan, driftSteps };
 }

@@ -10,10 +10,10 @@ import type { LoadedConfig, PathSegment } from "./load.js";
 import type { ConfigIssue } from "./model.js";
 
 /**
- * Offline semantic checks of a loaded config: what can be known without the console. With the live catalog
- * (at plan time) the plan and limit checks use it; offline they use the console's default catalog.
+ * Semantic checks of a loaded config. Without a catalog only what needs no console is checked; `validate`
+ * passes the console's default catalog, `plan` the live one, for plan names and limits.
  */
-export function checkConfig(config: LoadedConfig, catalog: Catalog): ConfigIssue[] {
+export function checkConfig(config: LoadedConfig, catalog: Catalog | null): ConfigIssue[] {
   const { desired } = config;
   const issues: ConfigIssue[] = [];
   const add = (severity: ConfigIssue["severity"], path: PathSegment[], code: string, message: string) => {
@@ -107,15 +107,15 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog): ConfigIssue
         );
       }
     });
-    const plan = findPlan(catalog, user.plan);
-    if (!plan) {
+    const plan = catalog ? findPlan(catalog, user.plan) : undefined;
+    if (catalog && !plan) {
       add(
         "error",
         ["users", i, "plan"],
-        "invalid",
+        "unknown_plan",
         `plan ${user.plan} is not in the catalog; use one of ${catalog.plans.map((p) => p.name).join(", ")}`,
       );
-    } else {
+    } else if (plan && catalog) {
       if (user.aliases.length > plan.aliases) {
         add(
           "error",
@@ -150,7 +150,16 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog): ConfigIssue
       "only one active org_admin is listed; a second one is strongly recommended",
     );
   }
-  const orgPlan = desired.organization.plan ? findOrgPlan(catalog, desired.organization.plan) : undefined;
+  const orgPlan =
+    catalog && desired.organization.plan ? findOrgPlan(catalog, desired.organization.plan) : undefined;
+  if (catalog && desired.organization.plan && !orgPlan) {
+    add(
+      "error",
+      ["organization", "plan"],
+      "unknown_plan",
+      `org plan ${desired.organization.plan} is not in the catalog; use one of ${catalog.org_plans.map((p) => p.name).join(", ")}`,
+    );
+  }
   if (orgPlan) {
     if (paid > orgPlan.paid_seats) {
       add(

@@ -2,7 +2,6 @@ import jsonPatch from "fast-json-patch";
 import type { DesiredOrg, DesiredUser, SecretRef } from "../config/model.js";
 import {
   type ConsoleState,
-  groupsOf,
   MAX_GROUPS_AT_CREATE,
   type Operation,
   PROFILE_FIELDS,
@@ -61,6 +60,15 @@ export function diff(input: DiffInput): DiffResult {
   const removedUsers: string[] = [];
   const provider = live.org.provider_domain;
   const userIndex = new Map(desired.users.map((u, i) => [u.login, i]));
+  // login → groups, built once: asking each group about each user is quadratic at 10,000 users.
+  const memberships = new Map<string, Set<string>>();
+  for (const group of live.groups.values()) {
+    for (const member of group.members) {
+      const set = memberships.get(member);
+      if (set) set.add(group.name);
+      else memberships.set(member, new Set([group.name]));
+    }
+  }
   const at = (login: string, field?: string) => {
     const i = userIndex.get(login);
     return i === undefined ? "" : source(field ? ["users", i, field] : ["users", i]);
@@ -527,7 +535,7 @@ export function diff(input: DiffInput): DiffResult {
         removeAlias(login, alias);
       }
     }
-    const haveGroups = new Set(groupsOf(live, login));
+    const haveGroups = memberships.get(login) ?? new Set<string>();
     for (const group of want.groups) if (!haveGroups.has(group)) addMember(group, login, []);
     if (desired.policy.unlisted.memberships === "prune") {
       for (const group of haveGroups) {

@@ -186,7 +186,7 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
     writeFileSync(bad, "version: 1\norganization:\n  name: X\n  plan: gold\n");
     const result = await run(["drift", "-f", bad]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${bad}:4:9 invalid_value: `);
+    expect(result.stderr).toContain(`${bad}:4:9 unknown_plan: `);
     expect(hasStackTrace(result.stderr)).toBe(false);
   });
 });

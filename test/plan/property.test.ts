@@ -4,10 +4,20 @@
  * to matches org.yaml (a second diff finds nothing to do).
  *
  * Live states are made by applying random operations as the owner to a fresh `buildState` (refused ones are
- * skipped), so they are reachable by construction. The desired org is drawn as a random *intent* that
- * `desiredFor` turns into an org.yaml the rules allow: the acting owner kept as it is, addresses unique and
- * never retired, within plan alias limits and org seat and domain limits, and only domains that can be
- * verified. Each of those repairs is there because the input would be impossible, not to hide a planner bug.
+ * skipped; seeded users with varied periods are kept within the org plan's seats), so they are reachable.
+ * The acting user is the owner or another active org_admin. The desired org is drawn as a random intent
+ * that `desiredFor` turns into an org.yaml the rules allow. Each repair there avoids an input that is
+ * impossible or an error by design, never a planner bug:
+ * - the acting user and the owner stay (orgctl never removes them); nobody changes their own plan, role or
+ *   status; when another admin acts, the owner is left exactly as it is (owner_protected);
+ * - retired addresses, and the provider addresses of users this plan deletes, are never reused; provider
+ *   aliases of kept users stay listed (alias_permanent), with a plan that allows them (alias_limit);
+ * - a replaced user gets a different email, and is never protected (`protected` is an error by design);
+ * - with the dns verifier no new domain is listed (its steps would be blocked until DNS, not errors);
+ *   domains still holding addresses that stay are listed; the domain count fits the org plan;
+ * - seats fit the org plan and do not fill both kinds (then two users swapping between a paid and the free
+ *   plan would each wait for the other's seat: no order exists);
+ * - a generous wallet, and `force: true` (the removal threshold is a guard against mistakes, not a rule).
  *
  * ORGCTL_PROPERTY_RUNS raises the number of runs (default 100); ORGCTL_PROPERTY_SEED (with
  * ORGCTL_PROPERTY_PATH) replays a failure that fast-check reported.
