@@ -1,6 +1,6 @@
 import { resolveTxt } from "node:dns/promises";
 import { checkConfig } from "../config/check.js";
-import { ConfigInvalidError, type LoadedConfig, loadConfig } from "../config/load.js";
+import { ConfigInvalidError, type LoadedConfig, loadConfig, loadConfigAsync } from "../config/load.js";
 import type { ConfigIssue } from "../config/model.js";
 import type { Catalog, ConsoleState } from "../domain/index.js";
 import { DEFAULT_CATALOG } from "../domain/index.js";
@@ -14,6 +14,17 @@ export function loadChecked(
   const issues = checkConfig(config, catalog);
   const errors = issues.filter((i) => i.severity === "error");
   if (errors.length > 0) throw new ConfigInvalidError(issues);
+  return { config, warnings: issues.filter((i) => i.severity === "warning") };
+}
+
+/** `loadChecked` for plan and apply: a large file is parsed on a worker thread while the console is read. */
+export async function loadCheckedAsync(
+  file: string,
+  catalog: Catalog | null,
+): Promise<{ config: LoadedConfig; warnings: ConfigIssue[] }> {
+  const config = await loadConfigAsync(file);
+  const issues = checkConfig(config, catalog);
+  if (issues.some((i) => i.severity === "error")) throw new ConfigInvalidError(issues);
   return { config, warnings: issues.filter((i) => i.severity === "warning") };
 }
 

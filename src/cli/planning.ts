@@ -1,3 +1,4 @@
+import type { LiveSnapshot } from "../client/console-client.js";
 import { checkConfig } from "../config/check.js";
 import type { LoadedConfig } from "../config/load.js";
 import { ConfigInvalidError, type ConfigIssue } from "../config/model.js";
@@ -7,7 +8,7 @@ import type { Plan } from "../plan/model.js";
 import { renderJson } from "../render/json.js";
 import { renderMarkdown } from "../render/markdown.js";
 import { renderText } from "../render/text.js";
-import { loadChecked, lookupPendingTxt, sourceOf } from "./config-io.js";
+import { loadCheckedAsync, lookupPendingTxt, sourceOf } from "./config-io.js";
 import type { Format } from "./plan.js";
 import { openTarget, type Target, type TargetFlags } from "./target.js";
 
@@ -21,8 +22,25 @@ export function render(plan: Plan, format: Format, color: boolean): string {
 export async function makePlan(
   flags: TargetFlags & { file: string; force?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
-  // Plan names and limits are checked against the live catalog once it is read.
-  const { config, warnings } = loadChecked(flags.file, null);
+  if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
+    // A remote console needs nothing from the file to be read: parse and read at the same time.
+    const target = await openTarget(flags, null);
+    try {
+      const [loaded, snapshot] = await Promise.allSettled([
+        loadCheckedAsync(flags.file, null),
+        target.client.readLive(),
+      ]);
+      // A broken file is reported before an unreachable console: it is the first thing to fix.
+      if (loaded.status === "rejected") throw loaded.reason;
+      if (snapshot.status === "rejected") throw snapshot.reason;
+      return await planFrom(loaded.value.config, loaded.value.warnings, snapshot.value, flags);
+    } finally {
+      await target.close();
+    }
+  }
+  // The sandbox is created from the file, so the file comes first. Plan names and limits are checked
+  // against the live catalog once it is read.
+  const { config, warnings } = await loadCheckedAsync(flags.file, null);
   const target = await openTarget(flags, config);
   try {
     return await planAgainst(target, config, warnings, flags);
@@ -38,7 +56,15 @@ export async function planAgainst(
   warnings: ConfigIssue[],
   flags: { file: string; force?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
-  const snapshot = await target.client.readLive();
+  return planFrom(config, warnings, await target.client.readLive(), flags);
+}
+
+async function planFrom(
+  config: LoadedConfig,
+  warnings: ConfigIssue[],
+  snapshot: LiveSnapshot,
+  flags: { file: string; force?: boolean },
+): Promise<{ plan: Plan; driftSteps: number }> {
   const live = liveView(snapshot);
   // The live catalog is the truth for plan names and limits.
   const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");

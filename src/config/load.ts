@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import {
   type Document,
@@ -68,6 +69,51 @@ function compiledSchema(): ValidateFunction {
 
 /** Reads and checks a config file. Throws ConfigInvalidError with located issues; never a stack trace. */
 export function loadConfig(file: string): LoadedConfig {
+  return parseConfig(readChecked(file), file);
+}
+
+/** Parses config bytes. Pure apart from reading the bundled JSON Schema once. */
+export function parseConfig(bytes: Uint8Array, file: string): LoadedConfig {
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const text = decodeUtf8(bytes, file);
+  const parsed = parseYamlText(text, file);
+  return finishConfig(parsed.value, file, hash, () => parsed);
+}
+
+/**
+ * Like `loadConfig`, but a large file is parsed on a worker thread, so that the caller can read the live
+ * console meanwhile. Positions are only worked out (on this thread) when an error needs one.
+ */
+export async function loadConfigAsync(file: string): Promise<LoadedConfig> {
+  const bytes = readChecked(file);
+  if (bytes.length < WORKER_THRESHOLD_BYTES || !existsSync(WORKER_URL)) return parseConfig(bytes, file);
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const text = decodeUtf8(bytes, file);
+  const value = await new Promise<unknown>((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: { text, file } });
+    worker.once(
+      "message",
+      (message: { ok: true; value: unknown } | { ok: false; issues?: ConfigIssue[]; error?: string }) => {
+        void worker.terminate();
+        if (message.ok) resolve(message.value);
+        else if (message.issues) reject(new ConfigInvalidError(message.issues));
+        else reject(new Error(message.error ?? "the config parser failed"));
+      },
+    );
+    worker.once("error", reject);
+  });
+  let parsed: ParsedYaml | null = null;
+  return finishConfig(value, file, hash, () => {
+    parsed ??= parseYamlText(text, file);
+    return parsed;
+  });
+}
+
+/** Above this size, parsing on a worker thread pays for the thread's start-up. */
+const WORKER_THRESHOLD_BYTES = 256 * 1024;
+const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
+
+function readChecked(file: string): Buffer {
   let size: number;
   try {
     size = statSync(file).size;
@@ -88,21 +134,28 @@ export function loadConfig(file: string): LoadedConfig {
       ),
     ]);
   }
-  return parseConfig(readFileSync(file), file);
+  return readFileSync(file);
 }
 
-/** Parses config bytes. Pure apart from reading the bundled JSON Schema once. */
-export function parseConfig(bytes: Uint8Array, file: string): LoadedConfig {
-  const hash = createHash("sha256").update(bytes).digest("hex");
-  let text: string;
+function decodeUtf8(bytes: Uint8Array, file: string): string {
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const { line, col } = firstInvalidUtf8(bytes);
     throw new ConfigInvalidError([
       issueAt(file, line, col, "invalid_utf8", "the file is not valid UTF-8; save it as UTF-8", ""),
     ]);
   }
+}
+
+export interface ParsedYaml {
+  value: unknown;
+  doc: Document;
+  locateOffset: (offset: number) => { line: number; col: number };
+}
+
+/** YAML text → plain value, with the document kept for positions. Throws located issues. */
+export function parseYamlText(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const locateOffset = (offset: number) => {
@@ -127,10 +180,19 @@ export function parseConfig(bytes: Uint8Array, file: string): LoadedConfig {
       ),
     ]);
   }
-  const locate = (path: PathSegment[]) => locatePath(doc, path, locateOffset);
-  const schemaIssues = validateShape(value, file, locate, (path) =>
-    locatePath(doc, path, locateOffset, true),
-  );
+  return { value, doc, locateOffset };
+}
+
+function finishConfig(value: unknown, file: string, hash: string, parsed: () => ParsedYaml): LoadedConfig {
+  const locate = (path: PathSegment[]) => {
+    const { doc, locateOffset } = parsed();
+    return locatePath(doc, path, locateOffset);
+  };
+  const locateKey = (path: PathSegment[]) => {
+    const { doc, locateOffset } = parsed();
+    return locatePath(doc, path, locateOffset, true);
+  };
+  const schemaIssues = validateShape(value, file, locate, locateKey);
   if (schemaIssues.length > 0) throw new ConfigInvalidError(schemaIssues);
   const desired = normalize(value as RawConfig);
   return { file, desired, hash, warnings: [], raw: value, locate };

@@ -68,13 +68,14 @@ export function ifMatchOf(request: IncomingMessage): number | null {
   if (raw === undefined) return null;
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? "";
   if (value === "*") return null;
-  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value);
+  // Quoted or bare, but not half-quoted (`"41`).
+  const match = /^(?:W\/)?(?:"(\d{1,15})"|(\d{1,15}))$/.exec(value);
   if (!match) {
     throw new ApiError(400, "invalid", 'If-Match must be an ETag this API returned, such as "41"', {
       if_match: value,
     });
   }
-  return Number(match[1]);
+  return Number(match[1] ?? match[2]);
 }
 
 export function bearerOf(request: IncomingMessage): string | null {

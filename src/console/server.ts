@@ -226,8 +226,25 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       void handle(req, res);
     },
   );
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+  // Requests Node's HTTP parser refuses (a control character in a header, broken framing, huge headers) never
+  // reach `handle`; they still get the API's JSON error body.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+    const body = JSON.stringify({
+      error: {
+        code: "invalid",
+        message: tooLarge
+          ? "the request headers are too large; send fewer or shorter headers"
+          : "the request is not valid HTTP (for example a control character in a header); fix the request",
+        details: {},
+      },
+    });
+    socket.end(
+      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

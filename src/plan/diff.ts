@@ -116,6 +116,16 @@ export function diff(input: DiffInput): DiffResult {
     });
   }
 
+  const markedOwner = desired.users.find((u) => u.owner);
+  if (markedOwner && markedOwner.login !== live.org.owner) {
+    errors.push({
+      code: "owner_protected",
+      message: `org.yaml marks ${markedOwner.login} as the owner, but the console's owner is ${live.org.owner}; the owner never changes`,
+      fix: `move owner: true to ${live.org.owner}, or remove it`,
+      source: at(markedOwner.login, "owner"),
+    });
+  }
+
   // --- domains ------------------------------------------------------------------------------------------
   const desiredDomains = new Set(desired.domains.map((d) => d.name));
   for (const { name } of desired.domains) {

@@ -261,3 +261,31 @@ describe("refusals predicted at plan time", () => {
     expect(codes(plan.errors)).toEqual(["org_plan_mismatch"]);
   });
 });
+
+describe("the owner", () => {
+  it("marked on another user than the console's owner is a plan error", () => {
+    const live = buildState({ users: [{ login: "bob", plan: "pro", role: "org_admin" }] });
+    const plan = planFor(
+      desiredOrg({
+        users: [
+          { ...desiredOwner(), owner: false },
+          desiredUser("bob", { plan: "pro", role: "org_admin", owner: true }),
+        ],
+      }),
+      liveView(live),
+    );
+    expect(codes(plan.errors)).toEqual(["owner_protected"]);
+    expect(plan.errors[0]!.message).toContain("the console's owner is owner");
+  });
+
+  it("marked on the console's owner is fine", () => {
+    const live = buildState({ users: [{ login: "bob", plan: "pro", role: "org_admin" }] });
+    const plan = planFor(
+      desiredOrg({
+        users: [{ ...desiredOwner(), owner: true }, desiredUser("bob", { plan: "pro", role: "org_admin" })],
+      }),
+      liveView(live),
+    );
+    expect(plan.errors).toEqual([]);
+  });
+});

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import type { FaultSpec } from "../../src/console/faults.js";
 import { type RunningConsole, startConsole } from "../../src/console/server.js";
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "../../src/console/service.js";
 import type { Verifier } from "../../src/domain/index.js";
@@ -18,6 +19,8 @@ export interface TestConsoleOptions extends Partial<Omit<BootstrapOptions, "toke
   verifier?: Verifier;
   resolveTxt?: (name: string) => Promise<string[]>;
   dir?: string;
+  /** Injected faults (see src/console/faults.ts), for resilience tests. */
+  faults?: FaultSpec;
 }
 
 export interface ApiResponse<T = any> {
@@ -47,7 +50,7 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
   const dbPath = join(dir, "console.db");
   const now = options.now ?? "2026-03-01T12:00:00Z";
   const clock = typeof now === "function" ? now : () => new Date(now);
-  const { now: _n, rateLimit, bodyLimit, resolveTxt, dir: _d, ...bootstrap } = options;
+  const { now: _n, rateLimit, bodyLimit, resolveTxt, dir: _d, faults, ...bootstrap } = options;
   const running = await startConsole({
     dbPath,
     host: "127.0.0.1",
@@ -57,6 +60,7 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
     ...(rateLimit !== undefined ? { rateLimit } : {}),
     ...(bodyLimit !== undefined ? { bodyLimit } : {}),
     ...(resolveTxt ? { resolveTxt } : {}),
+    ...(faults ? { faults } : {}),
   });
   return {
     url: running.url,
