@@ -626,7 +626,16 @@ export function diff(input: DiffInput): DiffResult {
     if (step.action === "add_alias") {
       const address = (step.operation as { address: string }).address;
       const freedBy = frees.get(address);
-      if (freedBy && freedBy !== step.id) step.deps.add(freedBy);
+      if (freedBy && freedBy !== step.id) {
+        step.deps.add(freedBy);
+        const from = steps.get(freedBy);
+        if (from?.action === "remove_alias") {
+          const to = (step.operation as { login: string }).login;
+          const owner = (from.operation as { login: string }).login;
+          step.summary = `move alias ${address} from ${owner} to ${to} (add)`;
+          from.summary = `move alias ${address} from ${owner} to ${to} (remove)`;
+        }
+      }
     }
     if (step.action === "delete_user" || step.action === "remove_alias") {
       for (const del of domainDeletes) {

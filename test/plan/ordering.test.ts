@@ -80,6 +80,10 @@ describe("aliases", () => {
       { method: "DELETE", path: "/v1/users/alice/aliases/sales%40example.com" },
       { method: "POST", path: "/v1/users/bob/aliases", body: { address: "sales@example.com" } },
     ]);
+    expect(plan.steps.map((s) => s.summary)).toEqual([
+      "move alias sales@example.com from alice to bob (remove)",
+      "move alias sales@example.com from alice to bob (add)",
+    ]);
   });
 
   it("removes aliases before a downgrade that allows fewer", () => {
