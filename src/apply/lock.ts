@@ -88,7 +88,13 @@ export class ApplyLock {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.client
-      .request("DELETE", "/v1/lock", { headers: { "x-lock-id": this.lease.lock_id } })
+      .request("DELETE", "/v1/lock", {
+        headers: { "x-lock-id": this.lease.lock_id },
+        // Releasing is safe to repeat (a repeat finds the lease gone, or someone else's and is refused): the
+        // key makes the client retry a lost answer, a 503 or a 429, as for the acquire. Without it one lost
+        // answer left the lease held, and a console with a pinned clock never lets it run out.
+        idempotencyKey: `orgctl-unlock-${this.lease.lock_id}`,
+      })
       .catch(() => {
         // The lease expires by itself; a failed release only delays the next apply by at most its TTL.
       });

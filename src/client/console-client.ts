@@ -377,8 +377,8 @@ export class ConsoleClient {
       const [catalog, wallet, users, groups, domains, retired] = await Promise.all([
         this.request<Catalog>("GET", "/v1/catalog"),
         this.request<WalletInfo>("GET", "/v1/wallet", { query: { days: 30 } }),
-        this.#collect<UserInfo>("/v1/users"),
-        this.#collect<GroupInfo>("/v1/groups"),
+        this.#collectConcurrently<UserInfo>("/v1/users", before.body.counts.users),
+        this.#collectConcurrently<GroupInfo>("/v1/groups", before.body.counts.groups),
         this.#collect<DomainInfo>("/v1/domains"),
         this.#collect<string>("/v1/addresses/retired"),
       ]);
@@ -563,6 +563,35 @@ export class ConsoleClient {
       );
     }
     return value;
+  }
+
+  /**
+   * Reads a list whose length the console announced, all pages at once by offset. The ETags prove every page
+   * came from the same revision (readLive checks them), and the count check catches a short read.
+   */
+  async #collectConcurrently<T>(
+    path: string,
+    total: number,
+  ): Promise<{ items: T[]; etags: (number | null)[] }> {
+    if (total <= MAX_PAGE_SIZE) return this.#collect<T>(path);
+    const offsets = Array.from({ length: Math.ceil(total / MAX_PAGE_SIZE) }, (_, i) => i * MAX_PAGE_SIZE);
+    const pages = await Promise.all(
+      offsets.map((offset) =>
+        this.request<Page<T>>("GET", path, { query: { limit: MAX_PAGE_SIZE, offset } }),
+      ),
+    );
+    const items: T[] = [];
+    for (const page of pages) {
+      if (!page.body || !Array.isArray(page.body.items)) {
+        throw new ConsoleApiError(
+          page.status,
+          "invalid_response",
+          `the console answered GET ${path} without an items list`,
+        );
+      }
+      items.push(...page.body.items);
+    }
+    return { items, etags: pages.map((p) => p.etag) };
   }
 
   async #collect<T>(

@@ -141,10 +141,17 @@ export function pageOf(
 ): { keys: string[]; next: string | null } {
   const limit = limitOf(query);
   const cursor = query.get("cursor");
+  const offset = query.get("offset");
   let start = 0;
+  if (cursor && offset !== null) throw new ApiError(400, "invalid", "send either cursor or offset, not both");
   if (cursor) {
     const after = String(decodeCursor(cursor));
     start = upperBound(sortedKeys, after);
+  } else if (offset !== null) {
+    // Offsets let a client fetch the pages of one revision concurrently (it checks the ETags match).
+    start = Number(offset);
+    if (!/^\d{1,9}$/.test(offset))
+      throw new ApiError(400, "invalid", "offset must be a whole number from 0", { offset });
   }
   const keys = sortedKeys.slice(start, start + limit);
   const next =

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { FAULT_KINDS, type FaultSpec } from "../../src/console/faults.js";
 import type { LedgerEntry } from "../../src/console/store.js";
@@ -189,10 +189,10 @@ function makeScenario(seed: number): Scenario {
   const staying: LiveUser[] = [];
   let desiredFree = 0;
   let fresh = 0;
+  const newDomain = () => (chosenDomains.length > 0 && rng.chance(0.4) ? rng.pick(chosenDomains) : PROVIDER);
   const newAddress = (login: string) => {
-    const domain = chosenDomains.length > 0 && rng.chance(0.4) ? rng.pick(chosenDomains) : PROVIDER;
     fresh += 1;
-    return `${login}.n${fresh}@${domain}`;
+    return `${login}.n${fresh}@${newDomain()}`;
   };
   const takeFreed = (): string | undefined => {
     if (freed.length === 0 || !rng.chance(0.5)) return undefined;
@@ -250,8 +250,7 @@ function makeScenario(seed: number): Scenario {
     if (fate === "drop") continue;
     if (fate === "replace") {
       const plan = choosePlan(null, 0);
-      const domain = chosenDomains.length > 0 && rng.chance(0.4) ? rng.pick(chosenDomains) : PROVIDER;
-      const email = `${user.login}.v2@${domain}`;
+      const email = `${user.login}.v2@${newDomain()}`;
       desiredUsers.push({
         login: user.login,
         first_name: "Replaced",
@@ -299,12 +298,12 @@ function makeScenario(seed: number): Scenario {
   for (let i = 1, n = rng.int(1, 10); i <= n; i++) {
     const login = `n${i}`;
     const plan = choosePlan(null, 0);
-    const email = (plan !== "free" ? undefined : undefined) ?? (rng.chance(0.15) ? takeFreed() : undefined);
+    const email = (rng.chance(0.15) ? takeFreed() : undefined) ?? `${login}@${newDomain()}`;
     desiredUsers.push({
       login,
       first_name: "New",
       last_name: `User${i}`,
-      email: email ?? newAddress(login).replace(`.n${fresh}@`, "@"),
+      email,
       plan,
       role: rng.pick(ROLES),
       status: rng.chance(0.15) ? "disabled" : "active",
@@ -599,7 +598,6 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
 
 describe(`chaos: ${SEEDS.length} randomized applies against a console with faults`, () => {
   beforeAll(() => ensureBuilt());
-  afterAll(() => {});
 
   for (const seed of SEEDS) {
     it(`seed ${seed} converges, charging every step once`, async () => {

@@ -280,6 +280,22 @@ describe("pagination", () => {
     expect(exact.body.next_cursor).toBeNull();
   });
 
+  it("pages by offset too, so that a client can fetch pages of one revision concurrently", async () => {
+    const ts = await start({ balanceCents: 1_000_000 });
+    for (const login of ["u1", "u2", "u3", "u4"]) await createUser(ts, login, { plan: "entry" });
+    const logins = (page: { body: { items: { login: string }[] } }) => page.body.items.map((u) => u.login);
+    const [a, b, c] = await Promise.all([
+      ts.api("GET", "/v1/users?limit=2&offset=0"),
+      ts.api("GET", "/v1/users?limit=2&offset=2"),
+      ts.api("GET", "/v1/users?limit=2&offset=4"),
+    ]);
+    expect([logins(a), logins(b), logins(c)]).toEqual([["admin", "u1"], ["u2", "u3"], ["u4"]]);
+    expect(new Set([a, b, c].map((p) => p.headers.get("etag")))).toEqual(new Set([a.headers.get("etag")]));
+    expect(c.body.next_cursor).toBeNull();
+    expectError(await ts.api("GET", "/v1/users?offset=-1"), 400, "invalid");
+    expectError(await ts.api("GET", `/v1/users?offset=1&cursor=${a.body.next_cursor}`), 400, "invalid");
+  });
+
   it("refuses limits outside 1..1000 and cursors it did not issue (invalid)", async () => {
     const ts = await start();
     for (const limit of ["0", "1001", "-1", "2.5", "ten"]) {
