@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { DEFAULT_PARALLELISM } from "../apply/execute.js";
 import { TARGET_HELP } from "./plan.js";
-import type { TargetFlags } from "./target.js";
+import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
 interface ApplyFlags extends TargetFlags {
   file?: string;
@@ -31,8 +31,8 @@ export function registerApply(program: Command): void {
     .option("--format <format>", "text or json (JSON lines events)", "text")
     .option("--force", "allow a plan that removes more users than policy.removal_threshold")
     .option("--no-color", "never colour the text output (also NO_COLOR)")
-    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
-    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addOption(endpointOption())
+    .addOption(sandboxOption())
     .addHelpText(
       "after",
       `${TARGET_HELP}

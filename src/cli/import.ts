@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { LiveSnapshot } from "../client/console-client.js";
 import { packageRoot } from "../package-root.js";
 import { CliError } from "./errors.js";
-import { openTarget, type TargetFlags } from "./target.js";
+import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
 
 /** The live console as an org.yaml document. Secrets are never written: passwords are left out. Pure. */
 export async function importDocument(snapshot: LiveSnapshot, schemaRef: string): Promise<string> {
@@ -51,8 +51,8 @@ export function registerImport(program: Command): void {
     )
     .option("--out <file>", "where to write it (default: standard output)")
     .option("--overwrite", "replace --out if it exists")
-    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
-    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addOption(endpointOption())
+    .addOption(sandboxOption())
     .addHelpText(
       "after",
       "\nExit codes:\n  0  written\n  1  error (unreachable console, --out exists without --overwrite)",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
-import { openTarget, type TargetFlags } from "./target.js";
+import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
 
 /** The console's Login pattern (schemas/console-api.yaml, components.schemas.Login). */
 const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
@@ -47,8 +47,8 @@ export function registerLogout(program: Command): void {
     .command("logout")
     .description("force-log-out users: end every login session of each LOGIN at once (API tokens stay)")
     .argument("<login...>", "the users to log out")
-    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
-    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addOption(endpointOption())
+    .addOption(sandboxOption())
     .addHelpText(
       "after",
       `

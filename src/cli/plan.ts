@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
-import type { TargetFlags } from "./target.js";
+import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
 export type Format = "text" | "json" | "markdown";
 
@@ -40,8 +40,8 @@ export function registerPlan(program: Command): void {
     .option("--detailed-exitcode", "exit 2 when there are changes (0 = none, 1 = error)")
     .option("--force", "allow a plan that removes more users than policy.removal_threshold")
     .option("--no-color", "never colour the text output (also NO_COLOR)")
-    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
-    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addOption(endpointOption())
+    .addOption(sandboxOption())
     .addHelpText(
       "after",
       `${TARGET_HELP}
@@ -70,8 +70,8 @@ Exit codes:
     .option("-f, --file <file>", "the desired state", "org.yaml")
     .option("--format <format>", "text, json or markdown", "text")
     .option("--no-color", "never colour the text output (also NO_COLOR)")
-    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
-    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addOption(endpointOption())
+    .addOption(sandboxOption())
     .addHelpText(
       "after",
       `${TARGET_HELP}

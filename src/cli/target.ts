@@ -1,9 +1,19 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { Option } from "commander";
 import type { ConsoleClient } from "../client/console-client.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { RunningConsole } from "../console/server.js";
 import { CliError } from "./errors.js";
+
+/** The options every command that talks to a console takes. */
+export function endpointOption(): Option {
+  return new Option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)");
+}
+
+export function sandboxOption(): Option {
+  return new Option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)");
+}
 
 export interface TargetFlags {
   endpoint?: string;

@@ -4,7 +4,7 @@ import type { RenewalForecast } from "../domain/index.js";
 import { formatEuro } from "../domain/money.js";
 import { CliError } from "./errors.js";
 import { IMPERATIVE_TARGET_HELP } from "./logout.js";
-import { openTarget, type TargetFlags } from "./target.js";
+import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
 
 /** One row of `GET /v1/wallet/ledger` (src/console/store.ts LedgerEntry). */
 export interface LedgerRow {
@@ -191,8 +191,8 @@ export function registerWallet(program: Command): void {
     .option("--days <n>", `renewals falling due within this many days (0 to ${MAX_DAYS})`, "30")
     .option("--entries <n>", "how many of the latest ledger entries to show (0 for none)", "10")
     .option("--format <format>", "text or json", "text")
-    .option("--endpoint <url>", "console API URL (env ORGCTL_ENDPOINT)")
-    .option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)")
+    .addOption(endpointOption())
+    .addOption(sandboxOption())
     .addHelpText(
       "after",
       `${IMPERATIVE_TARGET_HELP}

@@ -6,28 +6,25 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 /** Reads a JSON body up to `limit` bytes. An empty body reads as `undefined`. */
 export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
-  const declared = Number(request.headers["content-length"] ?? "0");
-  if (declared > limit) {
-    request.resume();
-    throw new ApiError(
+  // The rest of an oversized body is never read, so the connection cannot carry another request: close it.
+  const tooLarge = () =>
+    new ApiError(
       413,
       "payload_too_large",
       `the request body is larger than ${limit} bytes; send less`,
       { limit },
+      { connection: "close" },
     );
+  const declared = Number(request.headers["content-length"] ?? "0");
+  if (declared > limit) {
+    request.resume();
+    throw tooLarge();
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) {
-      throw new ApiError(
-        413,
-        "payload_too_large",
-        `the request body is larger than ${limit} bytes; send less`,
-        { limit },
-      );
-    }
+    if (size > limit) throw tooLarge();
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
