@@ -12,6 +12,8 @@ import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
 import { registerWallet } from "./wallet.js";
 
+const MAX_ISSUES_PRINTED = 50;
+
 export const EXIT_HELP = `
 Exit codes:
   0  success (plan/drift: no changes)
@@ -51,7 +53,14 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof ConfigInvalidError) {
-      for (const issue of error.issues) process.stderr.write(`${formatIssue(issue)}\n`);
+      // The same problem repeated (a broken file can yield thousands) is printed once, and at most 50.
+      const lines = [...new Set(error.issues.map(formatIssue))];
+      for (const line of lines.slice(0, MAX_ISSUES_PRINTED)) process.stderr.write(`${line}\n`);
+      if (lines.length > MAX_ISSUES_PRINTED) {
+        process.stderr.write(
+          `orgctl: … and ${lines.length - MAX_ISSUES_PRINTED} more problem(s); fix these first\n`,
+        );
+      }
       return 1;
     }
     if (

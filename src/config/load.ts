@@ -28,6 +28,13 @@ import {
 
 /** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+/**
+ * A parsed YAML value costs far more memory than its text: at most this many values (about 30,000 users),
+ * so that a small file of tiny values cannot exhaust memory either.
+ */
+export const MAX_YAML_NODES = 300_000;
+/** Flow collections nested deeper than this are refused before parsing (the parser recurses). */
+export const MAX_FLOW_DEPTH = 64;
 /** More alias expansions than this is a "billion laughs" bomb. */
 export const MAX_ALIAS_COUNT = 1000;
 
@@ -90,7 +97,10 @@ export async function loadConfigAsync(file: string): Promise<LoadedConfig> {
   const hash = createHash("sha256").update(bytes).digest("hex");
   const text = decodeUtf8(bytes, file);
   const value = await new Promise<unknown>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: { text, file } });
+    const worker = new Worker(WORKER_URL, {
+      workerData: { text, file },
+      resourceLimits: { maxOldGenerationSizeMb: 2048 },
+    });
     worker.once(
       "message",
       (message: { ok: true; value: unknown } | { ok: false; issues?: ConfigIssue[]; error?: string }) => {
@@ -100,7 +110,21 @@ export async function loadConfigAsync(file: string): Promise<LoadedConfig> {
         else reject(new Error(message.error ?? "the config parser failed"));
       },
     );
-    worker.once("error", reject);
+    worker.once("error", (error: Error & { code?: string }) => {
+      if (error.code !== "ERR_WORKER_OUT_OF_MEMORY") return reject(error);
+      reject(
+        new ConfigInvalidError([
+          issueAt(
+            file,
+            1,
+            1,
+            "file_too_large",
+            "the file needs more memory to read than orgctl allows; split the organization",
+            "",
+          ),
+        ]),
+      );
+    });
   });
   let parsed: ParsedYaml | null = null;
   return finishConfig(value, file, hash, () => {
@@ -156,8 +180,41 @@ export interface ParsedYaml {
 
 /** YAML text → plain value, with the document kept for positions. Throws located issues. */
 export function parseYamlText(text: string, file: string): ParsedYaml {
+  const { count: nodes, depth } = estimateNodes(text);
+  if (depth > MAX_FLOW_DEPTH) {
+    throw new ConfigInvalidError([
+      issueAt(
+        file,
+        1,
+        1,
+        "too_deep",
+        `the file nests [ ] or { } ${depth} levels deep; the limit is ${MAX_FLOW_DEPTH}, flatten it`,
+        "",
+      ),
+    ]);
+  }
+  if (nodes > MAX_YAML_NODES) {
+    throw new ConfigInvalidError([
+      issueAt(
+        file,
+        1,
+        1,
+        "file_too_large",
+        `${file} holds about ${nodes} YAML values; the limit is ${MAX_YAML_NODES}, split the organization or trim the file`,
+        "",
+      ),
+    ]);
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigInvalidError([
+      issueAt(file, 1, 1, "too_deep", "the file nests collections too deeply to read; flatten it", ""),
+    ]);
+  }
   const locateOffset = (offset: number) => {
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, col: pos.col };
@@ -181,6 +238,23 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
     ]);
   }
   return { value, doc, locateOffset };
+}
+
+/** An upper bound of the values in a YAML text, in one pass over its characters: lines plus flow separators. */
+function estimateNodes(text: string): { count: number; depth: number } {
+  let count = 1;
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 44) count++;
+    else if (c === 91 || c === 123) {
+      count++;
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return { count, depth: deepest };
 }
 
 function finishConfig(value: unknown, file: string, hash: string, parsed: () => ParsedYaml): LoadedConfig {

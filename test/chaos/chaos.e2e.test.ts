@@ -132,6 +132,8 @@ interface Scenario {
   /** How many days after set-up the chaos console's pinned clock stands. */
   daysLater: number;
   faults: FaultSpec;
+  /** What this scenario exercises, for the failure log. */
+  notes: string;
 }
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf("@") + 1);
@@ -194,8 +196,10 @@ function makeScenario(seed: number): Scenario {
     fresh += 1;
     return `${login}.n${fresh}@${newDomain()}`;
   };
+  let moved = 0;
   const takeFreed = (): string | undefined => {
     if (freed.length === 0 || !rng.chance(0.5)) return undefined;
+    moved += 1;
     return freed.splice(rng.int(0, freed.length - 1), 1)[0];
   };
   const choosePlan = (current: PlanName | null, permanentAliases: number): PlanName => {
@@ -325,6 +329,11 @@ function makeScenario(seed: number): Scenario {
     for (const address of [u.email, ...u.aliases]) if (isCustom(address)) required.add(domainOf(address));
   }
   const domains = DOMAINS.filter((d) => chosenDomains.includes(d) || required.has(d));
+  const count = (fate: string) => fates.filter((f) => f.fate === fate).length;
+  const notes =
+    `removed_users ${removedUsers}; ${users.length} live users (${count("drop")} unlisted, ` +
+    `${count("replace")} replaced), ${desiredUsers.length} desired; ${moved} addresses moved; ` +
+    `domains ${liveDomains.join("+") || "none"} → ${domains.join("+") || "none"}`;
   return {
     seed,
     live: { domains: liveDomains, groups: liveGroups, users, deleted, adminGroups },
@@ -337,6 +346,7 @@ function makeScenario(seed: number): Scenario {
     },
     daysLater: rng.int(0, 300),
     faults: { rate: 0.2, kinds: [...FAULT_KINDS], latencyMs: rng.int(5, 20), seed },
+    notes,
   };
 }
 
@@ -448,6 +458,7 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
     ts = await startTestConsole({ dir, now, faults: s.faults });
     const console_ = ts;
     writeFileSync(join(dir, "org.yaml"), orgYaml(s));
+    log.push(`${s.notes}; clock +${s.daysLater} days; faults ${JSON.stringify(s.faults)}`);
     log.push(`org.yaml:\n${orgYaml(s)}`);
 
     const startLedger = ledgerOf(console_);
@@ -495,6 +506,9 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
       const started = events.find((e) => e.type === "apply_started");
       const run: ApplyRun = { predicted, code: result.code, events, planId: started?.plan_id ?? null };
       runs.push(run);
+      const actions = new Map<string, number>();
+      for (const step of predicted.steps) actions.set(step.action, (actions.get(step.action) ?? 0) + 1);
+      log.push(`plan actions: ${[...actions].map(([a, n]) => `${a}×${n}`).join(", ")}`);
       log.push(
         `apply #${runs.length}: plan ${run.planId} (predicted ${predicted.plan_id}, ${predicted.steps.length} steps), ` +
           `done ${events.filter((e) => e.type === "step_done").length}, ` +
@@ -605,6 +619,7 @@ describe(`chaos: ${SEEDS.length} randomized applies against a console with fault
       const scenario = makeScenario(seed);
       try {
         await runScenario(scenario, log);
+        if (process.env.ORGCTL_CHAOS_VERBOSE) process.stderr.write(`\nseed ${seed}:\n${log.join("\n")}\n`);
       } catch (error) {
         process.stderr.write(
           `\nchaos run failed: seed ${seed} (reproduce: ORGCTL_CHAOS_SEED=${seed} npx vitest run test/chaos/chaos.e2e.test.ts)\n` +
