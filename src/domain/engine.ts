@@ -803,6 +803,12 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
   login(ctx, op) {
     const target = findUser(ctx, op.login);
     if (isRefusal(target)) return no(target);
+    // Only the console (after checking the password) or the user themselves logs a user in.
+    if (ctx.actor && ctx.actor.login !== target.login) {
+      return no(
+        refuse("forbidden", `only ${target.login} can log in as ${target.login}`, { login: target.login }),
+      );
+    }
     if (target.status === "disabled") {
       return no(
         refuse(

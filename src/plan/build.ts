@@ -118,13 +118,15 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   const simulated: ConsoleState = { ...state, balance: state.balance - minBalance };
   const scheduled = schedule(simulated, { kind: "user", login: actor.login }, runnable, now);
 
-  for (const { draft, refusal } of scheduled.failed) {
-    errors.push(
-      failureIssue(draft, refusal, scheduled.order.length + 1, minBalance, () =>
-        shortfall(state, actor.login, runnable, now, minBalance),
-      ),
-    );
-  }
+  // The refused steps would come next, in this order: number them from where the plan stops.
+  let shortfallCents: number | null = null;
+  const computeShortfall = () => {
+    shortfallCents ??= shortfall(state, actor.login, runnable, now, minBalance);
+    return shortfallCents;
+  };
+  scheduled.failed.forEach(({ draft, refusal }, i) => {
+    errors.push(failureIssue(draft, refusal, scheduled.order.length + 1 + i, minBalance, computeShortfall));
+  });
   for (const draft of scheduled.skipped) {
     errors.push({
       code: "skipped",
@@ -178,9 +180,7 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     yearly_cost_after_cents: yearlyCost(final),
     renewals_due: forecastRenewals(final.users.values(), final.catalog, now, RENEWAL_HORIZON_DAYS),
     renewals_horizon_days: RENEWAL_HORIZON_DAYS,
-    shortfall_cents: errors.some((e) => e.code === "insufficient_funds")
-      ? shortfall(state, actor.login, runnable, now, minBalance)
-      : 0,
+    shortfall_cents: errors.some((e) => e.code === "insufficient_funds") ? computeShortfall() : 0,
     priced_on: dayOf(now),
   };
   const counts = countSteps(planSteps, blocked);

@@ -28,7 +28,9 @@ import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/cons
  *
  * ORGCTL_CHAOS_RUNS (default 12, a couple of minutes on 2 cores) sets the number of runs; the full proof is
  * ORGCTL_CHAOS_RUNS=200. Each run's seed is in its name and printed on failure; ORGCTL_CHAOS_SEED=N runs only
- * that seed, ORGCTL_CHAOS_BASE_SEED=N starts the seeds at N.
+ * that seed, ORGCTL_CHAOS_BASE_SEED=N starts the seeds at N (ORGCTL_CHAOS_VERBOSE=1 prints every run's log).
+ * A seed fixes the scenario and the console's sequence of faults; with requests in parallel, which request
+ * draws which fault can still vary from one run to the next.
  */
 
 const RUNS = Number(process.env.ORGCTL_CHAOS_RUNS ?? 12);

@@ -283,6 +283,12 @@ describe("status: invited, active, disabled", () => {
     expect(userOf(s, "al")).toMatchObject({ status: "active", last_login_at: "2026-03-01T12:00:00.000Z" });
   });
 
+  it("nobody logs in as someone else, not even the owner", () => {
+    const s = buildState({ users: [{ login: "al", status: "invited" }] });
+    expectRefused(step(s, as("owner"), { op: "login", login: "al" }, NOW), "forbidden");
+    expect(userOf(s, "al").status).toBe("invited");
+  });
+
   it("logging in an unknown user is not_found", () => {
     expectRefused(decide(buildState(), SYSTEM, { op: "login", login: "ghost" }, NOW), "not_found");
   });
