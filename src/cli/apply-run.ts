@@ -99,11 +99,15 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
   } else {
     ({ config, warnings } = loadChecked(flags.file ?? "org.yaml", null));
   }
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  // A CI job is never a person, even when its runner allocates a terminal (and ink draws nothing there).
+  const inCi = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !inCi;
   if (!saved && !flags.autoApprove && !interactive) {
     throw new CliError(
       "confirmation_required",
-      "apply asks for confirmation, but there is no terminal to ask on; review `orgctl plan` and pass --auto-approve",
+      inCi
+        ? "apply asks for confirmation, but this is a CI job (CI is set); review `orgctl plan` and pass --auto-approve"
+        : "apply asks for confirmation, but there is no terminal to ask on; review `orgctl plan` and pass --auto-approve",
     );
   }
 

@@ -21,7 +21,10 @@ export function registerApply(program: Command): void {
     )
     .argument("[planfile]", "a plan saved with `orgctl plan --out`; applied as is, without a prompt")
     .option("-f, --file <file>", "the desired state (when no plan file is given)", "org.yaml")
-    .option("--auto-approve", "do not ask for confirmation (required without a terminal)")
+    .option(
+      "--auto-approve",
+      "do not ask for confirmation (required without a terminal, and in CI: when CI is set)",
+    )
     .option("--parallelism <n>", "independent steps run at the same time", String(DEFAULT_PARALLELISM))
     .option(
       "--lock-timeout <duration>",

@@ -134,6 +134,11 @@ interface Scenario {
   /** How many days after set-up the chaos console's pinned clock stands. */
   daysLater: number;
   faults: FaultSpec;
+  /**
+   * The first apply runs without the password variable, as when an operator forgets to export it: the steps
+   * that need it fail, what depends on them is skipped, the rest is done, and a later apply finishes.
+   */
+  forgetSecret: boolean;
   /** What this scenario exercises, for the failure log. */
   notes: string;
 }
@@ -348,6 +353,7 @@ function makeScenario(seed: number): Scenario {
     },
     daysLater: rng.int(0, 300),
     faults: { rate: 0.2, kinds: [...FAULT_KINDS], latencyMs: rng.int(5, 20), seed },
+    forgetSecret: rng.chance(0.35),
     notes,
   };
 }
@@ -383,7 +389,7 @@ function orgYaml(s: Scenario): string {
 
 interface PlanJson {
   plan_id: string;
-  steps: { id: string; action: string; key: string; amount_cents: number }[];
+  steps: { id: string; action: string; key: string; amount_cents: number; request: { secret?: unknown } }[];
   errors: { code: string; message: string }[];
   money: { charges_cents: number; refunds_cents: number; balance_before_cents: number };
 }
@@ -460,7 +466,10 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
     ts = await startTestConsole({ dir, now, faults: s.faults });
     const console_ = ts;
     writeFileSync(join(dir, "org.yaml"), orgYaml(s));
-    log.push(`${s.notes}; clock +${s.daysLater} days; faults ${JSON.stringify(s.faults)}`);
+    log.push(
+      `${s.notes}; clock +${s.daysLater} days; faults ${JSON.stringify(s.faults)}; ` +
+        `first apply ${s.forgetSecret ? "without" : "with"} CHAOS_PW`,
+    );
     log.push(`org.yaml:\n${orgYaml(s)}`);
 
     const startLedger = ledgerOf(console_);
@@ -468,10 +477,10 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
     const startMaxId = startLedger.reduce((max, e) => Math.max(max, e.id), 0);
     expect(startBalance).toBe(startLedger.reduce((sum, e) => sum + e.amount_cents, 0));
 
-    const cli = async (args: string[]): Promise<CliResult> => {
+    const cli = async (args: string[], withSecret = true): Promise<CliResult> => {
       const result = await runCli([...args, "--endpoint", console_.url], {
         cwd: dir,
-        env: { ORGCTL_TOKEN: OWNER_TOKEN, CHAOS_PW: PASSWORD },
+        env: { ORGCTL_TOKEN: OWNER_TOKEN, ...(withSecret ? { CHAOS_PW: PASSWORD } : {}) },
       });
       log.push(`$ orgctl ${args.join(" ")} → exit ${result.code}\n${result.stderr}`);
       expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
@@ -494,16 +503,11 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
       expect(planned.code, `plan: ${planned.stderr}${planned.stdout}`).toBe(0);
       const predicted = JSON.parse(planned.stdout) as PlanJson;
       expect(predicted.errors).toEqual([]);
-      const result = await cli([
-        "apply",
-        "-f",
-        "org.yaml",
-        "--auto-approve",
-        "--format",
-        "json",
-        "--parallelism",
-        "4",
-      ]);
+      const forgotten = s.forgetSecret && runs.length === 0;
+      const result = await cli(
+        ["apply", "-f", "org.yaml", "--auto-approve", "--format", "json", "--parallelism", "4"],
+        !forgotten,
+      );
       const events = parseLines(result.stdout);
       const started = events.find((e) => e.type === "apply_started");
       const run: ApplyRun = { predicted, code: result.code, events, planId: started?.plan_id ?? null };
@@ -520,13 +524,21 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
             .join("; ")}`,
       );
       expect([0, 1], result.stderr).toContain(result.code);
+      const needsSecret = new Set(
+        predicted.steps.filter((step) => step.request.secret).map((step) => step.id),
+      );
+      if (forgotten) {
+        log.push(`apply #${runs.length} ran without CHAOS_PW (${needsSecret.size} steps need it)`);
+        if (needsSecret.size > 0) expect(result.code, "an apply without its password variable").toBe(1);
+      }
       if (result.code === 1) {
-        // Only the network may make an apply fail: never a step the plan promised the console would take.
+        // Only the network (or the password variable left out on purpose) may make an apply fail: never a
+        // step the plan promised the console would take.
         for (const failed of events.filter((e) => e.type === "step_failed")) {
-          expect(
-            TRANSIENT_CODES.has(failed.code!),
-            `${failed.id} failed: ${failed.code} ${failed.message}`,
-          ).toBe(true);
+          const expected =
+            TRANSIENT_CODES.has(failed.code!) ||
+            (forgotten && failed.code === "secret_missing" && needsSecret.has(failed.id!));
+          expect(expected, `${failed.id} failed: ${failed.code} ${failed.message}`).toBe(true);
         }
         if (!started) expect(result.stderr).toMatch(TRANSIENT);
       }

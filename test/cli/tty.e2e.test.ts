@@ -11,11 +11,24 @@ const strip = (text: string) =>
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing terminal escape sequences
   text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, "").replace(/\r/g, "");
 
-function runOnTty(args: string[], cwd: string, answer: string | null) {
+function withoutCi(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { CI: _ci, ...rest } = env;
+  return rest;
+}
+
+function runOnTty(args: string[], cwd: string, answer: string | null, extraEnv: Record<string, string> = {}) {
   const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd,
-    env: { ...process.env, NO_COLOR: "1", COLUMNS: "120", LINES: "50", TERM: "xterm-256color" },
+    // A person's terminal: no CI variable (apply treats CI as never interactive).
+    env: {
+      ...withoutCi(process.env),
+      NO_COLOR: "1",
+      COLUMNS: "120",
+      LINES: "50",
+      TERM: "xterm-256color",
+      ...extraEnv,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let output = "";
@@ -37,6 +50,15 @@ function runOnTty(args: string[], cwd: string, answer: string | null) {
 }
 
 describe("apply on a terminal", () => {
+  it("in a CI job, refuses to ask even on a terminal, and names --auto-approve", {
+    timeout: 90_000,
+  }, async () => {
+    const dir = fresh();
+    const { code, output } = await runOnTty(["apply", "-f", "org.yaml"], dir, null, { CI: "true" });
+    expect(output).toContain("--auto-approve");
+    expect(code).toBe(1);
+  });
+
   ensureBuilt();
   const dirs: string[] = [];
   afterAll(() => {
@@ -49,7 +71,7 @@ describe("apply on a terminal", () => {
     return dir;
   };
 
-  it("asks for confirmation, then shows the progress view and the summary", async () => {
+  it("asks for confirmation, then shows the progress view and the summary", { timeout: 90_000 }, async () => {
     const dir = fresh();
     const { code, output } = await runOnTty(["apply", "-f", "org.yaml"], dir, "yes\r");
     expect(output).toContain("Apply these 12 changes to Smith Family?");
@@ -59,7 +81,7 @@ describe("apply on a terminal", () => {
     expect(code).toBe(0);
   });
 
-  it("changes nothing when the answer is not yes", async () => {
+  it("changes nothing when the answer is not yes", { timeout: 90_000 }, async () => {
     const dir = fresh();
     const { code, output } = await runOnTty(["apply", "-f", "org.yaml"], dir, "no\r");
     expect(output).toContain("Apply cancelled; nothing was changed.");
