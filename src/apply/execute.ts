@@ -39,6 +39,9 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   let charged = 0;
   let refunded = 0;
   let running = 0;
+  // Once the console is unreachable (after the client's retries), every further step would fail the same
+  // way: stop starting new ones and leave them for the next apply.
+  let halted = false;
   let lastBalanceRead = 0;
   const parallelism = Math.max(1, options.parallelism);
 
@@ -52,7 +55,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   await new Promise<void>((resolve) => {
     const pump = () => {
-      const interrupted = options.signal?.aborted ?? false;
+      const interrupted = (options.signal?.aborted ?? false) || halted;
       for (const step of steps) {
         if (state.get(step.id) !== "pending") continue;
         const needs = [...(waits.get(step.id) ?? [])];
@@ -103,6 +106,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
             });
           } else {
             state.set(step.id, "failed");
+            if (outcome.code === "console_unreachable") halted = true;
             failures.push({
               id: step.id,
               index: step.index,

@@ -461,6 +461,7 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
     ts = await startTestConsole({ dir, orgPlan: "pro", balanceCents: START_BALANCE });
     await setUpLive(ts, s);
     await ts.close();
+    ts = null;
     // 2. The same database behind a console with faults, its clock moved on.
     const now = new Date(SETUP_NOW + s.daysLater * 86_400_000 + 3_600_000).toISOString();
     ts = await startTestConsole({ dir, now, faults: s.faults });
