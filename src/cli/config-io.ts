@@ -2,8 +2,8 @@ import { resolveTxt } from "node:dns/promises";
 import { checkConfig } from "../config/check.js";
 import { ConfigInvalidError, type LoadedConfig, loadConfig, loadConfigAsync } from "../config/load.js";
 import type { ConfigIssue } from "../config/model.js";
-import type { Catalog, ConsoleState } from "../domain/index.js";
-import { DEFAULT_CATALOG } from "../domain/index.js";
+import { type Catalog, DEFAULT_CATALOG } from "../domain/catalog.js";
+import type { ConsoleState } from "../domain/model.js";
 
 /** Loads org.yaml and runs the offline checks; errors throw, warnings come back. */
 export function loadChecked(

@@ -3,7 +3,8 @@ import type { Command } from "commander";
 import { DEFAULT_BOOTSTRAP } from "../console/bootstrap-defaults.js";
 import { type FaultSpec, parseFaults } from "../console/faults.js";
 import type { BootstrapOptions } from "../console/service.js";
-import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan, type Verifier } from "../domain/index.js";
+import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan } from "../domain/catalog.js";
+import type { Verifier } from "../domain/model.js";
 import { CliError } from "./errors.js";
 
 interface ServeFlags {

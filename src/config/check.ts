@@ -1,11 +1,6 @@
-import {
-  type Catalog,
-  findOrgPlan,
-  findPlan,
-  isPaidPlan,
-  RESERVED_LOCAL_PART,
-  splitAddress,
-} from "../domain/index.js";
+// Imported module by module, not from the domain index: `validate` must not load the whole rule engine.
+import { RESERVED_LOCAL_PART, splitAddress } from "../domain/addresses.js";
+import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "../domain/catalog.js";
 import type { LoadedConfig, PathSegment } from "./load.js";
 import type { ConfigIssue } from "./model.js";
 

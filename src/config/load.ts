@@ -14,7 +14,8 @@ import {
   parseDocument,
   type YAMLParseError,
 } from "yaml";
-import { normalizeAddress, type ProfileField, type Role } from "../domain/index.js";
+import { normalizeAddress } from "../domain/addresses.js";
+import type { ProfileField, Role } from "../domain/model.js";
 import { packageRoot } from "../package-root.js";
 import {
   ConfigInvalidError,

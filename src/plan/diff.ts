@@ -347,6 +347,10 @@ export function diff(input: DiffInput): DiffResult {
   function createUser(want: DesiredUser, after?: string) {
     const createId = stepId("user", want.login, "create_user");
     const atCreate = want.groups.slice(0, MAX_GROUPS_AT_CREATE);
+    // Aliases ready now (not moving from someone, on a domain already usable) go into the create call: one
+    // request instead of one per alias. The others wait as their own steps.
+    const inline = want.aliases.filter((alias) => !frees.has(alias) && domainReady(alias).length === 0);
+    const later = want.aliases.filter((alias) => !inline.includes(alias));
     const deps = [
       ...(after ? [after] : []),
       ...domainReady(want.email),
@@ -358,7 +362,7 @@ export function diff(input: DiffInput): DiffResult {
       kind: "user",
       key: want.login,
       symbol: after ? "-/+" : "+",
-      summary: `create user ${want.login} <${want.email}> on ${want.plan} as ${want.role}${want.password ? " with password" : " (invited)"}`,
+      summary: `create user ${want.login} <${want.email}> on ${want.plan} as ${want.role}${want.password ? " with password" : " (invited)"}${inline.length > 0 ? `, aliases ${inline.join(", ")}` : ""}`,
       destructive: false,
       operation: {
         op: "create_user",
@@ -373,7 +377,7 @@ export function diff(input: DiffInput): DiffResult {
           password_rotation: want.password?.rotation ?? null,
           profile: want.profile,
           groups: atCreate,
-          aliases: [],
+          aliases: inline,
         },
       },
       secret: want.password,
@@ -381,7 +385,7 @@ export function diff(input: DiffInput): DiffResult {
       ...(after ? { replaces: want.login } : {}),
       ...(customDomainOf(want.email) ? { needsDomain: customDomainOf(want.email)! } : {}),
     });
-    for (const alias of want.aliases) addAlias(want.login, alias, createId);
+    for (const alias of later) addAlias(want.login, alias, createId);
     for (const group of want.groups.slice(MAX_GROUPS_AT_CREATE)) addMember(group, want.login, [createId]);
     if (want.status === "disabled") {
       add({

@@ -325,9 +325,12 @@ describe("the plan document", () => {
       liveView(live),
     );
     expect(plan.errors).toEqual([]);
-    // creates: group eng, user new, alias n@ (3); update: upd's plan (1); delete: gone's disable and delete
-    // (2); replacements: moved, swap1, swap2 (3 logins, 9 steps).
-    expect(plan.counts).toEqual({ create: 3, update: 1, delete: 2, replace: 3 });
-    expect(plan.steps).toHaveLength(15);
+    // creates: group eng, user new with its alias n@example.com in the same call (2); update: upd's plan (1); delete:
+    // gone's disable and delete (2); replacements: moved, swap1, swap2 (3 logins, 9 steps).
+    expect(plan.counts).toEqual({ create: 2, update: 1, delete: 2, replace: 3 });
+    expect(plan.steps).toHaveLength(14);
+    expect(plan.steps.find((s) => s.id === "user/new:create_user")!.request.body).toMatchObject({
+      aliases: ["n@example.com"],
+    });
   });
 });
