@@ -97,7 +97,34 @@ export async function loadConfigAsync(file: string): Promise<LoadedConfig> {
   if (bytes.length < WORKER_THRESHOLD_BYTES || !existsSync(WORKER_URL)) return parseConfig(bytes, file);
   const hash = createHash("sha256").update(bytes).digest("hex");
   const text = decodeUtf8(bytes, file);
-  const value = await new Promise<unknown>((resolve, reject) => {
+  // The users list, by far the largest part, is parsed in two halves on two threads; anything unusual
+  // (anchors, flow style, an error anywhere) falls back to one parse of the whole file, which also gives
+  // the located errors.
+  const split = splitUsers(text);
+  let value: unknown = null;
+  if (split) {
+    try {
+      const halves = Promise.all(split.halves.map((half) => parseOnWorker(half, file)));
+      const head = parseYamlText(split.head, file).value;
+      const parts = await halves;
+      if (head && typeof head === "object" && !Array.isArray(head) && parts.every(Array.isArray)) {
+        // `users: []` stands where the list was, so the keys keep the file's order.
+        value = { ...(head as Record<string, unknown>), users: parts.flat() };
+      }
+    } catch {
+      value = null;
+    }
+  }
+  if (value === null) value = await parseOnWorker(text, file);
+  let parsed: ParsedYaml | null = null;
+  return finishConfig(value, file, hash, () => {
+    parsed ??= parseYamlText(text, file);
+    return parsed;
+  });
+}
+
+function parseOnWorker(text: string, file: string): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
     const worker = new Worker(WORKER_URL, {
       workerData: { text, file },
       resourceLimits: { maxOldGenerationSizeMb: 2048 },
@@ -127,11 +154,32 @@ export async function loadConfigAsync(file: string): Promise<LoadedConfig> {
       );
     });
   });
-  let parsed: ParsedYaml | null = null;
-  return finishConfig(value, file, hash, () => {
-    parsed ??= parseYamlText(text, file);
-    return parsed;
-  });
+}
+
+/**
+ * Cuts a large org.yaml into the document without its users (`users: []` in their place) and two halves of
+ * the top-level block list of users, cut between items. Null when the file is not plain enough to cut
+ * safely: no `users:` block, flow style, or anchors and aliases that could cross the cut.
+ */
+export function splitUsers(text: string): { head: string; halves: string[] } | null {
+  const start = /^users:[ \t]*(#.*)?\r?\n/m.exec(text);
+  if (!start) return null;
+  const bodyStart = start.index + start[0].length;
+  const next = /^[^\s#-]/m.exec(text.slice(bodyStart));
+  const bodyEnd = next ? bodyStart + next.index : text.length;
+  const body = text.slice(bodyStart, bodyEnd);
+  if (/[&*]/.test(body) || /[&*]/.test(text.slice(0, start.index))) return null;
+  const first = /^([ \t]*)- /m.exec(body);
+  if (!first) return null;
+  const item = new RegExp(`^${first[1]}- `, "gm");
+  const starts: number[] = [];
+  for (let match = item.exec(body); match; match = item.exec(body)) starts.push(match.index);
+  if (starts.length < 2) return null;
+  const cut = starts[Math.floor(starts.length / 2)]!;
+  return {
+    head: `${text.slice(0, start.index)}users: []\n${text.slice(bodyEnd)}`,
+    halves: [body.slice(0, cut), body.slice(cut)],
+  };
 }
 
 /** Above this size, parsing on a worker thread pays for the thread's start-up. */
