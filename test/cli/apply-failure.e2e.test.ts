@@ -197,19 +197,25 @@ describe("orgctl apply when a step fails", () => {
     expect(charged).toContain("quinn");
     expect((await ts.api("GET", "/v1/lock")).body).toEqual({ held: false });
 
-    // 2. The next plan holds exactly the failed step and its dependents.
+    // 2. The next plan holds exactly the rest: pat's creation and memberships. Now that fail.example exists,
+    // pat's two aliases ride in the create call instead of being steps of their own.
     const left = await cli(["plan", "-f", "org.yaml", "--format", "json"]);
     expect(left.code, left.stderr).toBe(0);
     const leftPlan = JSON.parse(left.stdout) as PlanJson;
     expect(leftPlan.errors).toEqual([]);
-    expect(leftPlan.steps.map((s) => s.id).sort()).toEqual([PAT_CREATE, ...PAT_DEPENDENTS].sort());
+    const rest = ["membership/g11/pat:add_member", "membership/g12/pat:add_member"];
+    expect(leftPlan.steps.map((s) => s.id).sort()).toEqual([...rest, PAT_CREATE].sort());
+    const create = leftPlan.steps.find((s) => s.id === PAT_CREATE) as unknown as {
+      request: { body: { aliases: string[] } };
+    };
+    expect([...create.request.body.aliases].sort()).toEqual(["pat.b@fail.example", "pat@fail.example"]);
 
     // 3. In text, the summary names the failed step and its code, and says what to do.
     const text = await cli(["apply", "-f", "org.yaml", "--auto-approve"]);
     expect(text.code, text.stdout + text.stderr).toBe(1);
-    expect(text.stdout).toContain(`Apply failed: 0 done, 1 failed, ${PAT_DEPENDENTS.length} skipped of 5.`);
+    expect(text.stdout).toContain(`Apply failed: 0 done, 1 failed, ${rest.length} skipped of 3.`);
     expect(text.stdout).toMatch(/✗ step \d+ create user pat <pat@console\.test>.*: secret_missing: /);
-    expect(text.stdout).toContain("skipped  add alias pat@fail.example to pat");
+    expect(text.stdout).toContain("skipped  add pat to group g11");
     expect(text.stdout).toContain("orgctl apply` again");
 
     // 4. With the variable set, the apply finishes and the console matches the file.
@@ -220,7 +226,7 @@ describe("orgctl apply when a step fails", () => {
     const fixedEvents = parseEvents(fixed.stdout);
     expect(fixedEvents[fixedEvents.length - 1]).toMatchObject({
       status: "done",
-      done: 5,
+      done: 3,
       failed: 0,
       skipped: 0,
     });
