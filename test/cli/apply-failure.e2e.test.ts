@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
-import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/console.js";
+import { OWNER_TOKEN, OWNER_USER_YAML, startTestConsole, type TestConsole } from "../support/console.js";
 
 /**
  * A step that fails (pat's password variable is not set): what depends on it is skipped, everything
@@ -26,14 +26,7 @@ groups:
 ${GROUPS.map((g) => `  - name: ${g}`).join("\n")}
   - name: staff
 users:
-  - login: admin
-    owner: true
-    first_name: Org
-    last_name: Owner
-    email: admin@console.test
-    plan: pro
-    role: org_admin
-  - login: pat
+${OWNER_USER_YAML}  - login: pat
     first_name: Pat
     last_name: Failing
     email: pat@console.test

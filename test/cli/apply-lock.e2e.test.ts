@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type RunningConsole, startConsole } from "../../src/console/server.js";
 import { DEFAULT_BOOTSTRAP } from "../../src/console/service.js";
 import { CLI, type CliResult, ensureBuilt, hasStackTrace, runCli } from "../support/cli.js";
-import { type ApiResponse, callApi, OWNER_TOKEN } from "../support/console.js";
+import { type ApiResponse, callApi, OWNER_TOKEN, OWNER_USER_YAML } from "../support/console.js";
 
 /**
  * Two applies at once: the console's apply lock lets one through and makes the other fail or wait. The
@@ -22,14 +22,7 @@ organization:
 groups:
   - name: staff
 users:
-  - login: admin
-    owner: true
-    first_name: Org
-    last_name: Owner
-    email: admin@console.test
-    plan: pro
-    role: org_admin
-    groups: [staff]
+${OWNER_USER_YAML}    groups: [staff]
   - login: dana
     first_name: Dana
     last_name: Lee

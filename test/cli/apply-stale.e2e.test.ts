@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
-import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/console.js";
+import { OWNER_TOKEN, OWNER_USER_YAML, startTestConsole, type TestConsole } from "../support/console.js";
 
 /** A saved plan is applied exactly as made, or not at all: never against a console or file that moved on. */
 
@@ -14,14 +14,7 @@ organization:
 groups:
   - name: staff
 users:
-  - login: admin
-    owner: true
-    first_name: Org
-    last_name: Owner
-    email: admin@console.test
-    plan: pro
-    role: org_admin
-  - login: erin
+${OWNER_USER_YAML}  - login: erin
     first_name: Erin
     last_name: Moss
     email: erin@console.test

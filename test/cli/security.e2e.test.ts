@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningConsole, startConsole } from "../../src/console/server.js";
 import { DEFAULT_BOOTSTRAP } from "../../src/console/service.js";
 import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
-import { type ApiResponse, callApi, OWNER_TOKEN } from "../support/console.js";
+import { type ApiResponse, callApi, OWNER_TOKEN, OWNER_USER_YAML } from "../support/console.js";
 
 /** Round 1: set on create. Round 2: set by a rotation-label change. */
 const ROUND_1 = {
@@ -44,14 +44,7 @@ organization:
   name: Example Org
   plan: pro
 users:
-  - login: admin
-    owner: true
-    first_name: Org
-    last_name: Owner
-    email: admin@console.test
-    plan: pro
-    role: org_admin
-${user("alpha", "entry", "org_admin", "PW_ALPHA")}${user("bravo", "free", "member", "PW_BRAVO")}${user("charlie", "free", "billing_admin", "PW_CHARLIE")}`;
+${OWNER_USER_YAML}${user("alpha", "entry", "org_admin", "PW_ALPHA")}${user("bravo", "free", "member", "PW_BRAVO")}${user("charlie", "free", "billing_admin", "PW_CHARLIE")}`;
 }
 
 /** Everything that came out of the system, by where it came from. */

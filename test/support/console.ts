@@ -9,6 +9,16 @@ import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "../../src/console/serv
 import type { Verifier } from "../../src/domain/index.js";
 
 export const OWNER_TOKEN = "oct_test-owner-token";
+
+/** The bootstrap owner as an org.yaml users entry (for templates under `users:`). */
+export const OWNER_USER_YAML = `  - login: admin
+    owner: true
+    first_name: Org
+    last_name: Owner
+    email: admin@console.test
+    plan: pro
+    role: org_admin
+`;
 export const REPO = join(import.meta.dirname, "..", "..");
 
 export interface TestConsoleOptions extends Partial<Omit<BootstrapOptions, "token">> {
