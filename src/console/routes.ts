@@ -103,6 +103,9 @@ function userOf(state: ConsoleState, login: string): User {
 const renderUser =
   (login: string, status = 200): Render =>
   (state) => ({ status, body: userJson(state, userOf(state, login)) });
+const renderGroup =
+  (name: string, status = 200): Render =>
+  (state) => ({ status, body: groupJson(state.groups.get(name)!) });
 const noContent: Render = () => ({ status: 204, body: null });
 
 function sortedKeys(map: Map<string, unknown>): string[] {
@@ -500,10 +503,7 @@ export const ROUTES: Route[] = [
           name,
           description: typeof body.description === "string" ? body.description : "",
         },
-        (state) => ({
-          status: 201,
-          body: groupJson(state.groups.get(name)!),
-        }),
+        renderGroup(name, 201),
       );
     },
   },
@@ -525,10 +525,7 @@ export const ROUTES: Route[] = [
       return mutate(
         ctx,
         { op: "update_group", name, description: String((ctx.body as Body).description) },
-        (state) => ({
-          status: 200,
-          body: groupJson(state.groups.get(name)!),
-        }),
+        renderGroup(name),
       );
     },
   },
@@ -540,24 +537,22 @@ export const ROUTES: Route[] = [
   {
     method: "PUT",
     template: "/v1/groups/{name}/members/{login}",
-    handler(ctx) {
-      const name = ctx.params.name!;
-      return mutate(ctx, { op: "add_member", group: name, login: ctx.params.login! }, (state) => ({
-        status: 200,
-        body: groupJson(state.groups.get(name)!),
-      }));
-    },
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        { op: "add_member", group: ctx.params.name!, login: ctx.params.login! },
+        renderGroup(ctx.params.name!),
+      ),
   },
   {
     method: "DELETE",
     template: "/v1/groups/{name}/members/{login}",
-    handler(ctx) {
-      const name = ctx.params.name!;
-      return mutate(ctx, { op: "remove_member", group: name, login: ctx.params.login! }, (state) => ({
-        status: 200,
-        body: groupJson(state.groups.get(name)!),
-      }));
-    },
+    handler: (ctx) =>
+      mutate(
+        ctx,
+        { op: "remove_member", group: ctx.params.name!, login: ctx.params.login! },
+        renderGroup(ctx.params.name!),
+      ),
   },
 
   // --- credentials --------------------------------------------------------------------------------------
