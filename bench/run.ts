@@ -15,7 +15,7 @@ import { BENCH_CATALOG, generateOrg, orgYaml } from "./generate.js";
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const CLI = join(ROOT, "dist", "cmd", "orgctl.js");
 const WORKER = join(import.meta.dirname, "plan-worker.js");
-const TOKEN = "bench-owner-token";
+const TOKEN = "oct_bench-owner-token-5Hs8dW1qZ6yB3nJ0";
 const OWNER = { login: "owner", email: "owner@console.test" };
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000,10000").split(",").map(Number);
 const CONCURRENCY = 4;

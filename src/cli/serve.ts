@@ -155,6 +155,17 @@ for tests of prorating and renewals.`,
           `--owner-plan must be one of ${catalog.plans.map((p) => p.name).join(", ")}`,
         );
       }
+      const bootstrapToken = process.env.ORGCTL_BOOTSTRAP_TOKEN;
+      if (bootstrapToken) {
+        const { bootstrapTokenProblem } = await import("../console/credentials.js");
+        const problem = bootstrapTokenProblem(bootstrapToken);
+        if (problem) {
+          throw new CliError(
+            "weak_token",
+            `${problem}: it would guard the owner's account; generate one with \`openssl rand -base64 32\`, or unset it and serve prints a generated token once`,
+          );
+        }
+      }
       const bootstrap: BootstrapOptions = {
         catalog,
         orgName: flags.orgName,
@@ -167,7 +178,7 @@ for tests of prorating and renewals.`,
         balanceCents: wholeNumber("--balance-cents", flags.balanceCents, 0, 1_000_000_000),
         providerDomain: flags.providerDomain,
         verifier: flags.verifier as Verifier,
-        ...(process.env.ORGCTL_BOOTSTRAP_TOKEN ? { token: process.env.ORGCTL_BOOTSTRAP_TOKEN } : {}),
+        ...(bootstrapToken ? { token: bootstrapToken } : {}),
       };
       // The server (SQLite, HTTP) loads only when serve runs.
       const { startConsole } = await import("../console/server.js");

@@ -8,6 +8,7 @@ export type ProtocolCode =
   | "unsupported_media_type"
   | "idempotency_mismatch"
   | "locked"
+  | "token_limit"
   | "rate_limited"
   | "method_not_allowed"
   | "unavailable"

@@ -72,4 +72,44 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Credentials that can be listed, expire and are tracked; a lock whose id is a secret (stored hashed) and
+    // that remembers which credential took it; the audit log.
+    version: 2,
+    sql: `
+      ALTER TABLE tokens ADD COLUMN issued_by TEXT;
+      ALTER TABLE tokens ADD COLUMN last_used_at TEXT;
+      UPDATE tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+90 days')
+        WHERE kind = 'api' AND expires_at IS NULL AND name != 'bootstrap';
+      DROP TABLE lock;
+      CREATE TABLE lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        lock_hash TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        since TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        acquire_key_hash TEXT
+      );
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor_kind TEXT NOT NULL CHECK (actor_kind IN ('user', 'system', 'anonymous')),
+        actor_login TEXT,
+        credential_id TEXT,
+        credential_kind TEXT,
+        credential_name TEXT,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        fields TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused')),
+        code TEXT,
+        message TEXT,
+        idempotency_key TEXT,
+        revision INTEGER NOT NULL
+      );
+      CREATE INDEX audit_actor ON audit (actor_login, id);
+      CREATE INDEX audit_target ON audit (target, id);
+    `,
+  },
 ];

@@ -1,12 +1,16 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
+  type Action,
   type Actor,
   type ConsoleState,
+  decide,
+  fieldsOf,
   forecastRenewals,
   isAllowed,
   type Operation,
   type Role,
+  targetOf,
   type User,
 } from "../domain/index.js";
 import { ApiError } from "./errors.js";
@@ -15,11 +19,16 @@ import { verifyPassword } from "./passwords.js";
 import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
 import { newToken, requestHash } from "./service.js";
+import { type AuditActor, hashToken, type TokenInfo } from "./store.js";
 
 export interface RequestContext {
   service: ConsoleService;
   /** The authenticated user; null on public routes. */
   me: User | null;
+  /** Who asks, as the audit log records it (anonymous on public routes). */
+  actor: AuditActor;
+  /** What the request acts on, once known: the audit log names it if the request is refused. */
+  subject?: { action: string; target: string; fields: string[] };
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
@@ -48,6 +57,13 @@ export interface Route {
 type Body = Record<string, unknown>;
 
 const SESSION_HOURS = 12;
+/** How long an API token lives unless the request says otherwise (`expires_in_days`, at most 365). */
+export const TOKEN_DAYS_DEFAULT = 90;
+/** Live API tokens one user may hold, and login sessions kept per user (the oldest end first). */
+export const MAX_API_TOKENS_PER_USER = 50;
+export const MAX_SESSIONS_PER_USER = 100;
+/** The longest lease the apply lock grants; a holder renews it while it works. */
+export const LOCK_TTL_MAX_SECONDS = 600;
 
 function me(ctx: RequestContext): User {
   if (!ctx.me) throw new ApiError(401, "unauthenticated", "send Authorization: Bearer <token>");
@@ -69,6 +85,10 @@ function requireRead(ctx: RequestContext): void {
   requireRole(ctx, (role) => isAllowed(role, "read"), "read the organization");
 }
 
+function requireAction(ctx: RequestContext, action: Action, what: string): void {
+  requireRole(ctx, (role) => isAllowed(role, action), what);
+}
+
 function json(status: number, body: unknown, state?: ConsoleState): RouteResult {
   return {
     status,
@@ -83,7 +103,12 @@ async function mutate(
   render: Render,
   extra: MutationOptions = {},
 ): Promise<RouteResult> {
-  const result = await ctx.service.mutate(actorOf(ctx), operation, render, { ...ctx.options, ...extra });
+  ctx.subject = { action: operation.op, target: targetOf(operation), fields: fieldsOf(operation) };
+  const result = await ctx.service.mutate(actorOf(ctx), operation, render, {
+    ...ctx.options,
+    actor: ctx.actor,
+    ...extra,
+  });
   return {
     status: result.status,
     body: result.body,
@@ -557,14 +582,38 @@ export const ROUTES: Route[] = [
 
   // --- credentials --------------------------------------------------------------------------------------
   {
+    method: "GET",
+    template: "/v1/tokens",
+    handler(ctx) {
+      const user = me(ctx);
+      const now = ctx.service.now();
+      const login = ctx.query.get("login") ?? undefined;
+      // Everyone sees the credentials they may revoke: their own, and those the rule engine lets them end.
+      const visible = ctx.service.store
+        .listTokens(now, login)
+        .filter(
+          (token) =>
+            token.login === user.login ||
+            decide(ctx.service.state, actorOf(ctx), { op: "revoke_token", login: token.login }, now).ok,
+        );
+      const byId = new Map(visible.map((token) => [token.id, token]));
+      const { keys, next } = pageOf([...byId.keys()].sort(), ctx.query);
+      return json(200, { items: keys.map((id) => tokenJson(byId.get(id)!)), next_cursor: next });
+    },
+  },
+  {
     method: "POST",
     template: "/v1/tokens",
     handler(ctx) {
       const body = ctx.body as Body;
       const login = String(body.login);
       const name = typeof body.name === "string" ? body.name : "api";
+      const days = typeof body.expires_in_days === "number" ? body.expires_in_days : TOKEN_DAYS_DEFAULT;
+      const now = ctx.service.now();
+      const expiresAt = new Date(now.getTime() + days * 86_400_000).toISOString();
       const token = newToken("oct");
-      const id = `tok_${randomBytes(6).toString("hex")}`;
+      const id = `tok_${randomBytes(9).toString("hex")}`;
+      ctx.subject = { action: "issue_token", target: `user/${login}`, fields: [`/tokens/${id}`] };
       // The token is stored hashed with the mutation; the plain token is only in this one response, which is
       // why token requests are never stored for idempotent replay.
       return ctx.service
@@ -572,20 +621,52 @@ export const ROUTES: Route[] = [
           actorOf(ctx),
           { op: "issue_token", login },
           () => {
+            if (ctx.service.store.liveTokenCount(login, "api", now) >= MAX_API_TOKENS_PER_USER) {
+              throw new ApiError(
+                422,
+                "token_limit",
+                `${login} already holds ${MAX_API_TOKENS_PER_USER} API tokens; revoke one (DELETE /v1/tokens/{id}) first`,
+                { login, limit: MAX_API_TOKENS_PER_USER },
+              );
+            }
             ctx.service.store.insertToken({
               id,
               token,
               login,
               kind: "api",
               name,
-              created_at: ctx.service.now().toISOString(),
-              expires_at: null,
+              created_at: now.toISOString(),
+              expires_at: expiresAt,
+              issued_by: me(ctx).login,
             });
-            return { status: 201, body: { id, login, name } };
+            return { status: 201, body: { id, login, name, expires_at: expiresAt } };
           },
-          { ifMatch: ctx.options.ifMatch },
+          { ifMatch: ctx.options.ifMatch, actor: ctx.actor, auditFields: [`/tokens/${id}`] },
         )
-        .then(() => json(201, { id, login, name, token }));
+        .then(() => json(201, { id, login, name, expires_at: expiresAt, token }));
+    },
+  },
+  {
+    method: "DELETE",
+    template: "/v1/tokens/{id}",
+    handler(ctx) {
+      const id = ctx.params.id!;
+      const token = ctx.service.store.tokenById(id);
+      if (!token) {
+        throw new ApiError(404, "not_found", `there is no credential ${id}; list them with GET /v1/tokens`, {
+          id,
+        });
+      }
+      ctx.subject = { action: "revoke_token", target: `user/${token.login}`, fields: [`/tokens/${id}`] };
+      return mutate(
+        ctx,
+        { op: "revoke_token", login: token.login },
+        () => {
+          ctx.service.store.deleteToken(id);
+          return { status: 204, body: null };
+        },
+        { auditFields: [`/tokens/${id}`] },
+      );
     },
   },
   {
@@ -597,22 +678,89 @@ export const ROUTES: Route[] = [
       const login = String(body.login);
       const stored = ctx.service.store.passwordHash(login);
       const valid = stored !== null && (await verifyPassword(String(body.password), stored));
-      if (!valid) throw new ApiError(401, "unauthenticated", "wrong login or password");
-      const token = newToken("ocs");
-      const expires = new Date(ctx.service.now().getTime() + SESSION_HOURS * 3_600_000).toISOString();
-      await ctx.service.mutate({ kind: "user", login }, { op: "login", login }, () => {
-        ctx.service.store.insertToken({
-          id: `ses_${randomBytes(6).toString("hex")}`,
-          token,
-          login,
-          kind: "session",
-          name: "login",
-          created_at: ctx.service.now().toISOString(),
-          expires_at: expires,
+      if (!valid) {
+        ctx.service.auditRefusal({
+          actor: ctx.actor,
+          action: "login",
+          target: `user/${login}`,
+          fields: [],
+          outcome: "refused",
+          code: "unauthenticated",
+          message: "wrong login or password",
+          idempotency_key: null,
         });
-        return { status: 201, body: null };
-      });
+        throw new ApiError(401, "unauthenticated", "wrong login or password");
+      }
+      const token = newToken("ocs");
+      const id = `ses_${randomBytes(9).toString("hex")}`;
+      const now = ctx.service.now();
+      const expires = new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString();
+      await ctx.service.mutate(
+        { kind: "user", login },
+        { op: "login", login },
+        () => {
+          ctx.service.store.liveTokenCount(login, "session", now);
+          ctx.service.store.insertToken({
+            id,
+            token,
+            login,
+            kind: "session",
+            name: "login",
+            created_at: now.toISOString(),
+            expires_at: expires,
+          });
+          ctx.service.store.trimSessions(login, MAX_SESSIONS_PER_USER);
+          return { status: 201, body: null };
+        },
+        {
+          actor: { kind: "user", login, credential: { id, kind: "session", name: "login" } },
+          auditFields: [`/tokens/${id}`],
+        },
+      );
       return json(201, { token, login, expires_at: expires });
+    },
+  },
+
+  // --- audit log ----------------------------------------------------------------------------------------
+  {
+    method: "GET",
+    template: "/v1/audit",
+    handler(ctx) {
+      requireAction(ctx, "read_audit", "read the audit log");
+      const limit = limitOf(ctx.query);
+      const cursor = ctx.query.get("cursor");
+      const filter = (name: string, pattern: RegExp, what: string): string | undefined => {
+        const value = ctx.query.get(name);
+        if (value === null) return undefined;
+        if (!pattern.test(value))
+          throw new ApiError(400, "invalid", `${name} must be ${what}`, { [name]: value });
+        return value;
+      };
+      const time = (name: string): string | undefined => {
+        const value = filter(
+          name,
+          /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2}))?$/,
+          "an ISO 8601 time",
+        );
+        if (value === undefined) return undefined;
+        const at = new Date(value);
+        if (Number.isNaN(at.getTime()))
+          throw new ApiError(400, "invalid", `${name} must be an ISO 8601 time`);
+        return at.toISOString();
+      };
+      const query = {
+        beforeId: cursor ? Number(decodeCursor(cursor)) : null,
+        limit: limit + 1,
+        actor: filter("actor", /^[a-z0-9._-]{1,64}$/, "a login"),
+        target: filter("target", /^[a-z]+(?:\/[^\s]{1,320})?$/, "a target such as user/bob or group/eng"),
+        action: filter("action", /^[a-z_]{1,40}$/, "an action such as update_user"),
+        since: time("since"),
+        until: time("until"),
+      };
+      const items = ctx.service.store.auditPage(query);
+      const page = items.slice(0, limit);
+      const next = items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      return json(200, { items: page, next_cursor: next });
     },
   },
 
@@ -623,41 +771,58 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const lock = ctx.service.store.currentLock(ctx.service.now());
-      return json(200, lock ? { held: true, lock } : { held: false });
+      return json(200, lock ? { held: true, lock: leaseJson(lock) } : { held: false });
     },
   },
   {
     method: "POST",
     template: "/v1/lock",
     handler(ctx) {
-      requireRead(ctx);
+      requireAction(ctx, "take_lock", "take the apply lock");
       const body = ctx.body as { holder: string; ttl_seconds: number };
       const now = ctx.service.now();
-      const renewing = String(ctx.request.headers["x-lock-id"] ?? "");
+      const credential = ctx.actor.credential!;
+      const presented = lockIdOf(ctx);
+      const key = ctx.options.idempotency?.key ?? null;
+      // A retried acquire whose answer was lost presents the same credential and Idempotency-Key: it gets the
+      // same secret lock id back, derived from both, so the console never stores the id itself.
+      const secret = ctx.service.store.tokenHash(credential.id);
+      const keyed = key && secret ? lockIdFor(secret, key) : null;
+      ctx.subject = { action: "lock_acquire", target: "lock", fields: [] };
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
-        // A retried acquire whose first answer was lost finds its own lease: the holder names one process.
-        const own = current && (current.lock_id === renewing || current.holder === body.holder);
-        if (current && !own) {
+        const renewing =
+          current !== null && presented !== null && sameHash(hashToken(presented), current.lock_hash);
+        const retried =
+          current !== null &&
+          keyed !== null &&
+          current.credential_id === credential.id &&
+          sameHash(hashToken(keyed), current.lock_hash);
+        if (current && !renewing && !retried) {
           throw new ApiError(
             423,
             "locked",
             `the apply lock is held by ${current.holder} since ${current.since}; wait for it or retry later`,
-            {
-              holder: current.holder,
-              since: current.since,
-              expires_at: current.expires_at,
-            },
+            { holder: current.holder, since: current.since, expires_at: current.expires_at },
           );
         }
+        const expiresAt = new Date(now.getTime() + body.ttl_seconds * 1000).toISOString();
+        if (current && renewing) {
+          ctx.service.store.putLock({ ...current, expires_at: expiresAt });
+          return json(200, leaseJson({ ...current, expires_at: expiresAt }));
+        }
+        const lockId = current ? keyed! : (keyed ?? `lck_${randomBytes(18).toString("base64url")}`);
         const lease = {
-          lock_id: current?.lock_id ?? `lck_${randomBytes(9).toString("hex")}`,
+          lock_hash: hashToken(lockId),
           holder: current?.holder ?? body.holder,
           since: current?.since ?? now.toISOString(),
-          expires_at: new Date(now.getTime() + body.ttl_seconds * 1000).toISOString(),
+          expires_at: expiresAt,
+          credential_id: credential.id,
+          acquire_key_hash: key ? hashToken(key) : null,
         };
         ctx.service.store.putLock(lease);
-        return json(current ? 200 : 201, lease);
+        if (!current) ctx.service.store.appendAudit(lockAudit(ctx, "lock_acquire", key), now);
+        return json(current ? 200 : 201, { lock_id: lockId, ...leaseJson(lease) });
       });
     },
   },
@@ -665,22 +830,28 @@ export const ROUTES: Route[] = [
     method: "DELETE",
     template: "/v1/lock",
     handler(ctx) {
-      requireRead(ctx);
-      const id = String(ctx.request.headers["x-lock-id"] ?? "");
-      const current = ctx.service.store.currentLock(ctx.service.now());
-      if (current && current.lock_id !== id) {
-        throw new ApiError(
-          423,
-          "locked",
-          `the apply lock is held by ${current.holder} since ${current.since}; only its holder may release it`,
-          {
-            holder: current.holder,
-            since: current.since,
-          },
+      requireAction(ctx, "take_lock", "release the apply lock");
+      const presented = lockIdOf(ctx);
+      const now = ctx.service.now();
+      ctx.subject = { action: "lock_release", target: "lock", fields: [] };
+      return ctx.service.store.transaction(() => {
+        const current = ctx.service.store.currentLock(now);
+        if (!current) return { status: 204, body: "" };
+        if (presented === null || !sameHash(hashToken(presented), current.lock_hash)) {
+          throw new ApiError(
+            423,
+            "locked",
+            `the apply lock is held by ${current.holder} since ${current.since}; only its holder may release it (with its lock id)`,
+            { holder: current.holder, since: current.since, expires_at: current.expires_at },
+          );
+        }
+        ctx.service.store.releaseLock();
+        ctx.service.store.appendAudit(
+          lockAudit(ctx, "lock_release", ctx.options.idempotency?.key ?? null),
+          now,
         );
-      }
-      ctx.service.store.releaseLock();
-      return { status: 204, body: "" };
+        return { status: 204, body: "" };
+      });
     },
   },
 ];
@@ -695,4 +866,51 @@ export function requestFingerprint(method: string, path: string, login: string, 
       ? { ...(body as Record<string, unknown>), password: "<secret>" }
       : body;
   return requestHash([method, path, login, clean ?? null]);
+}
+
+function tokenJson(token: TokenInfo) {
+  return {
+    id: token.id,
+    login: token.login,
+    kind: token.kind,
+    name: token.name,
+    created_at: token.created_at,
+    last_used_at: token.last_used_at,
+    expires_at: token.expires_at,
+    issued_by: token.issued_by,
+  };
+}
+
+function leaseJson(lock: { holder: string; since: string; expires_at: string }) {
+  return { holder: lock.holder, since: lock.since, expires_at: lock.expires_at };
+}
+
+function lockIdOf(ctx: RequestContext): string | null {
+  const raw = ctx.request.headers["x-lock-id"];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value && value.length <= 200 ? value : null;
+}
+
+/** The lock id a credential gets for an acquire key: keyed by the credential's secret hash, never stored. */
+function lockIdFor(credentialHash: string, key: string): string {
+  return `lck_${createHmac("sha256", credentialHash).update(`apply-lock\0${key}`).digest("base64url")}`;
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, "hex");
+  const right = Buffer.from(b, "hex");
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function lockAudit(ctx: RequestContext, action: "lock_acquire" | "lock_release", key: string | null) {
+  return {
+    actor: ctx.actor,
+    action,
+    target: "lock",
+    fields: [],
+    outcome: "ok" as const,
+    code: null,
+    message: null,
+    idempotency_key: key,
+  };
 }

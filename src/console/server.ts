@@ -16,7 +16,11 @@ import {
 } from "./http.js";
 import { type RequestContext, ROUTES, type Route, requestFingerprint } from "./routes.js";
 import { type BootstrapOptions, type Clock, ConsoleService } from "./service.js";
-import { hashToken } from "./store.js";
+import { type AuditActor, hashToken } from "./store.js";
+
+const ANONYMOUS: AuditActor = { kind: "anonymous", login: null, credential: null };
+/** How often a credential's `last_used_at` is written, at most: reads stay reads. */
+const TOUCH_INTERVAL_MS = 60_000;
 
 export interface ConsoleServerOptions {
   dbPath: string;
@@ -82,6 +86,9 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     const url = new URL(request.url ?? "/", "http://console.invalid");
     const method = request.method ?? "GET";
     let status = 500;
+    // Known once the request is authenticated: a refusal of an authenticated request goes to the audit log.
+    let actor: AuditActor | null = null;
+    let ctx: RequestContext | null = null;
     try {
       const candidates = routes.filter((route) => route.pattern.test(url.pathname));
       if (candidates.length === 0) {
@@ -147,7 +154,9 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         }
       });
       service.renew();
-      const me = route.public ? null : authenticate(service, bearer);
+      const auth = route.public ? null : authenticate(service, bearer);
+      const me = auth?.user ?? null;
+      if (auth) actor = { kind: "user", login: auth.user.login, credential: auth.credential };
       // A member has no admin access at all: every route but self-service answers 403, even on their own user.
       if (me?.role === "member" && !route.selfService) {
         throw new ApiError(403, "forbidden", `${me.login} is a member and has no admin access; use /v1/me`, {
@@ -177,9 +186,10 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       }
       const key = MUTATING.has(method) ? idempotencyKeyOf(request) : null;
       const ifMatch = MUTATING.has(method) ? ifMatchOf(request) : null;
-      const ctx: RequestContext = {
+      ctx = {
         service,
         me,
+        actor: actor ?? ANONYMOUS,
         params,
         query: url.searchParams,
         body,
@@ -214,6 +224,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       if (!(error instanceof ApiError))
         process.stderr.write(`orgctl serve: internal error on ${method} ${url.pathname}: ${String(error)}\n`);
       status = apiError.status;
+      if (actor && status < 500 && status !== 429)
+        auditRefusal(service, actor, ctx, method, url.pathname, apiError);
       sendError(response, apiError);
     } finally {
       options.accessLog?.(`${method} ${url.pathname} ${status} ${Date.now() - started}ms`);
@@ -272,18 +284,52 @@ function authenticate(service: ConsoleService, bearer: string | null) {
     throw new ApiError(
       401,
       "unauthenticated",
-      "send Authorization: Bearer <token>; an org_admin can issue one",
+      "send Authorization: Bearer <token>; log in (POST /v1/sessions) or ask an org_admin for an API token",
     );
   const token = service.store.findToken(bearer);
   if (!token)
     throw new ApiError(401, "unauthenticated", "this token is not valid; ask an org_admin for a new one");
-  if (token.expires_at && Date.parse(token.expires_at) <= service.now().getTime()) {
-    throw new ApiError(401, "unauthenticated", "this session has expired; log in again");
+  const now = service.now();
+  if (token.expires_at && Date.parse(token.expires_at) <= now.getTime()) {
+    throw new ApiError(
+      401,
+      "unauthenticated",
+      token.kind === "session"
+        ? "this session has expired; log in again"
+        : "this API token has expired; issue a new one (POST /v1/tokens)",
+    );
   }
   const user = service.state.users.get(token.login);
   if (!user) throw new ApiError(401, "unauthenticated", "this token's user no longer exists");
   if (user.status === "disabled") {
     throw new ApiError(401, "unauthenticated", `${user.login} is disabled, so its tokens no longer work`);
   }
-  return user;
+  const lastUsed = token.last_used_at ? Date.parse(token.last_used_at) : 0;
+  if (now.getTime() - lastUsed >= TOUCH_INTERVAL_MS) service.store.touchToken(token.id, now);
+  return { user, credential: { id: token.id, kind: token.kind, name: token.name } };
+}
+
+/** Records a refused authenticated request. Never fails the answer: the refusal is sent either way. */
+function auditRefusal(
+  service: ConsoleService,
+  actor: AuditActor,
+  ctx: RequestContext | null,
+  method: string,
+  path: string,
+  error: ApiError,
+): void {
+  try {
+    service.auditRefusal({
+      actor,
+      action: ctx?.subject?.action ?? `${method.toLowerCase()} ${path}`.slice(0, 200),
+      target: ctx?.subject?.target ?? path.slice(0, 200),
+      fields: ctx?.subject?.fields ?? [],
+      outcome: "refused",
+      code: error.code,
+      message: error.message,
+      idempotency_key: ctx?.options.idempotency?.key ?? null,
+    });
+  } catch (failure) {
+    process.stderr.write(`orgctl serve: could not write the audit entry of a refusal: ${String(failure)}\n`);
+  }
 }

@@ -8,15 +8,24 @@ import {
   DEFAULT_CATALOG,
   decide,
   type Effect,
+  fieldsOf,
   type LedgerDraft,
+  movesRevision,
   type Operation,
   type Role,
   renewDue,
+  targetOf,
   type Verifier,
 } from "../domain/index.js";
 import { ApiError, fromRefusal } from "./errors.js";
 import { hashPassword } from "./passwords.js";
-import { ConsoleStore, type LedgerEntry, type StoredResponse } from "./store.js";
+import {
+  type AuditActor,
+  type AuditDraft,
+  ConsoleStore,
+  type LedgerEntry,
+  type StoredResponse,
+} from "./store.js";
 
 export interface BootstrapOptions {
   orgName: string;
@@ -58,7 +67,13 @@ export interface MutationOptions {
   ifMatch?: number | null | undefined;
   /** A password to hash (at the edge) and store with the mutation. */
   password?: { login: string; plain: string } | undefined;
+  /** Who asks, for the audit log (the console itself when absent). */
+  actor?: AuditActor | undefined;
+  /** The fields the audit log names when the operation's own say too little (`/tokens/<id>`). */
+  auditFields?: string[] | undefined;
 }
+
+export const SYSTEM_ACTOR: AuditActor = { kind: "system", login: null, credential: null };
 
 export interface MutationResult {
   status: number;
@@ -169,6 +184,19 @@ export class ConsoleService {
       );
       steps.push({ effects, ledger: decision.ledger });
       for (const step of steps) store.persist(step.effects, step.ledger, { now });
+      store.appendAudit(
+        {
+          actor: SYSTEM_ACTOR,
+          action: "bootstrap",
+          target: `user/${options.ownerLogin}`,
+          fields: [],
+          outcome: "ok",
+          code: null,
+          message: "organization created with its owner and the owner's bootstrap token",
+          idempotency_key: null,
+        },
+        now,
+      );
       store.insertToken({
         id: `tok_${randomBytes(6).toString("hex")}`,
         token,
@@ -209,7 +237,50 @@ export class ConsoleService {
     const now = this.now();
     const decision = renewDue(this.state, now);
     if (!decision.ok || (decision.effects.length === 0 && decision.ledger.length === 0)) return;
-    this.commit(decision.effects, decision.ledger, { now }, () => ({ status: 204, body: null }));
+    const renewed = new Set(decision.ledger.map((entry) => entry.login).filter((login) => login !== null));
+    this.commit(
+      decision.effects,
+      decision.ledger,
+      {
+        now,
+        audits: [
+          {
+            actor: SYSTEM_ACTOR,
+            action: "renew",
+            target: "wallet",
+            fields: [...renewed].sort().map((login) => `/renewals/${login}`),
+            outcome: "ok",
+            code: null,
+            message: null,
+            idempotency_key: null,
+          },
+        ],
+      },
+      () => ({ status: 204, body: null }),
+    );
+  }
+
+  /** The audit entry of an operation, as `outcome` for `actor`. */
+  auditOf(
+    operation: Operation,
+    options: MutationOptions,
+    outcome: { code: string; message: string } | null = null,
+  ): AuditDraft {
+    return {
+      actor: options.actor ?? SYSTEM_ACTOR,
+      action: operation.op,
+      target: targetOf(operation),
+      fields: options.auditFields ?? fieldsOf(operation),
+      outcome: outcome ? "refused" : "ok",
+      code: outcome?.code ?? null,
+      message: outcome?.message ?? null,
+      idempotency_key: options.idempotency?.key ?? null,
+    };
+  }
+
+  /** Records a refused request on its own: nothing else is written. */
+  auditRefusal(draft: AuditDraft): void {
+    this.store.transaction(() => this.store.appendAudit(draft, this.now()));
   }
 
   /**
@@ -238,7 +309,13 @@ export class ConsoleService {
     const stored = this.commit(
       decision.effects,
       decision.ledger,
-      { now, passwordHash, idempotency: options.idempotency },
+      {
+        now,
+        passwordHash,
+        idempotency: options.idempotency,
+        moveRevision: movesRevision(operation),
+        audits: [this.auditOf(operation, options)],
+      },
       render,
     );
     return { ...stored, replayed: false };
@@ -281,17 +358,23 @@ export class ConsoleService {
       now: Date;
       passwordHash?: { login: string; hash: string } | undefined;
       idempotency?: Idempotency | undefined;
+      moveRevision?: boolean;
+      /** Written in the same transaction, after the revision moved, so each names the revision it made. */
+      audits: AuditDraft[];
     },
     render: Render,
   ): StoredResponse {
+    const moveRevision = extras.moveRevision ?? true;
     try {
       return this.store.transaction(() => {
         const entries = this.store.persist(effects, ledger, {
           now: extras.now,
+          moveRevision,
           idempotencyKey: extras.idempotency?.key ?? null,
           ...(extras.passwordHash ? { passwordHash: extras.passwordHash } : {}),
         });
-        applyDecision(this.state, effects, ledger);
+        for (const audit of extras.audits) this.store.appendAudit(audit, extras.now);
+        applyDecision(this.state, effects, ledger, moveRevision);
         const rendered = render(this.state, entries);
         const response: StoredResponse = {
           status: rendered.status,
@@ -339,7 +422,8 @@ export class ConsoleService {
       effects.push(...decision.effects);
       ledger.push(...decision.ledger);
     }
-    const stored = this.commit(effects, ledger, { now, idempotency }, render);
+    const audits = operations.map((operation) => this.auditOf(operation, options));
+    const stored = this.commit(effects, ledger, { now, idempotency, audits }, render);
     return { ...stored, replayed: false };
   }
 }

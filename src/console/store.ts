@@ -34,11 +34,18 @@ export interface StoredResponse {
   body: string;
 }
 
+/** The apply lock as anyone with read access sees it: never its id, which is the holder's secret. */
 export interface LockLease {
-  lock_id: string;
   holder: string;
   since: string;
   expires_at: string;
+}
+
+export interface StoredLock extends LockLease {
+  lock_hash: string;
+  /** The credential that took the lock: only it may take the same lease again by its acquire key. */
+  credential_id: string;
+  acquire_key_hash: string | null;
 }
 
 export type TokenKind = "api" | "session";
@@ -47,12 +54,81 @@ export interface TokenRecord {
   id: string;
   login: string;
   kind: TokenKind;
+  name: string;
   expires_at: string | null;
+}
+
+export interface FoundToken extends TokenRecord {
+  last_used_at: string | null;
+}
+
+/** A credential as `GET /v1/tokens` shows it: never the secret, which only its hash stands for. */
+export interface TokenInfo extends TokenRecord {
+  created_at: string;
+  last_used_at: string | null;
+  issued_by: string | null;
+}
+
+export type AuditOutcome = "ok" | "refused";
+
+/** Who made a request: a user through one of their credentials, the console itself, or nobody yet. */
+export interface AuditActor {
+  kind: "user" | "system" | "anonymous";
+  login: string | null;
+  credential: { id: string; kind: TokenKind; name: string } | null;
+}
+
+export interface AuditDraft {
+  actor: AuditActor;
+  action: string;
+  target: string;
+  fields: string[];
+  outcome: AuditOutcome;
+  code: string | null;
+  message: string | null;
+  idempotency_key: string | null;
+}
+
+export interface AuditEntry extends AuditDraft {
+  id: number;
+  at: string;
+  revision: number;
+}
+
+export interface AuditQuery {
+  /** Entries older than this id (pages run newest first). */
+  beforeId: number | null;
+  limit: number;
+  actor?: string | undefined;
+  target?: string | undefined;
+  action?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+interface AuditRow {
+  id: number;
+  at: string;
+  actor_kind: AuditActor["kind"];
+  actor_login: string | null;
+  credential_id: string | null;
+  credential_kind: TokenKind | null;
+  credential_name: string | null;
+  action: string;
+  target: string;
+  fields: string;
+  outcome: AuditOutcome;
+  code: string | null;
+  message: string | null;
+  idempotency_key: string | null;
+  revision: number;
 }
 
 /** What a commit writes besides the rule engine's effects: secrets made at the edge, and the request key. */
 export interface CommitExtras {
   now: Date;
+  /** False for operations that change nothing org.yaml manages (a login): the revision stays. */
+  moveRevision?: boolean;
   idempotencyKey?: string | null;
   passwordHash?: { login: string; hash: string };
 }
@@ -222,7 +298,8 @@ export class ConsoleStore {
         balance_after_cents: balance_cents,
       });
     }
-    this.db.prepare("UPDATE org SET revision = revision + 1 WHERE id = 1").run();
+    if (extras.moveRevision !== false)
+      this.db.prepare("UPDATE org SET revision = revision + 1 WHERE id = 1").run();
     return entries;
   }
 
@@ -293,6 +370,9 @@ export class ConsoleStore {
       case "revoke_sessions":
         this.db.prepare("DELETE FROM tokens WHERE login = ? AND kind = 'session'").run(effect.login);
         return;
+      case "revoke_tokens":
+        this.db.prepare("DELETE FROM tokens WHERE login = ?").run(effect.login);
+        return;
     }
   }
 
@@ -311,10 +391,10 @@ export class ConsoleStore {
     return row?.hash ?? null;
   }
 
-  insertToken(record: TokenRecord & { token: string; name: string; created_at: string }): void {
+  insertToken(record: TokenRecord & { token: string; created_at: string; issued_by?: string | null }): void {
     this.db
       .prepare(
-        "INSERT INTO tokens (id, hash, login, kind, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO tokens (id, hash, login, kind, name, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       )
       .run(
         record.id,
@@ -324,14 +404,144 @@ export class ConsoleStore {
         record.name,
         record.created_at,
         record.expires_at,
+        record.issued_by ?? null,
       );
   }
 
-  findToken(token: string): TokenRecord | null {
+  /** Looks a bearer secret up by its hash: the secret itself is never stored or compared. */
+  findToken(token: string): FoundToken | null {
     const row = this.db
-      .prepare("SELECT id, login, kind, expires_at FROM tokens WHERE hash = ?")
-      .get(hashToken(token)) as TokenRecord | undefined;
+      .prepare("SELECT id, login, kind, name, expires_at, last_used_at FROM tokens WHERE hash = ?")
+      .get(hashToken(token)) as FoundToken | undefined;
     return row ?? null;
+  }
+
+  /** The stored hash of a credential's secret: a key only that credential's holder could reproduce. */
+  tokenHash(id: string): string | null {
+    const row = this.db.prepare("SELECT hash FROM tokens WHERE id = ?").get(id) as
+      | { hash: string }
+      | undefined;
+    return row?.hash ?? null;
+  }
+
+  tokenById(id: string): TokenInfo | null {
+    const row = this.db
+      .prepare(
+        "SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens WHERE id = ?",
+      )
+      .get(id) as TokenInfo | undefined;
+    return row ?? null;
+  }
+
+  /** Live credentials (expired ones are left out), of one user or of everyone, by login then creation. */
+  listTokens(now: Date, login?: string): TokenInfo[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens
+         WHERE (expires_at IS NULL OR expires_at > ?) ${login === undefined ? "" : "AND login = ?"}
+         ORDER BY login, created_at, id`,
+      )
+      .all(...(login === undefined ? [now.toISOString()] : [now.toISOString(), login])) as TokenInfo[];
+    return rows;
+  }
+
+  /** How many live credentials of `kind` a user holds, after dropping their expired ones. */
+  liveTokenCount(login: string, kind: TokenKind, now: Date): number {
+    this.db
+      .prepare("DELETE FROM tokens WHERE login = ? AND expires_at IS NOT NULL AND expires_at <= ?")
+      .run(login, now.toISOString());
+    return (
+      this.db.prepare("SELECT COUNT(*) AS n FROM tokens WHERE login = ? AND kind = ?").get(login, kind) as {
+        n: number;
+      }
+    ).n;
+  }
+
+  /** Drops a user's oldest sessions beyond `keep`. */
+  trimSessions(login: string, keep: number): void {
+    this.db
+      .prepare(
+        "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE login = ? AND kind = 'session' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)",
+      )
+      .run(login, keep);
+  }
+
+  deleteToken(id: string): void {
+    this.db.prepare("DELETE FROM tokens WHERE id = ?").run(id);
+  }
+
+  touchToken(id: string, at: Date): void {
+    this.db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(at.toISOString(), id);
+  }
+
+  // --- audit log ---------------------------------------------------------------------------------------
+
+  /** Appends an audit entry; callers run it in the transaction of the change it records. */
+  appendAudit(draft: AuditDraft, at: Date): AuditEntry {
+    const { revision } = this.db.prepare("SELECT revision FROM org WHERE id = 1").get() as {
+      revision: number;
+    };
+    const row = {
+      at: at.toISOString(),
+      actor_kind: draft.actor.kind,
+      actor_login: draft.actor.login,
+      credential_id: draft.actor.credential?.id ?? null,
+      credential_kind: draft.actor.credential?.kind ?? null,
+      credential_name: draft.actor.credential?.name ?? null,
+      action: draft.action,
+      target: draft.target,
+      fields: JSON.stringify(draft.fields),
+      outcome: draft.outcome,
+      code: draft.code,
+      message: draft.message,
+      idempotency_key: draft.idempotency_key,
+      revision,
+    };
+    const info = this.db
+      .prepare(
+        `INSERT INTO audit (at, actor_kind, actor_login, credential_id, credential_kind, credential_name, action,
+           target, fields, outcome, code, message, idempotency_key, revision)
+         VALUES (@at, @actor_kind, @actor_login, @credential_id, @credential_kind, @credential_name, @action,
+           @target, @fields, @outcome, @code, @message, @idempotency_key, @revision)`,
+      )
+      .run(row);
+    return auditEntryOf({ ...row, id: Number(info.lastInsertRowid) });
+  }
+
+  /** A page of the audit log, newest first. */
+  auditPage(query: AuditQuery): AuditEntry[] {
+    const where: string[] = [];
+    const args: Record<string, string | number> = { limit: query.limit };
+    if (query.beforeId !== null) {
+      where.push("id < @before");
+      args.before = query.beforeId;
+    }
+    if (query.actor !== undefined) {
+      where.push("actor_login = @actor");
+      args.actor = query.actor;
+    }
+    if (query.target !== undefined) {
+      where.push("target = @target");
+      args.target = query.target;
+    }
+    if (query.action !== undefined) {
+      where.push("action = @action");
+      args.action = query.action;
+    }
+    if (query.since !== undefined) {
+      where.push("at >= @since");
+      args.since = query.since;
+    }
+    if (query.until !== undefined) {
+      where.push("at < @until");
+      args.until = query.until;
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`,
+      )
+      .all(args) as AuditRow[];
+    return rows.map(auditEntryOf);
   }
 
   // --- idempotency -------------------------------------------------------------------------------------
@@ -353,20 +563,26 @@ export class ConsoleStore {
 
   // --- apply lock --------------------------------------------------------------------------------------
 
-  currentLock(now: Date): LockLease | null {
-    const row = this.db.prepare("SELECT lock_id, holder, since, expires_at FROM lock WHERE id = 1").get() as
-      | LockLease
-      | undefined;
+  currentLock(now: Date): StoredLock | null {
+    const row = this.db
+      .prepare(
+        "SELECT lock_hash, holder, since, expires_at, credential_id, acquire_key_hash FROM lock WHERE id = 1",
+      )
+      .get() as StoredLock | undefined;
     if (!row || Date.parse(row.expires_at) <= now.getTime()) return null;
     return row;
   }
 
-  putLock(lease: LockLease): void {
+  putLock(lock: StoredLock): void {
     this.db
       .prepare(
-        "INSERT INTO lock (id, lock_id, holder, since, expires_at) VALUES (1, @lock_id, @holder, @since, @expires_at) ON CONFLICT(id) DO UPDATE SET lock_id = excluded.lock_id, holder = excluded.holder, since = excluded.since, expires_at = excluded.expires_at",
+        `INSERT INTO lock (id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash)
+         VALUES (1, @lock_hash, @holder, @since, @expires_at, @credential_id, @acquire_key_hash)
+         ON CONFLICT(id) DO UPDATE SET lock_hash = excluded.lock_hash, holder = excluded.holder,
+           since = excluded.since, expires_at = excluded.expires_at, credential_id = excluded.credential_id,
+           acquire_key_hash = excluded.acquire_key_hash`,
       )
-      .run(lease);
+      .run(lock);
   }
 
   releaseLock(): void {
@@ -410,4 +626,27 @@ export class ConsoleStore {
     for (const row of strayMembers) problems.push(`group member ${row.login} is not a user`);
     return problems;
   }
+}
+
+function auditEntryOf(row: AuditRow): AuditEntry {
+  return {
+    id: row.id,
+    at: row.at,
+    actor: {
+      kind: row.actor_kind,
+      login: row.actor_login,
+      credential:
+        row.credential_id && row.credential_kind
+          ? { id: row.credential_id, kind: row.credential_kind, name: row.credential_name ?? "" }
+          : null,
+    },
+    action: row.action,
+    target: row.target,
+    fields: JSON.parse(row.fields) as string[],
+    outcome: row.outcome,
+    code: row.code,
+    message: row.message,
+    idempotency_key: row.idempotency_key,
+    revision: row.revision,
+  };
 }

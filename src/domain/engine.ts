@@ -22,7 +22,7 @@ import {
 } from "./model.js";
 import { addDays, DAYS_PER_PERIOD, dayOf, daysLeft, prorateChange, unusedRefund } from "./money.js";
 import type { Actor, Operation, OperationName, OperationOf } from "./operations.js";
-import { type Action, isAllowed } from "./permissions.js";
+import { type Action, hasNoMoreRights, isAllowed } from "./permissions.js";
 import { type Refusal, refuse } from "./refusal.js";
 
 /** A change to the console's records. Effects replace whole records; they never patch them in place. */
@@ -34,7 +34,9 @@ export type Effect =
   | { type: "delete_domain"; name: string }
   | { type: "put_group"; group: Group }
   | { type: "delete_group"; name: string }
-  | { type: "revoke_sessions"; login: string };
+  | { type: "revoke_sessions"; login: string }
+  /** Ends every credential of the user, API tokens included, for good. */
+  | { type: "revoke_tokens"; login: string };
 
 export type Decision =
   | { ok: true; effects: Effect[]; ledger: LedgerDraft[] }
@@ -82,10 +84,15 @@ export function decide(state: ConsoleState, actor: Actor, operation: Operation, 
  * Applies a decision's effects and ledger entries to `state`, in place. The caller owns `state` (the server's
  * live copy after the store committed, or a planner's scratch copy from `cloneState`).
  */
-export function applyDecision(state: ConsoleState, effects: Effect[], ledger: LedgerDraft[]): void {
+export function applyDecision(
+  state: ConsoleState,
+  effects: Effect[],
+  ledger: LedgerDraft[],
+  moveRevision = true,
+): void {
   for (const effect of effects) EFFECTS[effect.type](state, effect as never);
   for (const entry of ledger) state.balance += entry.amount_cents;
-  state.org = { ...state.org, revision: state.org.revision + 1 };
+  if (moveRevision) state.org = { ...state.org, revision: state.org.revision + 1 };
 }
 
 /** Decides and, when allowed, applies. Convenience for simulations and tests. */
@@ -515,9 +522,10 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     if (target.status === "disabled")
       return no(refuse("conflict", `${target.login} is already disabled`, { login: target.login }));
     if (wouldLoseLastAdmin(ctx, target)) return no(lastAdminRefusal(target, "disable"));
+    // Every credential ends for good: enabling the user again must not bring old tokens back.
     return ok([
       { type: "put_user", user: { ...target, status: "disabled" } },
-      { type: "revoke_sessions", login: target.login },
+      { type: "revoke_tokens", login: target.login },
     ]);
   },
 
@@ -783,11 +791,38 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     ]);
   },
 
+  /**
+   * A token acts as its user. Anyone (but a member) may issue tokens for themselves; an org_admin may also
+   * issue one for another user whose role grants nothing the org_admin lacks (an automation account). Nobody
+   * but the owner ever obtains a credential that acts as the owner.
+   */
   issue_token(ctx, op) {
-    const denied = permit(ctx, "issue_token");
-    if (denied) return no(denied);
     const target = findUser(ctx, op.login);
     if (isRefusal(target)) return no(target);
+    if (ctx.actor && ctx.actor.login !== target.login) {
+      if (target.login === ctx.state.org.owner) {
+        return no(
+          refuse(
+            "owner_protected",
+            `${target.login} is the owner; only the owner can obtain a token that acts as the owner`,
+            { login: target.login },
+          ),
+        );
+      }
+      const denied = permit(ctx, "issue_token");
+      if (denied) return no(denied);
+      if (!hasNoMoreRights(target.role, ctx.actor.role)) {
+        return no(
+          refuse(
+            "forbidden",
+            `${target.login} has rights that ${ctx.actor.login} lacks; it must issue its own token`,
+            {
+              login: target.login,
+            },
+          ),
+        );
+      }
+    }
     if (target.role === "member") {
       return no(
         refuse("invalid", `${target.login} is a member; API tokens act as admin users only`, {
@@ -797,6 +832,18 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     }
     if (target.status === "disabled")
       return no(refuse("account_disabled", `${target.login} is disabled; enable it first`));
+    return ok();
+  },
+
+  /** Revoking a credential ends access like a force logout: the same people may do it. */
+  revoke_token(ctx, op) {
+    const target = findUser(ctx, op.login);
+    if (isRefusal(target)) return no(target);
+    if (ctx.actor?.login !== target.login) {
+      const denied =
+        permit(ctx, "edit_user", target) ?? protectOwner(ctx, target, "revoke the credentials of");
+      if (denied) return no(denied);
+    }
     return ok();
   },
 
@@ -874,6 +921,9 @@ const EFFECTS: { [K in Effect["type"]]: (state: ConsoleState, effect: EffectOf<K
   },
   revoke_sessions() {
     // Sessions live in the store, not in the rule engine's state.
+  },
+  revoke_tokens() {
+    // Tokens live in the store, not in the rule engine's state.
   },
 };
 

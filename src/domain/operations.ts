@@ -42,6 +42,7 @@ export type Operation =
   | { op: "add_member"; group: string; login: string }
   | { op: "remove_member"; group: string; login: string }
   | { op: "issue_token"; login: string }
+  | { op: "revoke_token"; login: string }
   | { op: "login"; login: string };
 
 export type OperationName = Operation["op"];
@@ -49,3 +50,78 @@ export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>
 
 /** Who asks: a user of the organization (through their token or session), or the console itself. */
 export type Actor = { kind: "user"; login: string } | { kind: "system" };
+
+/**
+ * Operations that change nothing org.yaml manages (credentials, last login): they do not move the
+ * organization's revision, so a login never makes a saved plan stale.
+ */
+const REVISIONLESS: ReadonlySet<OperationName> = new Set(["login", "issue_token", "revoke_token"]);
+
+export function movesRevision(operation: Operation): boolean {
+  return !REVISIONLESS.has(operation.op);
+}
+
+/** What an operation acts on, as the audit log names it: `user/bob`, `group/eng`, `domain/x.example`, `org`, `wallet`. */
+export function targetOf(operation: Operation): string {
+  switch (operation.op) {
+    case "top_up":
+      return "wallet";
+    case "update_org":
+      return "org";
+    case "create_domain":
+    case "verify_domain":
+    case "delete_domain":
+      return `domain/${operation.name}`;
+    case "create_group":
+    case "update_group":
+    case "delete_group":
+      return `group/${operation.name}`;
+    case "add_member":
+    case "remove_member":
+      return `group/${operation.group}`;
+    case "create_user":
+      return `user/${operation.user.login}`;
+    default:
+      return `user/${operation.login}`;
+  }
+}
+
+/**
+ * The fields of its target that an operation changes, as JSON pointers (`/last_name`, `/profile/mobile`,
+ * `/members/bob`), never their values: the audit log records who changed what without copying data or secrets.
+ */
+export function fieldsOf(operation: Operation): string[] {
+  switch (operation.op) {
+    case "update_user":
+      return [
+        ...(operation.first_name !== undefined ? ["/first_name"] : []),
+        ...(operation.last_name !== undefined ? ["/last_name"] : []),
+        ...Object.keys(operation.profile ?? {})
+          .sort()
+          .map((field) => `/profile/${field}`),
+      ];
+    case "update_org":
+      return ["/name"];
+    case "update_group":
+      return ["/description"];
+    case "change_plan":
+      return ["/plan"];
+    case "change_role":
+      return ["/role"];
+    case "set_password":
+      return ["/password"];
+    case "disable_user":
+    case "enable_user":
+      return ["/status"];
+    case "add_alias":
+    case "remove_alias":
+      return ["/aliases"];
+    case "add_member":
+    case "remove_member":
+      return [`/members/${operation.login}`];
+    case "verify_domain":
+      return ["/status"];
+    default:
+      return [];
+  }
+}

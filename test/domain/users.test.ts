@@ -251,12 +251,12 @@ describe("retired addresses: a deleted user's provider addresses can never be us
 });
 
 describe("status: invited, active, disabled", () => {
-  it("disabling an active user revokes sessions; enabling makes them active again", () => {
+  it("disabling an active user revokes every credential; enabling makes them active again", () => {
     const s = buildState({ users: [{ login: "al", plan: "entry" }] });
     const { effects } = expectOk(step(s, BY_OWNER, { op: "disable_user", login: "al" }, NOW));
     expect(effects).toEqual([
       { type: "put_user", user: userOf(s, "al") },
-      { type: "revoke_sessions", login: "al" },
+      { type: "revoke_tokens", login: "al" },
     ]);
     expect(userOf(s, "al").status).toBe("disabled");
     expectRefused(decide(s, BY_OWNER, { op: "disable_user", login: "al" }, NOW), "conflict");

@@ -217,6 +217,7 @@ describe("schemas/plan.schema.json", () => {
       add_member: true,
       remove_member: true,
       issue_token: true,
+      revoke_token: true,
       login: true,
     };
     expect([...schema.$defs.step.properties.action.enum].sort()).toEqual(Object.keys(operations).sort());

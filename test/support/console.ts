@@ -8,7 +8,7 @@ import { type RunningConsole, startConsole } from "../../src/console/server.js";
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "../../src/console/service.js";
 import type { Verifier } from "../../src/domain/index.js";
 
-export const OWNER_TOKEN = "oct_test-owner-token";
+export const OWNER_TOKEN = "oct_test-owner-token-7Qm2xK9pL4vN8rT3";
 
 /** The bootstrap owner as an org.yaml users entry (for templates under `users:`). */
 export const OWNER_USER_YAML = `  - login: admin
