@@ -5,7 +5,7 @@
  * environment and in the one response that issued each of them.
  *
  * Already covered elsewhere and not repeated: a disabled user's tokens and sessions are refused (401) in
- * test/console/rules.test.ts ("disabled users cannot log in and their tokens stop working"); API responses and
+ * test/console/rules.test.ts and test/console/credentials.test.ts (disabling ends every credential for good); API responses and
  * the SQLite files of API-only traffic in test/console/protocol.test.ts ("secrets").
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
