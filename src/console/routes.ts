@@ -588,17 +588,25 @@ export const ROUTES: Route[] = [
       const user = me(ctx);
       const now = ctx.service.now();
       const login = ctx.query.get("login") ?? undefined;
+      const limit = limitOf(ctx.query);
+      const cursor = ctx.query.get("cursor");
+      // A page scans at most `limit` credentials, so its cost does not grow with the organization; it may
+      // show fewer than it scanned, and `next_cursor` says whether there are more.
+      const scanned = ctx.service.store.tokensPage(
+        now,
+        cursor ? String(decodeCursor(cursor)) : "",
+        limit + 1,
+        login,
+      );
+      const page = scanned.slice(0, limit);
       // Everyone sees the credentials they may revoke: their own, and those the rule engine lets them end.
-      const visible = ctx.service.store
-        .listTokens(now, login)
-        .filter(
-          (token) =>
-            token.login === user.login ||
-            decide(ctx.service.state, actorOf(ctx), { op: "revoke_token", login: token.login }, now).ok,
-        );
-      const byId = new Map(visible.map((token) => [token.id, token]));
-      const { keys, next } = pageOf([...byId.keys()].sort(), ctx.query);
-      return json(200, { items: keys.map((id) => tokenJson(byId.get(id)!)), next_cursor: next });
+      const visible = page.filter(
+        (token) =>
+          token.login === user.login ||
+          decide(ctx.service.state, actorOf(ctx), { op: "revoke_token", login: token.login }, now).ok,
+      );
+      const next = scanned.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      return json(200, { items: visible.map(tokenJson), next_cursor: next });
     },
   },
   {

@@ -433,16 +433,19 @@ export class ConsoleStore {
     return row ?? null;
   }
 
-  /** Live credentials (expired ones are left out), of one user or of everyone, by login then creation. */
-  listTokens(now: Date, login?: string): TokenInfo[] {
-    const rows = this.db
+  /** A page of live credentials (expired ones are left out) with ids after `afterId`, by id. */
+  tokensPage(now: Date, afterId: string, limit: number, login?: string): TokenInfo[] {
+    return this.db
       .prepare(
         `SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens
-         WHERE (expires_at IS NULL OR expires_at > ?) ${login === undefined ? "" : "AND login = ?"}
-         ORDER BY login, created_at, id`,
+         WHERE id > ? AND (expires_at IS NULL OR expires_at > ?) ${login === undefined ? "" : "AND login = ?"}
+         ORDER BY id LIMIT ?`,
       )
-      .all(...(login === undefined ? [now.toISOString()] : [now.toISOString(), login])) as TokenInfo[];
-    return rows;
+      .all(
+        ...(login === undefined
+          ? [afterId, now.toISOString(), limit]
+          : [afterId, now.toISOString(), login, limit]),
+      ) as TokenInfo[];
   }
 
   /** How many live credentials of `kind` a user holds, after dropping their expired ones. */
