@@ -76,16 +76,20 @@ Exit codes:
       "after",
       `${TARGET_HELP}
 
+With a token that may read the console's audit log (org_admin), each drifted record says who changed it
+last, when, and through what (session or API token name).
+
 Exit codes:
   0  in sync
-  1  error (invalid org.yaml, unreachable console)
-  2  drift: the console differs from org.yaml`,
+  1  drift cannot be told: invalid org.yaml, unreachable console, refused token
+  2  drift: the console differs from org.yaml (blocked steps and differences apply cannot revert included)`,
     )
     .action(async (flags: PlanFlags) => {
       const format = parseFormat(flags.format, ["text", "json", "markdown"]);
       const { makePlan, render } = await import("./planning.js");
-      const { plan, driftSteps } = await makePlan({ ...flags, force: true });
-      process.stdout.write(render(plan, format, useColor(flags)));
-      process.exitCode = driftSteps > 0 ? 2 : 0;
+      const { plan, driftSteps } = await makePlan({ ...flags, force: true, attribute: true });
+      process.stdout.write(render(plan, format, useColor(flags), "drift"));
+      // A plan error is a difference too: one that apply cannot revert (a protected user's email, say).
+      process.exitCode = driftSteps > 0 || plan.errors.length > 0 ? 2 : 0;
     });
 }

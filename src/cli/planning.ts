@@ -1,26 +1,28 @@
-import type { LiveSnapshot } from "../client/console-client.js";
+import type { ConsoleClient, LiveSnapshot } from "../client/console-client.js";
+import { ConsoleApiError } from "../client/errors.js";
 import { checkConfig } from "../config/check.js";
 import type { LoadedConfig } from "../config/load.js";
 import { ConfigInvalidError, type ConfigIssue } from "../config/model.js";
+import { type AuditRecord, attribute } from "../plan/attribution.js";
 import { buildPlan } from "../plan/build.js";
 import { liveView } from "../plan/live.js";
 import type { Plan } from "../plan/model.js";
 import { renderJson } from "../render/json.js";
 import { renderMarkdown } from "../render/markdown.js";
-import { renderText } from "../render/text.js";
+import { type Purpose, renderText } from "../render/text.js";
 import { loadCheckedAsync, lookupPendingTxt, sourceOf } from "./config-io.js";
 import type { Format } from "./plan.js";
 import { openTarget, type Target, type TargetFlags } from "./target.js";
 
-export function render(plan: Plan, format: Format, color: boolean): string {
+export function render(plan: Plan, format: Format, color: boolean, purpose: Purpose = "plan"): string {
   if (format === "json") return renderJson(plan);
-  if (format === "markdown") return renderMarkdown(plan);
-  return renderText(plan, { color });
+  if (format === "markdown") return renderMarkdown(plan, { purpose });
+  return renderText(plan, { color, purpose });
 }
 
 /** Reads the live console and makes the plan for org.yaml. Shared by plan, drift and apply. */
 export async function makePlan(
-  flags: TargetFlags & { file: string; force?: boolean },
+  flags: TargetFlags & { file: string; force?: boolean; attribute?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
   if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
     // A remote console needs nothing from the file to be read: parse and read at the same time.
@@ -33,7 +35,10 @@ export async function makePlan(
       // A broken file is reported before an unreachable console: it is the first thing to fix.
       if (loaded.status === "rejected") throw loaded.reason;
       if (snapshot.status === "rejected") throw snapshot.reason;
-      return await planFrom(loaded.value.config, loaded.value.warnings, snapshot.value, flags);
+      const made = await planFrom(loaded.value.config, loaded.value.warnings, snapshot.value, flags);
+      if (flags.attribute)
+        await attributeDrift(made.plan, target.client, loaded.value.config, snapshot.value);
+      return made;
     } finally {
       await target.close();
     }
@@ -43,7 +48,11 @@ export async function makePlan(
   const { config, warnings } = await loadCheckedAsync(flags.file, null);
   const target = await openTarget(flags, config);
   try {
-    return await planAgainst(target, config, warnings, flags);
+    if (!flags.attribute) return await planAgainst(target, config, warnings, flags);
+    const snapshot = await target.client.readLive();
+    const made = await planFrom(config, warnings, snapshot, flags);
+    await attributeDrift(made.plan, target.client, config, snapshot);
+    return made;
   } finally {
     await target.close();
   }
@@ -88,4 +97,50 @@ async function planFrom(
   const driftSteps =
     plan.steps.length + plan.blocked.length + plan.errors.filter((e) => e.step_id !== undefined).length;
   return { plan, driftSteps };
+}
+
+/** How far back drift looks for who changed what: the newest entries of the audit log, in pages. */
+const AUDIT_PAGES = 5;
+const AUDIT_PAGE_SIZE = 1000;
+
+/**
+ * Names who last changed each drifted record, from the console's audit log (newest first). A console that
+ * keeps no audit log, or a token that may not read it, leaves the drift unattributed, with a warning.
+ */
+async function attributeDrift(
+  plan: Plan,
+  client: ConsoleClient,
+  config: LoadedConfig,
+  snapshot: LiveSnapshot,
+): Promise<void> {
+  if (plan.steps.length === 0) return;
+  const entries: AuditRecord[] = [];
+  let cursor: string | null = null;
+  try {
+    for (let page = 0; page < AUDIT_PAGES; page++) {
+      const query: string = `limit=${AUDIT_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const res: { body: { items: AuditRecord[]; next_cursor: string | null } } = await client.request(
+        "GET",
+        `/v1/audit?${query}`,
+      );
+      entries.push(...res.body.items);
+      cursor = res.body.next_cursor;
+      if (!cursor) break;
+    }
+  } catch (error) {
+    if (!(error instanceof ConsoleApiError) || ![403, 404].includes(error.status)) throw error;
+    plan.warnings.push({
+      code: "attribution_unavailable",
+      message:
+        error.status === 403
+          ? "drift does not say who changed what: reading the console's audit log needs an org_admin token"
+          : "drift does not say who changed what: this console keeps no audit log",
+    });
+    return;
+  }
+  const live = new Map<string, string>();
+  for (const user of snapshot.users) for (const alias of user.aliases) live.set(alias, user.login);
+  const desired = new Map<string, string>();
+  for (const user of config.desired.users) for (const alias of user.aliases) desired.set(alias, user.login);
+  attribute(plan, entries, (address) => live.get(address) ?? desired.get(address) ?? null);
 }

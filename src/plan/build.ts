@@ -159,6 +159,7 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     ...(s.draft.replaces ? { replaces: s.draft.replaces } : {}),
     request: requestFor(s.draft.operation, s.draft.secret),
     ...(s.draft.patch ? { patch: s.draft.patch } : {}),
+    ...(s.draft.changes ? { changes: s.draft.changes } : {}),
     amount_cents: s.amount_cents,
     balance_after_cents: s.balance_after + minBalance,
     depends_on: [...s.after].sort(),

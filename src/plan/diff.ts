@@ -9,7 +9,7 @@ import {
   splitAddress,
   type User,
 } from "../domain/index.js";
-import type { PlanIssue, ResourceKind, Symbol as StepSymbol } from "./model.js";
+import type { FieldChange, PlanIssue, ResourceKind, Symbol as StepSymbol } from "./model.js";
 
 /** A step before scheduling: what to do and what it needs first. */
 export interface DraftStep {
@@ -23,6 +23,8 @@ export interface DraftStep {
   operation: Operation;
   secret: SecretRef | null;
   patch?: jsonPatch.Operation[];
+  /** Each changed field's live and desired value (null when absent), from `patch` and the live record. */
+  changes?: FieldChange[];
   replaces?: string;
   deps: Set<string>;
   /** The custom domain this step needs verified, if any. */
@@ -74,9 +76,18 @@ export function diff(input: DiffInput): DiffResult {
     return i === undefined ? "" : source(field ? ["users", i, field] : ["users", i]);
   };
 
-  const add = (step: Omit<DraftStep, "deps" | "id"> & { deps?: string[]; id?: string }): DraftStep => {
+  const add = (
+    step: Omit<DraftStep, "deps" | "id" | "changes"> & {
+      deps?: string[];
+      id?: string;
+      /** The live record the patch applies to, in the patch's shape: the old values come from it. */
+      was?: unknown;
+    },
+  ): DraftStep => {
+    const { was, ...rest } = step;
     const id = step.id ?? stepId(step.kind, step.key, step.action);
-    const draft: DraftStep = { ...step, id, deps: new Set(step.deps ?? []) };
+    const draft: DraftStep = { ...rest, id, deps: new Set(step.deps ?? []) };
+    if (step.patch && was !== undefined) draft.changes = changesOf(was, step.patch);
     steps.set(id, draft);
     return draft;
   };
@@ -113,6 +124,7 @@ export function diff(input: DiffInput): DiffResult {
       operation: { op: "update_org", name: desired.organization.name },
       secret: null,
       patch: [{ op: "replace", path: "/name", value: desired.organization.name }],
+      was: { name: live.org.name },
     });
   }
 
@@ -208,6 +220,7 @@ export function diff(input: DiffInput): DiffResult {
         operation: { op: "update_group", name: group.name, description: group.description },
         secret: null,
         patch: [{ op: "replace", path: "/description", value: group.description }],
+        was: { description: current.description },
       });
     }
   }
@@ -441,6 +454,7 @@ export function diff(input: DiffInput): DiffResult {
         },
         secret: null,
         patch,
+        was: before,
       });
     }
     if (want.plan !== have.plan) {
@@ -454,6 +468,7 @@ export function diff(input: DiffInput): DiffResult {
         operation: { op: "change_plan", login, plan: want.plan },
         secret: null,
         patch: [{ op: "replace", path: "/plan", value: want.plan }],
+        was: { plan: have.plan },
       });
     }
     if (want.role !== have.role) {
@@ -475,6 +490,7 @@ export function diff(input: DiffInput): DiffResult {
           operation: { op: "change_role", login, role: want.role },
           secret: null,
           patch: [{ op: "replace", path: "/role", value: want.role }],
+          was: { role: have.role },
         });
       }
     }
@@ -499,6 +515,7 @@ export function diff(input: DiffInput): DiffResult {
           operation: { op: "disable_user", login },
           secret: null,
           patch: [{ op: "replace", path: "/status", value: "disabled" }],
+          was: { status: have.status },
         });
       }
     } else if (want.status === "active" && isDisabled) {
@@ -512,6 +529,7 @@ export function diff(input: DiffInput): DiffResult {
         operation: { op: "enable_user", login },
         secret: null,
         patch: [{ op: "replace", path: "/status", value: "active" }],
+        was: { status: have.status },
       });
     }
     if (
@@ -679,4 +697,18 @@ function comparableProfile(profile: Profile): Profile {
   for (const field of PROFILE_FIELDS)
     if (profile[field] !== undefined && profile[field] !== "") out[field] = profile[field];
   return out;
+}
+
+/** The live and desired value of each field a patch changes; absent values are null. */
+export function changesOf(was: unknown, patch: jsonPatch.Operation[]): FieldChange[] {
+  return patch.map((op) => {
+    let from: unknown = null;
+    try {
+      from = jsonPatch.getValueByPointer(was, op.path) ?? null;
+    } catch {
+      from = null;
+    }
+    const to = op.op === "add" || op.op === "replace" ? (op.value ?? null) : null;
+    return { path: op.path, from, to };
+  });
 }

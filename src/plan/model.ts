@@ -18,6 +18,23 @@ export interface PlannedRequest {
   secret?: { field: string; ref: SecretRef };
 }
 
+/** One changed field: its live value and the value org.yaml wants (null when absent). */
+export interface FieldChange {
+  path: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** Who last changed a drifted record, from the console's audit log. */
+export interface Attribution {
+  /** The acting user, or null for the console itself. */
+  by: string | null;
+  /** Through what: `session`, `api token "<name>"`, or `console`. */
+  via: string;
+  at: string;
+  action: string;
+}
+
 export interface PlanStep {
   /** Stable identity within the plan, e.g. `user/bob:create`. */
   id: string;
@@ -36,6 +53,10 @@ export interface PlanStep {
   request: PlannedRequest;
   /** Field-level change for updates (RFC 6902, from fast-json-patch). */
   patch?: JsonPatchOperation[];
+  /** Each changed field's live → desired value. */
+  changes?: FieldChange[];
+  /** Drift only: who last changed this record in the console, when the audit log tells. */
+  attribution?: Attribution;
   /** Signed wallet movement: negative is a charge, positive a refund. */
   amount_cents: Cents;
   balance_after_cents: Cents;

@@ -88,6 +88,27 @@ function stepJson(step: PlanStep): Record<string, unknown> {
     ["replaces", step.replaces],
     ["request", requestJson(step.request)],
     ["patch", step.patch?.map(patchJson)],
+    [
+      "changes",
+      step.changes?.map((c) =>
+        ordered([
+          ["path", c.path],
+          ["from", canonical(c.from)],
+          ["to", canonical(c.to)],
+        ]),
+      ),
+    ],
+    [
+      "attribution",
+      step.attribution
+        ? ordered([
+            ["by", step.attribution.by],
+            ["via", step.attribution.via],
+            ["at", step.attribution.at],
+            ["action", step.attribution.action],
+          ])
+        : undefined,
+    ],
     ["amount_cents", step.amount_cents],
     ["balance_after_cents", step.balance_after_cents],
     ["depends_on", [...step.depends_on]],

@@ -1,10 +1,19 @@
 import { formatEuro } from "../domain/money.js";
 import type { BlockedStep, Plan, PlanIssue, PlanStep } from "../plan/model.js";
-import { describePatchOp, describeSecret, failedLine, moneyMove, summaryLine } from "./text.js";
+import {
+  attributionLine,
+  describePatchOp,
+  describeSecret,
+  failedLine,
+  moneyMove,
+  type Purpose,
+  summaryLine,
+} from "./text.js";
 
 export interface MarkdownOptions {
   /** The longest comment to produce; GitHub refuses comments over 65,536 characters. Default 60,000. */
   maxChars?: number;
+  purpose?: Purpose;
 }
 
 /** The first line of every plan comment, so CI can find the comment and update it. */
@@ -55,21 +64,25 @@ function fenceFor(lines: string[]): string {
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function headline(plan: Plan): string {
+function headline(plan: Plan, purpose: Purpose): string {
   const m = plan.money;
   const c = plan.counts;
   const parts = [`${c.create} to create`, `${c.update} to update`, `${c.delete} to delete`];
   if (c.replace > 0) parts.push(`${c.replace} to replace`);
   const none = plan.steps.length === 0 && plan.blocked.length === 0 && plan.errors.length === 0;
-  const what = none ? "no changes" : parts.join(", ");
-  return `### orgctl plan: ${what} · Wallet ${formatEuro(m.balance_before_cents)} → ${formatEuro(m.balance_after_cents)}`;
+  const what = none ? (purpose === "drift" ? "no drift" : "no changes") : parts.join(", ");
+  return `### orgctl ${purpose}: ${what} · Wallet ${formatEuro(m.balance_before_cents)} → ${formatEuro(m.balance_after_cents)}`;
 }
 
-function moneyLine(plan: Plan): string {
+function moneyLine(plan: Plan, purpose: Purpose): string {
   const m = plan.money;
   const parts: string[] = [];
   if (plan.errors.length > 0)
-    parts.push(`❌ **${plural(plan.errors.length, "error")}: nothing will be applied**`);
+    parts.push(
+      purpose === "drift"
+        ? `❌ **${plural(plan.errors.length, "difference")} apply cannot revert**`
+        : `❌ **${plural(plan.errors.length, "error")}: nothing will be applied**`,
+    );
   parts.push(`charges ${formatEuro(m.charges_cents)}`);
   parts.push(`refunds ${formatEuro(m.refunds_cents)}`);
   parts.push(`lowest balance ${formatEuro(m.lowest_balance_cents)}`);
@@ -81,7 +94,7 @@ function moneyLine(plan: Plan): string {
   return line.charAt(0).toUpperCase() + line.slice(1);
 }
 
-function footer(plan: Plan): string {
+function footer(plan: Plan, purpose: Purpose): string {
   const { console: live, config } = plan;
   const facts = [
     `${escapeMarkdown(live.org)} (${escapeMarkdown(live.org_plan)})`,
@@ -91,7 +104,10 @@ function footer(plan: Plan): string {
     `plan ${escapeMarkdown(plan.plan_id)}`,
     `prices as of ${escapeMarkdown(plan.money.priced_on)}`,
   ];
-  const last = [summaryLine(plan), ...(plan.errors.length > 0 ? [failedLine(plan)] : [])];
+  const last = [
+    summaryLine(plan, purpose),
+    ...(plan.errors.length > 0 && purpose === "plan" ? [failedLine(plan)] : []),
+  ];
   return [...last.map(escapeMarkdown), `<sub>${facts.join(" · ")}</sub>`].join(SEPARATOR);
 }
 
@@ -121,6 +137,7 @@ function changeCell(step: PlanStep): string {
   let cell = escapeMarkdown(step.summary);
   if (step.destructive) cell += " ⚠️ **destructive**";
   if (step.request.secret) cell += ` (${escapeMarkdown(describeSecret(step.request.secret))})`;
+  if (step.attribution) cell += ` — ${escapeMarkdown(attributionLine(step.attribution))}`;
   return cell;
 }
 
@@ -185,8 +202,9 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const m = plan.money;
   const ordered = [...plan.steps].sort((a, b) => a.index - b.index);
 
-  const head = [MARKDOWN_MARKER, headline(plan), "", moneyLine(plan)].join("\n");
-  const foot = footer(plan);
+  const purpose = options.purpose ?? "plan";
+  const head = [MARKDOWN_MARKER, headline(plan, purpose), "", moneyLine(plan, purpose)].join("\n");
+  const foot = footer(plan, purpose);
 
   const errors =
     plan.errors.length > 0

@@ -1,11 +1,15 @@
 import type { Operation as PatchOperation } from "fast-json-patch";
 import type { SecretRef } from "../config/model.js";
 import { type Cents, formatEuro } from "../domain/money.js";
-import type { BlockedStep, Plan, PlanIssue, PlanStep, ResourceKind } from "../plan/model.js";
+import type { Attribution, BlockedStep, Plan, PlanIssue, PlanStep, ResourceKind } from "../plan/model.js";
+
+/** What the report is for: a plan to apply, or a drift check that only reads. */
+export type Purpose = "plan" | "drift";
 
 export interface TextOptions {
   /** Colour the change symbols with ANSI codes (only for a terminal). */
   color: boolean;
+  purpose?: Purpose;
 }
 
 /** The order resource kinds are shown in, with their section titles. */
@@ -65,11 +69,24 @@ export function walletLine(plan: Plan): string {
  * The last line of a plan: `Plan: 3 to create, 1 to update, 1 to delete, 0 to replace. Wallet: … .`, or
  * `No changes. The console matches org.yaml. Wallet: … .` when there is nothing to do and nothing wrong.
  */
-export function summaryLine(plan: Plan): string {
+export function summaryLine(plan: Plan, purpose: Purpose = "plan"): string {
   if (plan.steps.length === 0 && plan.blocked.length === 0 && plan.errors.length === 0) {
-    return `No changes. The console matches org.yaml. ${walletLine(plan)}`;
+    return purpose === "drift"
+      ? "No drift. The console matches org.yaml."
+      : `No changes. The console matches org.yaml. ${walletLine(plan)}`;
   }
   const c = plan.counts;
+  if (purpose === "drift") {
+    const parts = [
+      `${c.create} to create`,
+      `${c.update} to update`,
+      `${c.delete} to delete`,
+      `${c.replace} to replace`,
+    ];
+    if (plan.blocked.length > 0) parts.push(`${plan.blocked.length} blocked`);
+    if (plan.errors.length > 0) parts.push(`${plan.errors.length} that apply cannot revert`);
+    return `Drift: the console differs from org.yaml (${parts.join(", ")}). Run orgctl plan to review the fix.`;
+  }
   return (
     `Plan: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${c.replace} to replace. ` +
     walletLine(plan)
@@ -88,6 +105,11 @@ export function describeSecret(secret: { field: string; ref: SecretRef }): strin
   return `${field} from an unnamed source`;
 }
 
+/** `changed by alice (session) at 2026-03-01T12:00:00.000Z: update_user`. */
+export function attributionLine(a: Attribution): string {
+  return `changed by ${a.by ?? "the console"} (${a.via}) at ${a.at}: ${a.action}`;
+}
+
 const SENSITIVE_PATH = /password|secret|token/i;
 const PLAIN_VALUE = /^[\w.@+:/-]+$/;
 
@@ -97,38 +119,28 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-const unquote = (s: string) => (s.length >= 2 && s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1) : s);
-
-/**
- * The old value of a single `replace`, when the summary says it: summaries of such steps end with
- * `old → new` (`change plan of bob: entry → pro`, `rename the organization "A" → "B"`).
- */
-function inferOldValue(step: PlanStep, op: PatchOperation): string | null {
-  if (op.op !== "replace" || step.patch?.length !== 1 || typeof op.value !== "string") return null;
-  const match = /(?:^|\s)("[^"]*"|\S+) → ("[^"]*"|\S+)$/.exec(step.summary);
-  if (!match || unquote(match[2] ?? "") !== op.value) return null;
-  return unquote(match[1] ?? "");
-}
-
 export interface PatchLine {
   symbol: "+" | "~" | "-";
   text: string;
 }
 
-/** One field-level change, e.g. `{symbol: "~", text: "/plan: entry → pro"}`. */
+/** One field-level change, live → desired, e.g. `{symbol: "~", text: "/plan: entry → pro"}`. */
 export function describePatchOp(step: PlanStep, op: PatchOperation): PatchLine {
   const sensitive = SENSITIVE_PATH.test(op.path);
   const value = (v: unknown) => (sensitive ? "(sensitive, not shown)" : formatValue(v));
   switch (op.op) {
     case "add":
       return { symbol: "+", text: `${op.path}: ${value(op.value)}` };
-    case "remove":
-      return { symbol: "-", text: op.path };
+    case "remove": {
+      const change = sensitive ? undefined : step.changes?.find((c) => c.path === op.path);
+      const was = change === undefined || change.from === null ? "" : ` (was ${formatValue(change.from)})`;
+      return { symbol: "-", text: `${op.path}${was}` };
+    }
     case "replace": {
-      const old = sensitive ? null : inferOldValue(step, op);
+      const change = sensitive ? undefined : step.changes?.find((c) => c.path === op.path);
       return {
         symbol: "~",
-        text: `${op.path}: ${old === null ? "" : `${formatValue(old)} → `}${value(op.value)}`,
+        text: `${op.path}: ${change === undefined ? "" : `${formatValue(change.from)} → `}${value(op.value)}`,
       };
     }
     case "move":
@@ -167,6 +179,7 @@ function stepLines(step: PlanStep, paint: Paint): string[] {
     lines.push(`      ${paintSymbol(symbol, paint)} ${clean(text)}`);
   }
   if (step.request.secret) lines.push(`      ${clean(describeSecret(step.request.secret))}`);
+  if (step.attribution) lines.push(`      ${clean(attributionLine(step.attribution))}`);
   return lines;
 }
 
@@ -245,8 +258,9 @@ export function renderText(plan: Plan, options: TextOptions): string {
   const paint = painter(options.color);
   const { console: live, config } = plan;
   const blocks: string[][] = [];
+  const purpose = options.purpose ?? "plan";
   blocks.push([
-    `orgctl plan for ${clean(live.org)} (${clean(live.org_plan)}) at console revision ${live.revision}, ` +
+    `orgctl ${purpose} for ${clean(live.org)} (${clean(live.org_plan)}) at console revision ${live.revision}, ` +
       `acting as ${clean(live.actor.login)} (${clean(live.actor.role)})`,
     `config ${clean(config.file)} (${clean(config.hash.slice(0, 12))}) · plan ${clean(plan.plan_id)}`,
   ]);
@@ -268,8 +282,8 @@ export function renderText(plan: Plan, options: TextOptions): string {
   if (plan.errors.length > 0) blocks.push(issueLines("Errors", plan.errors, paint, "red"));
   blocks.push(moneyLines(plan));
 
-  const last = [summaryLine(plan)];
-  if (plan.errors.length > 0) last.push(paint("red", failedLine(plan)));
+  const last = [summaryLine(plan, purpose)];
+  if (plan.errors.length > 0 && purpose === "plan") last.push(paint("red", failedLine(plan)));
   blocks.push(last);
   return `${blocks.map((b) => b.join("\n")).join("\n\n")}\n`;
 }

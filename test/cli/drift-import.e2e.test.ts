@@ -150,7 +150,8 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
   it("drift: exits 0 when in sync, 2 naming the user after a live change, 0 again once undone", async () => {
     const inSync = await run(["drift", "-f", file]);
     expect(inSync.code, inSync.stdout + inSync.stderr).toBe(0);
-    expect(inSync.stdout).toContain("No changes");
+    expect(inSync.stdout).toContain("No drift. The console matches org.yaml.");
+    expect(inSync.stdout).toMatch(/^orgctl drift for Example Org/);
 
     await apiOk(ts, "PUT", "/v1/users/carol/plan", { plan: "ultra" });
     const drifted = await run(["drift", "-f", file]);
@@ -173,6 +174,70 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
     await apiOk(ts, "PUT", "/v1/users/carol/plan", { plan: "pro" });
     const undone = await run(["drift", "-f", file]);
     expect(undone.code, undone.stdout + undone.stderr).toBe(0);
+  });
+
+  it("drift: says live → desired and who changed it, when and through what; a plan error is drift too", async () => {
+    await apiOk(ts, "POST", "/v1/users", {
+      login: "alice",
+      email: "alice@console.test",
+      first_name: "Alice",
+      last_name: "Admin",
+      plan: "entry",
+      role: "org_admin",
+      password: "alice's own password",
+    });
+    const login = await ts.api(
+      "POST",
+      "/v1/sessions",
+      { login: "alice", password: "alice's own password" },
+      {
+        token: null,
+      },
+    );
+    const session = login.body.token as string;
+    const edit = await ts.api("PATCH", "/v1/users/bob", { last_name: "Bauer" }, { token: session });
+    expect(edit.status, JSON.stringify(edit.body)).toBe(200);
+    // alice herself is in the file from now on, so that bob's name is the only drift.
+    const withAlice = join(dir, "with-alice.yaml");
+    writeFileSync(
+      withAlice,
+      `${readFileSync(file, "utf8").replace(
+        /\nusers:\n/,
+        "\nusers:\n  - login: alice\n    first_name: Alice\n    last_name: Admin\n    email: alice@console.test\n    plan: entry\n    role: org_admin\n",
+      )}`,
+    );
+    const text = await run(["drift", "-f", withAlice]);
+    expect(text.code, text.stdout + text.stderr).toBe(2);
+    expect(text.stdout).toContain("~ /last_name: Bauer → Builder");
+    expect(text.stdout).toMatch(/changed by alice \(session\) at \d{4}-\d{2}-\d{2}T[\d:.]+Z: update_user/);
+    expect(text.stdout).toContain("Drift: the console differs from org.yaml (0 to create, 1 to update");
+    expect(text.stdout).not.toContain(session);
+
+    const json = await run(["drift", "-f", withAlice, "--format", "json"]);
+    const step = JSON.parse(json.stdout).steps.find((s: { key: string }) => s.key === "bob");
+    expect(step.changes).toEqual([{ path: "/last_name", from: "Bauer", to: "Builder" }]);
+    expect(step.attribution).toMatchObject({ by: "alice", via: "session", action: "update_user" });
+    const markdown = await run(["drift", "-f", withAlice, "--format", "markdown"]);
+    expect(markdown.stdout).toContain("### orgctl drift: 0 to create, 1 to update");
+    expect(markdown.stdout).toContain("changed by alice (session)");
+
+    // A difference apply cannot revert (a protected user's email) is drift: exit 2, not 0.
+    await apiOk(ts, "PATCH", "/v1/users/bob", { last_name: "Builder" });
+    expect((await run(["drift", "-f", withAlice])).code).toBe(0);
+    const protectedFile = join(dir, "protected.yaml");
+    writeFileSync(
+      protectedFile,
+      readFileSync(withAlice, "utf8").replace(
+        "email: alice@console.test",
+        "email: alice.new@console.test\n    protected: true",
+      ),
+    );
+    const blocked = await run(["drift", "-f", protectedFile]);
+    expect(blocked.code, blocked.stdout + blocked.stderr).toBe(2);
+    expect(blocked.stdout).toContain(
+      "0 to create, 0 to update, 0 to delete, 0 to replace, 1 that apply cannot revert",
+    );
+    expect(blocked.stdout).not.toContain("Plan failed");
   });
 
   it("drift: exits 1, not 2, when the console cannot be read", async () => {

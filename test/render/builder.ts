@@ -148,6 +148,7 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         summary: "change plan of bob: entry → pro",
         request: { method: "PUT", path: "/v1/users/bob/plan", body: { plan: "pro" } },
         patch: [{ op: "replace", path: "/plan", value: "pro" }],
+        changes: [{ path: "/plan", from: "entry", to: "pro" }],
         amount_cents: -3000,
       }),
       step({
@@ -158,6 +159,7 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         summary: 'rename the organization "Acme" → "Acme | Inc"',
         request: { method: "PATCH", path: "/v1/org", body: { name: "Acme | Inc" } },
         patch: [{ op: "replace", path: "/name", value: "Acme | Inc" }],
+        changes: [{ path: "/name", from: "Acme", to: "Acme | Inc" }],
       }),
       step({
         id: "membership/eng/bob:add_member",

@@ -51,7 +51,7 @@ describe("renderText", () => {
     expect(out).toContain("  + create group eng · #2");
   });
 
-  it("lists the patch of an update, with the old value when the summary tells it", () => {
+  it("lists the patch of an update, live → desired", () => {
     const out = lines(plain());
     const at = out.indexOf("  ~ change plan of bob: entry → pro · charge €30.00 · #6");
     expect(at).toBeGreaterThan(0);
@@ -59,7 +59,7 @@ describe("renderText", () => {
     expect(out).toContain('      ~ /name: Acme → "Acme | Inc"');
   });
 
-  it("shows only the new value when the summary does not tell the old one", () => {
+  it("shows live → desired for every changed field, and what a removal removes", () => {
     const plan = buildPlan({
       steps: [
         step({
@@ -73,13 +73,18 @@ describe("renderText", () => {
             { op: "add", path: "/profile/title", value: "Head of Ops" },
             { op: "remove", path: "/profile/phone" },
           ],
+          changes: [
+            { path: "/first_name", from: "Bob", to: "Robert" },
+            { path: "/profile/title", from: null, to: "Head of Ops" },
+            { path: "/profile/phone", from: "+33 6 00 00 00 00", to: null },
+          ],
         }),
       ],
     });
     const out = lines(plain(plan));
-    expect(out).toContain("      ~ /first_name: Robert");
+    expect(out).toContain("      ~ /first_name: Bob → Robert");
     expect(out).toContain('      + /profile/title: "Head of Ops"');
-    expect(out).toContain("      - /profile/phone");
+    expect(out).toContain('      - /profile/phone (was "+33 6 00 00 00 00")');
   });
 
   it("has no ANSI codes without colour, and coloured symbols with it", () => {
