@@ -1,8 +1,11 @@
+import { dirname, resolve } from "node:path";
+import { resolveSecret, SecretMissingError } from "../apply/secrets.js";
 import type { ConsoleClient, LiveSnapshot } from "../client/console-client.js";
 import { ConsoleApiError } from "../client/errors.js";
 import { checkConfig } from "../config/check.js";
 import type { LoadedConfig } from "../config/load.js";
 import { ConfigInvalidError, type ConfigIssue } from "../config/model.js";
+import { passwordProblem } from "../domain/index.js";
 import { type AuditRecord, attribute } from "../plan/attribution.js";
 import { buildPlan } from "../plan/build.js";
 import { liveView } from "../plan/live.js";
@@ -86,6 +89,7 @@ async function planFrom(
     force: Boolean(flags.force),
     source: sourceOf(config),
   });
+  checkSecrets(plan, config);
   for (const warning of warnings) {
     plan.warnings.push({
       code: warning.code,
@@ -143,4 +147,43 @@ async function attributeDrift(
   const desired = new Map<string, string>();
   for (const user of config.desired.users) for (const alias of user.aliases) desired.set(alias, user.login);
   attribute(plan, entries, (address) => live.get(address) ?? desired.get(address) ?? null);
+}
+
+/**
+ * Reads every password a step will send, as apply would, so that a missing variable, an unreadable file or a
+ * password the console would refuse fails the plan, at the `password:` line, instead of apply half-way. The
+ * values are only measured, never kept or printed.
+ */
+function checkSecrets(plan: Plan, config: LoadedConfig): void {
+  const baseDir = dirname(resolve(config.file));
+  const source = sourceOf(config);
+  const indexOf = new Map(config.desired.users.map((u, i) => [u.login, i]));
+  for (const step of plan.steps) {
+    const secret = step.request.secret;
+    if (!secret) continue;
+    const i = indexOf.get(step.key);
+    const at = i === undefined ? undefined : source(["users", i, "password"]);
+    let problem: { code: string; message: string; fix: string } | null = null;
+    try {
+      const tooWeak = passwordProblem(resolveSecret(secret.ref, baseDir));
+      if (tooWeak) {
+        problem = {
+          code: "password_policy",
+          message: `${step.key}: ${tooWeak}`,
+          fix: "set a password the console accepts where org.yaml's password: points",
+        };
+      }
+    } catch (error) {
+      if (!(error instanceof SecretMissingError)) throw error;
+      problem = {
+        code: "secret_missing",
+        message: `${step.key}: ${error.message}`,
+        fix:
+          secret.ref.env !== undefined
+            ? `export ${secret.ref.env} in the job that runs plan and apply (a CI secret)`
+            : "create the file, or point password: at another one",
+      };
+    }
+    if (problem) plan.errors.push({ ...problem, step_id: step.id, ...(at ? { source: at } : {}) });
+  }
 }

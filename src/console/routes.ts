@@ -734,6 +734,7 @@ export const ROUTES: Route[] = [
     method: "GET",
     template: "/v1/audit",
     handler(ctx) {
+      ctx.subject = { action: "read_audit", target: "audit", fields: [] };
       requireAction(ctx, "read_audit", "read the audit log");
       const limit = limitOf(ctx.query);
       const cursor = ctx.query.get("cursor");
@@ -786,6 +787,7 @@ export const ROUTES: Route[] = [
     method: "POST",
     template: "/v1/lock",
     handler(ctx) {
+      ctx.subject = { action: "lock_acquire", target: "lock", fields: [] };
       requireAction(ctx, "take_lock", "take the apply lock");
       const body = ctx.body as { holder: string; ttl_seconds: number };
       const now = ctx.service.now();
@@ -796,7 +798,6 @@ export const ROUTES: Route[] = [
       // same secret lock id back, derived from both, so the console never stores the id itself.
       const secret = ctx.service.store.tokenHash(credential.id);
       const keyed = key && secret ? lockIdFor(secret, key) : null;
-      ctx.subject = { action: "lock_acquire", target: "lock", fields: [] };
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
         const renewing =
@@ -838,26 +839,26 @@ export const ROUTES: Route[] = [
     method: "DELETE",
     template: "/v1/lock",
     handler(ctx) {
+      const force = ctx.query.get("force") === "true";
+      const action = force ? "lock_break" : "lock_release";
+      ctx.subject = { action, target: "lock", fields: [] };
       requireAction(ctx, "take_lock", "release the apply lock");
+      if (force) requireAction(ctx, "break_lock", "release someone else's apply lock (force)");
       const presented = lockIdOf(ctx);
       const now = ctx.service.now();
-      ctx.subject = { action: "lock_release", target: "lock", fields: [] };
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
         if (!current) return { status: 204, body: "" };
-        if (presented === null || !sameHash(hashToken(presented), current.lock_hash)) {
+        if (!force && (presented === null || !sameHash(hashToken(presented), current.lock_hash))) {
           throw new ApiError(
             423,
             "locked",
-            `the apply lock is held by ${current.holder} since ${current.since}; only its holder may release it (with its lock id)`,
+            `the apply lock is held by ${current.holder} since ${current.since}; only its holder may release it (with its lock id), or an org_admin with ?force=true once the holder is surely gone`,
             { holder: current.holder, since: current.since, expires_at: current.expires_at },
           );
         }
         ctx.service.store.releaseLock();
-        ctx.service.store.appendAudit(
-          lockAudit(ctx, "lock_release", ctx.options.idempotency?.key ?? null),
-          now,
-        );
+        ctx.service.store.appendAudit(lockAudit(ctx, action, ctx.options.idempotency?.key ?? null), now);
         return { status: 204, body: "" };
       });
     },
@@ -910,7 +911,11 @@ function sameHash(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-function lockAudit(ctx: RequestContext, action: "lock_acquire" | "lock_release", key: string | null) {
+function lockAudit(
+  ctx: RequestContext,
+  action: "lock_acquire" | "lock_release" | "lock_break",
+  key: string | null,
+) {
   return {
     actor: ctx.actor,
     action,

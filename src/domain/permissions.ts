@@ -13,6 +13,7 @@ export type Action =
   | "manage_org"
   | "issue_token"
   | "take_lock"
+  | "break_lock"
   | "read_audit";
 
 /** `members`: allowed only when the target user is (or will be) a plain member. */
@@ -34,6 +35,8 @@ export const PERMISSIONS: Record<Action, Record<Role, Grant>> = {
   issue_token: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
   /** The apply lock serializes writers: every role that may change something may take it. */
   take_lock: { org_admin: "yes", billing_admin: "yes", user_admin: "yes", member: "no" },
+  /** Releasing a lease without its id, for a holder that died: the operator's way out, audited. */
+  break_lock: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
   read_audit: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
 };
 

@@ -6,8 +6,9 @@ import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
 import { OWNER_TOKEN, OWNER_USER_YAML, startTestConsole, type TestConsole } from "../support/console.js";
 
 /**
- * A step that fails (pat's password variable is not set): what depends on it is skipped, everything
- * independent is done, the next plan holds exactly what is left, and the next apply finishes it.
+ * A step that fails (pat's password variable is set when the plan is saved, gone when it is applied): what
+ * depends on it is skipped, everything independent is done, the next plan holds exactly what is left, and
+ * the next apply finishes it. Without the variable, plan and apply -f refuse up front.
  */
 
 const PASSWORD = "Pw8-missing-then-set-never-shown-b51a";
@@ -136,7 +137,16 @@ describe("orgctl apply when a step fails", () => {
   });
 
   it("fails the step, skips its dependents, does the independent steps, and plans exactly what is left", async () => {
-    const planned = await cli(["plan", "-f", "org.yaml", "--format", "json"]);
+    // Planned from org.yaml without the variable, nothing is sent: the password is checked first.
+    const before = await revision();
+    const refused = await cli(["apply", "-f", "org.yaml", "--auto-approve"]);
+    expect(refused.code, refused.stdout + refused.stderr).toBe(1);
+    expect(refused.stdout).toMatch(/org\.yaml:36:\d+ secret_missing: pat: environment variable MISSING_PW/);
+    expect(await revision()).toBe(before);
+
+    const planned = await cli(["plan", "-f", "org.yaml", "--format", "json", "--out", "failing.json"], {
+      MISSING_PW: PASSWORD,
+    });
     expect(planned.code, planned.stderr).toBe(0);
     const plan = JSON.parse(planned.stdout) as PlanJson;
     const allIds = plan.steps.map((s) => s.id);
@@ -145,8 +155,8 @@ describe("orgctl apply when a step fails", () => {
     const independent = allIds.filter((id) => id !== PAT_CREATE && !PAT_DEPENDENTS.includes(id));
     expect(independent).toEqual(expect.arrayContaining(["user/quinn:create_user", "user/rae:create_user"]));
 
-    // 1. The apply, with MISSING_PW unset.
-    const result = await cli(["apply", "-f", "org.yaml", "--auto-approve", "--format", "json"]);
+    // 1. The saved plan, applied with MISSING_PW unset.
+    const result = await cli(["apply", "failing.json", "--auto-approve", "--format", "json"]);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     const events = parseEvents(result.stdout);
     expect(events[0]).toMatchObject({ type: "apply_started", plan_id: plan.plan_id, steps: allIds.length });
@@ -192,7 +202,9 @@ describe("orgctl apply when a step fails", () => {
 
     // 2. The next plan holds exactly the rest: pat's creation and memberships. Now that fail.example exists,
     // pat's two aliases ride in the create call instead of being steps of their own.
-    const left = await cli(["plan", "-f", "org.yaml", "--format", "json"]);
+    const left = await cli(["plan", "-f", "org.yaml", "--format", "json", "--out", "rest.json"], {
+      MISSING_PW: PASSWORD,
+    });
     expect(left.code, left.stderr).toBe(0);
     const leftPlan = JSON.parse(left.stdout) as PlanJson;
     expect(leftPlan.errors).toEqual([]);
@@ -204,7 +216,7 @@ describe("orgctl apply when a step fails", () => {
     expect([...create.request.body.aliases].sort()).toEqual(["pat.b@fail.example", "pat@fail.example"]);
 
     // 3. In text, the summary names the failed step and its code, and says what to do.
-    const text = await cli(["apply", "-f", "org.yaml", "--auto-approve"]);
+    const text = await cli(["apply", "rest.json", "--auto-approve"]);
     expect(text.code, text.stdout + text.stderr).toBe(1);
     expect(text.stdout).toContain(`Apply failed: 0 done, 1 failed, ${rest.length} skipped of 3.`);
     expect(text.stdout).toMatch(/✗ step \d+ create user pat <pat@console\.test>.*: secret_missing: /);

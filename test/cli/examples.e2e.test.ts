@@ -72,7 +72,7 @@ describe("the shipped examples plan cleanly in a fresh sandbox", E2E, () => {
     const dir = mkdtempSync(join(tmpdir(), `orgctl-cli-example-${name}-`));
     dirs.push(dir);
     copyFileSync(join(EXAMPLES, name, "org.yaml"), join(dir, "org.yaml"));
-    const env = { ORGCTL_NOW: NOW };
+    const env = { ORGCTL_NOW: NOW, ...passwordEnv(readFileSync(join(dir, "org.yaml"), "utf8")) };
     const first = await runCli(["plan", "-f", "org.yaml", "--format", "json"], { cwd: dir, env });
     const second = await runCli(["plan", "-f", "org.yaml", "--format", "json"], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(0);

@@ -203,6 +203,25 @@ describe("orgctl plan against a live console", E2E, () => {
     for (const entry of files) expectNoSecret(readFileSync(join(org.dir, entry.name), "utf8"));
   });
 
+  it("checks every password a step will send: a missing variable or a short password fails at its line", async () => {
+    const missing = await plan([], { BOB_PW: "" });
+    expect(missing.code, missing.stdout + missing.stderr).toBe(1);
+    expect(missing.stdout).toMatch(
+      new RegExp(
+        `${org.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:27:\\d+ secret_missing: bob: environment variable BOB_PW is not set`,
+      ),
+    );
+    expect(missing.stdout).toContain("fix: export BOB_PW in the job that runs plan and apply");
+    const short = "Sh0rt!";
+    const weak = await plan([], { BOB_PW: short });
+    expect(weak.code).toBe(1);
+    expect(weak.stdout).toContain(
+      "password_policy: bob: the password has 6 characters; the console needs at least 8",
+    );
+    expect(weak.stdout + weak.stderr).not.toContain(short);
+    expect(hasStackTrace(weak.stderr)).toBe(false);
+  });
+
   it("refuses an unknown --format with a clear message", async () => {
     const result = await plan(["--format", "yaml"]);
     expect(result.code).toBe(1);

@@ -184,7 +184,7 @@ describe("the audit log", () => {
     const byUrsula = await auditOf(ts, "actor=ursula");
     expect(byUrsula.map((e) => `${e.action} ${e.target} ${e.outcome} ${e.code}`)).toEqual([
       "create_user user/mia ok null",
-      "get /v1/audit /v1/audit refused forbidden",
+      "read_audit audit refused forbidden",
     ]);
     expect((await auditOf(ts, "since=2026-03-01T12:00:01Z")).length).toBe(0);
     expect((await auditOf(ts, "until=2026-03-01T12:00:00Z")).length).toBe(0);

@@ -203,6 +203,24 @@ describe("the apply lock's id is the holder's secret", () => {
     );
   });
 
+  it("an org_admin may break a dead holder's lease without its id; nobody else may", async () => {
+    const ts = await start();
+    const users = await actor(ts, "ursula", "user_admin");
+    expectStatus(
+      await ts.api("POST", "/v1/lock", { holder: "ci-dead", ttl_seconds: 600 }, { token: users }),
+      201,
+    );
+    expectError(await ts.api("DELETE", "/v1/lock?force=true", undefined, { token: users }), 403, "forbidden");
+    expectStatus(await ts.api("DELETE", "/v1/lock?force=true"), 204);
+    expect((await ts.api("GET", "/v1/lock")).body).toEqual({ held: false });
+    const audit = await ts.api("GET", "/v1/audit?target=lock");
+    expect(
+      audit.body.items.map(
+        (e: { action: string; actor: { login: string } }) => `${e.actor.login} ${e.action}`,
+      ),
+    ).toEqual(["admin lock_break", "ursula lock_break", "ursula lock_acquire"]);
+  });
+
   it("a retried take with the same credential and key gets the same id; another credential does not", async () => {
     const ts = await start();
     const other = await actor(ts, "ops", "org_admin");
