@@ -1,6 +1,6 @@
 import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { RequestValidators } from "./api-schema.js";
 import { ApiError } from "./errors.js";
 import { FaultInjector, type FaultSpec } from "./faults.js";
@@ -79,10 +79,16 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = Date.now();
-    const url = new URL(request.url ?? "/", "http://console.invalid");
     const method = request.method ?? "GET";
+    // What the access log and error messages name; the target is parsed inside the `try`, so it can fail.
+    let path = "-";
     let status = 500;
     try {
+      if (request.httpVersion === "1.1" && request.headers.host === undefined) {
+        throw new ApiError(400, "invalid", "an HTTP/1.1 request needs a Host header; add one");
+      }
+      const url = targetOf(request);
+      path = url.pathname;
       const candidates = routes.filter((route) => route.pattern.test(url.pathname));
       if (candidates.length === 0) {
         throw new ApiError(
@@ -212,38 +218,77 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           ? error
           : new ApiError(500, "internal", "internal error; nothing was changed by this request");
       if (!(error instanceof ApiError))
-        process.stderr.write(`orgctl serve: internal error on ${method} ${url.pathname}: ${String(error)}\n`);
+        process.stderr.write(`orgctl serve: internal error on ${method} ${path}: ${describeError(error)}\n`);
       status = apiError.status;
       sendError(response, apiError);
     } finally {
-      options.accessLog?.(`${method} ${url.pathname} ${status} ${Date.now() - started}ms`);
+      try {
+        options.accessLog?.(`${method} ${path} ${status} ${Date.now() - started}ms`);
+      } catch (error) {
+        process.stderr.write(`orgctl serve: the access log failed: ${describeError(error)}\n`);
+      }
     }
   }
 
   const server: Server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    // Node's own answer to a missing Host header is a bare 400; `handle` answers it in the API's shape.
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, requireHostHeader: false },
     (req, res) => {
-      void handle(req, res);
+      // A client that hangs up mid-request makes these streams fail; the handler sees it where it reads or
+      // writes, and the event must not become an uncaught exception.
+      req.on("error", ignore);
+      res.on("error", ignore);
+      handle(req, res).catch((error: unknown) => answerUnexpected(res, error));
     },
   );
+  // `Expect` other than 100-continue: Node would answer a bare 417; answer it in the API's shape.
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    res.on("error", ignore);
+    sendError(
+      res,
+      new ApiError(417, "invalid", "only Expect: 100-continue is supported; send the request without Expect"),
+    );
+  });
+  // CONNECT never reaches the request handler, and without a listener Node drops the connection unanswered.
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    socket.on("error", ignore);
+    socket.end(
+      rawErrorResponse(
+        405,
+        "Method Not Allowed",
+        "method_not_allowed",
+        "CONNECT is not allowed; this console is not a proxy",
+      ),
+    );
+  });
   // Requests Node's HTTP parser refuses (a control character in a header, broken framing, huge headers) never
   // reach `handle`; they still get the API's JSON error body.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return;
+    // A reset connection has nobody to answer.
+    if (error.code === "ECONNRESET" || !socket.writable) return;
     const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-    const body = JSON.stringify({
-      error: {
-        code: "invalid",
-        message: tooLarge
-          ? "the request headers are too large; send fewer or shorter headers"
-          : "the request is not valid HTTP (for example a control character in a header); fix the request",
-        details: {},
-      },
-    });
+    const tooSlow = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
     socket.end(
-      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      tooLarge
+        ? rawErrorResponse(
+            431,
+            "Request Header Fields Too Large",
+            "invalid",
+            "the request headers are too large; send fewer or shorter headers",
+          )
+        : tooSlow
+          ? rawErrorResponse(
+              408,
+              "Request Timeout",
+              "invalid",
+              "the request took too long to arrive; send it again",
+            )
+          : rawErrorResponse(
+              400,
+              "Bad Request",
+              "invalid",
+              "the request is not valid HTTP (for example a control character in a header); fix the request",
+            ),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -265,6 +310,48 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       service.close();
     },
   };
+}
+
+function ignore(): void {}
+
+/** The request target as a URL; a target no URL parser accepts (`//[`, `http://[`, a port of 99999) is a 400. */
+function targetOf(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? "/", "http://console.invalid");
+  } catch {
+    throw new ApiError(400, "invalid", "the request target is not a valid path; send a path such as /v1/org");
+  }
+}
+
+/** What an error log line says about an unexpected error: its kind and first line, never a body or a header. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  return `${error.name}: ${error.message.split("\n", 1)[0]!.slice(0, 200)}`;
+}
+
+/** The last resort for an error that escaped the handler: a JSON 500 if nothing was sent yet, else a hang-up. */
+function answerUnexpected(response: ServerResponse, error: unknown): void {
+  process.stderr.write(`orgctl serve: unexpected error: ${describeError(error)}\n`);
+  try {
+    if (response.headersSent) response.destroy();
+    else
+      sendError(
+        response,
+        new ApiError(500, "internal", "internal error; retry, and report it if it persists"),
+      );
+  } catch {
+    response.destroy();
+  }
+}
+
+/** A whole HTTP response in the API's error shape, for the sockets Node hands over without a response object. */
+function rawErrorResponse(status: number, reason: string, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message, details: {} } });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+    `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
 function authenticate(service: ConsoleService, bearer: string | null) {

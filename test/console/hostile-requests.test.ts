@@ -1,0 +1,301 @@
+/**
+ * The console stays up and answers in its own shape whatever arrives on the socket: malformed targets, random
+ * request lines, headers and bodies.
+ */
+import { connect } from "node:net";
+import fc from "fast-check";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestConsole, type TestConsole, type TestConsoleOptions } from "../support/console.js";
+import { expectError, expectStatus } from "./helpers.js";
+
+const consoles: TestConsole[] = [];
+async function start(options: TestConsoleOptions = {}): Promise<TestConsole> {
+  const ts = await startTestConsole(options);
+  consoles.push(ts);
+  return ts;
+}
+afterEach(async () => {
+  await Promise.all(consoles.splice(0).map((ts) => ts.close()));
+});
+
+// A rejection nobody handles would end a real `orgctl serve`; here it must not happen at all.
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+beforeAll(() => {
+  process.on("unhandledRejection", onUnhandled);
+});
+afterAll(() => {
+  process.off("unhandledRejection", onUnhandled);
+});
+afterEach(() => {
+  expect(unhandled.splice(0).map(String)).toEqual([]);
+});
+
+interface RawAnswer {
+  /** null when the server closed or reset the connection without a complete response. */
+  status: number | null;
+  body: string;
+  timedOut: boolean;
+}
+
+/**
+ * Sends `bytes` as they are over a fresh connection and reads one final response (1xx ones skipped). A HEAD
+ * answer has no body whatever its Content-Length says.
+ */
+function rawExchange(port: number, bytes: Buffer, head = false, timeoutMs = 5000): Promise<RawAnswer> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const finish = (answer: RawAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => finish({ status: null, body: "", timedOut: true }), timeoutMs);
+    const parse = (closed: boolean): RawAnswer | null => {
+      for (;;) {
+        const end = received.indexOf("\r\n\r\n");
+        if (end < 0) return null;
+        const headText = received.subarray(0, end).toString("latin1");
+        const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headText)?.[1] ?? Number.NaN);
+        if (status >= 100 && status < 200) {
+          received = received.subarray(end + 4);
+          continue;
+        }
+        if (head) return { status, body: "", timedOut: false };
+        const rest = received.subarray(end + 4);
+        if (/\r\ntransfer-encoding: *chunked/i.test(headText)) {
+          const body = dechunk(rest);
+          return body === null ? null : { status, body, timedOut: false };
+        }
+        const declared = /\r\ncontent-length: *(\d+)/i.exec(headText)?.[1];
+        // Neither length nor chunks: the body ends when the connection does.
+        if (declared === undefined)
+          return closed ? { status, body: rest.toString("utf8"), timedOut: false } : null;
+        const length = Number(declared);
+        if (rest.length < length) return null;
+        return { status, body: rest.subarray(0, length).toString("utf8"), timedOut: false };
+      }
+    };
+    socket.on("connect", () => socket.write(bytes));
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const answer = parse(false);
+      if (answer) finish(answer);
+    });
+    const closed = () =>
+      finish(parse(true) ?? { status: null, body: received.toString("latin1"), timedOut: false });
+    socket.on("error", closed);
+    socket.on("close", closed);
+  });
+}
+
+/** A chunked body, or null while its last chunk has not arrived. */
+function dechunk(bytes: Buffer): string | null {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = bytes.indexOf("\r\n", at);
+    if (lineEnd < 0) return null;
+    const size = Number.parseInt(bytes.subarray(at, lineEnd).toString("latin1"), 16);
+    if (size === 0) return Buffer.concat(parts).toString("utf8");
+    if (bytes.length < lineEnd + 2 + size + 2) return null;
+    parts.push(bytes.subarray(lineEnd + 2, lineEnd + 2 + size));
+    at = lineEnd + 2 + size + 2;
+  }
+}
+
+function expectJsonError(answer: RawAnswer, status: number, code: string): void {
+  expect(answer.status, answer.body).toBe(status);
+  const body = JSON.parse(answer.body) as { error: { code: string; message: string } };
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(10);
+}
+
+describe("malformed requests", () => {
+  it("answers 400 invalid to targets no URL parser accepts, and keeps serving", async () => {
+    const ts = await start();
+    for (const target of ["//[", "http://[", "//x:99999/v1/org"]) {
+      const answer = await rawExchange(
+        ts.running.port,
+        Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n\r\n`),
+      );
+      expectJsonError(answer, 400, "invalid");
+      expectStatus(await ts.api("GET", "/v1/org"), 200);
+    }
+  });
+
+  it("answers CONNECT and unknown Expect values in JSON instead of hanging up or a bare status", async () => {
+    const ts = await start();
+    const port = ts.running.port;
+    expectJsonError(
+      await rawExchange(
+        port,
+        Buffer.from("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n"),
+      ),
+      405,
+      "method_not_allowed",
+    );
+    expectJsonError(
+      await rawExchange(port, Buffer.from("GET /v1/org HTTP/1.1\r\nHost: x\r\nExpect: tea\r\n\r\n")),
+      417,
+      "invalid",
+    );
+    expectStatus(await ts.api("GET", "/v1/org"), 200);
+  });
+
+  it("keeps answering when the access log throws", async () => {
+    const ts = await start({
+      accessLog: () => {
+        throw new Error("disk full");
+      },
+    });
+    expectStatus(await ts.api("GET", "/v1/org"), 200);
+    expectError(await ts.api("GET", "/v1/nope"), 404, "not_found");
+    expectJsonError(
+      await rawExchange(ts.running.port, Buffer.from("GET //[ HTTP/1.1\r\nHost: x\r\n\r\n")),
+      400,
+      "invalid",
+    );
+    expectStatus(await ts.api("GET", "/v1/org"), 200);
+  });
+
+  it("answers every random request line, header set and body with a 4xx in JSON, and keeps serving", async () => {
+    const ts = await start();
+    const port = ts.running.port;
+    // No piece can spell /v1/healthz, and no request carries a valid token: every answer is a refusal.
+    const targetPiece = fc.constantFrom(
+      "/",
+      "//",
+      "[",
+      "]",
+      ":",
+      "99999",
+      "%",
+      "%zz",
+      "%2F",
+      "?",
+      "#",
+      "@",
+      "\\",
+      "..",
+      "v1",
+      "org",
+      "users",
+      "wallet/ledger",
+      "sessions",
+      "lock",
+      "x",
+      "é",
+      "\u0000",
+      "\u0007",
+      " ",
+      "*",
+      "http:",
+      "https://",
+      "cursor=ImFiYyI",
+      "&",
+      "=",
+    );
+    const target = fc.oneof(
+      fc.string({ unit: targetPiece, maxLength: 12 }),
+      fc.constantFrom(
+        "/v1/org",
+        "/v1/sessions",
+        "/v1/users?cursor=ImFiYyI",
+        "/v1/lock",
+        "http://[",
+        "//[",
+        "*",
+      ),
+    );
+    const method = fc.constantFrom(
+      "GET",
+      "POST",
+      "PUT",
+      "PATCH",
+      "DELETE",
+      "HEAD",
+      "OPTIONS",
+      "CONNECT",
+      "TRACE",
+      "BREW",
+      "get",
+      "",
+      "G\u0000T",
+    );
+    const version = fc.constantFrom(
+      "HTTP/1.1",
+      "HTTP/1.0",
+      "HTTP/2.0",
+      "HTTP/1.1 x",
+      "",
+      "HTTP/1.12",
+      "http/1.1",
+    );
+    // CR and LF are the framing: the test owns it (Content-Length and Connection are always its own).
+    const noFraming = (text: string) => text.replace(/[\r\n]/g, "");
+    const headerName = fc
+      .oneof(
+        fc.constantFrom(
+          "Host",
+          "Accept",
+          "Authorization",
+          "Content-Type",
+          "X-Lock-Id",
+          "Idempotency-Key",
+          "If-Match",
+          "Expect",
+          "Upgrade",
+          "Cookie",
+          "X-Forwarded-For",
+        ),
+        fc.string({ unit: "binary-ascii", maxLength: 12 }).map(noFraming),
+      )
+      .filter(
+        (name) => !["content-length", "transfer-encoding", "connection"].includes(name.trim().toLowerCase()),
+      );
+    const headerValue = fc.oneof(
+      fc.string({ unit: "binary-ascii", maxLength: 40 }).map(noFraming),
+      fc.string({ unit: "grapheme", maxLength: 10 }).map(noFraming),
+      fc.string({ maxLength: 30 }).map((s) => `Bearer ${noFraming(s)}`),
+      fc.constantFrom("application/json", "100-continue", "websocket", "*", '"1"', "x".repeat(20_000)),
+    );
+    const body = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+      fc.json({ maxDepth: 3 }).map((text) => Buffer.from(text)),
+      fc
+        .record({ login: fc.constantFrom("admin", "ghost", ""), password: fc.string({ maxLength: 20 }) })
+        .map((value) => Buffer.from(JSON.stringify(value))),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        method,
+        target,
+        version,
+        fc.array(fc.tuple(headerName, headerValue), { maxLength: 6 }),
+        body,
+        async (m, t, v, headers, payload) => {
+          const head = Buffer.from(
+            `${m} ${t} ${v}\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}` +
+              `Content-Length: ${payload.length}\r\nConnection: close\r\n\r\n`,
+          );
+          const answer = await rawExchange(port, Buffer.concat([head, payload]), m === "HEAD", 3000);
+          expect(answer.timedOut).toBe(false);
+          expect(answer.status, answer.body).toBeGreaterThanOrEqual(400);
+          expect(answer.status, answer.body).toBeLessThan(500);
+          if (m !== "HEAD") {
+            const parsed = JSON.parse(answer.body) as { error: { code: unknown; message: unknown } };
+            expect(typeof parsed.error.code).toBe("string");
+            expect(typeof parsed.error.message).toBe("string");
+          }
+          expectStatus(await ts.api("GET", "/v1/org"), 200);
+        },
+      ),
+      { numRuns: 200, interruptAfterTimeLimit: 20_000 },
+    );
+  });
+});
