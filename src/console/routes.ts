@@ -9,8 +9,9 @@ import {
   type Role,
   type User,
 } from "../domain/index.js";
+import type { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
-import { decodeCursor, encodeCursor, limitOf, pageOf } from "./http.js";
+import { limitOf, pageOf } from "./http.js";
 import { verifyPassword } from "./passwords.js";
 import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
@@ -27,6 +28,8 @@ export interface RequestContext {
   options: MutationOptions;
   /** Verifies a domain's TXT record when the verifier is `dns`. */
   resolveTxt: (name: string) => Promise<string[]>;
+  /** Signs and checks list cursors. */
+  cursors: CursorCodec;
 }
 
 export interface RouteResult {
@@ -206,10 +209,10 @@ export const ROUTES: Route[] = [
       requireRead(ctx);
       const limit = limitOf(ctx.query);
       const cursor = ctx.query.get("cursor");
-      const after = cursor ? Number(decodeCursor(cursor)) : 0;
+      const after = cursor ? Number(ctx.cursors.decode("ledger", cursor)) : 0;
       const items = ctx.service.store.ledgerPage(after, limit + 1);
       const page = items.slice(0, limit);
-      const next = items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      const next = items.length > limit ? ctx.cursors.encode("ledger", page[page.length - 1]!.id) : null;
       return json(200, { items: page, next_cursor: next }, ctx.service.state);
     },
   },
@@ -236,7 +239,7 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const { keys, next } = pageOf(sortedKeys(state.domains), ctx.query);
+      const { keys, next } = pageOf(sortedKeys(state.domains), ctx.query, ctx.cursors, "domains");
       return json(
         200,
         { items: keys.map((k) => domainJson(state, state.domains.get(k)!)), next_cursor: next },
@@ -293,7 +296,7 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const { keys, next } = pageOf(ctx.service.sortedLogins(), ctx.query);
+      const { keys, next } = pageOf(ctx.service.sortedLogins(), ctx.query, ctx.cursors, "users");
       const memberships = membershipIndex(state);
       return json(
         200,
@@ -474,7 +477,7 @@ export const ROUTES: Route[] = [
         .filter(([, holder]) => holder.kind === "retired")
         .map(([address]) => address)
         .sort();
-      const { keys, next } = pageOf(retired, ctx.query);
+      const { keys, next } = pageOf(retired, ctx.query, ctx.cursors, "retired_addresses");
       return json(200, { items: keys, next_cursor: next }, state);
     },
   },
@@ -486,7 +489,7 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const { keys, next } = pageOf(sortedKeys(state.groups), ctx.query);
+      const { keys, next } = pageOf(sortedKeys(state.groups), ctx.query, ctx.cursors, "groups");
       return json(200, { items: keys.map((k) => groupJson(state.groups.get(k)!)), next_cursor: next }, state);
     },
   },

@@ -2,6 +2,7 @@ import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { RequestValidators } from "./api-schema.js";
+import { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
 import { FaultInjector, type FaultSpec } from "./faults.js";
 import {
@@ -73,6 +74,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
   const validators = new RequestValidators();
   const routes = ROUTES.map(compile);
   const limiter = new RateLimiter(options.rateLimit ?? 0);
+  const cursors = new CursorCodec(service.store.cursorSecret());
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const resolveTxt = options.resolveTxt ?? defaultResolveTxt;
   const injector = options.faults && options.faults.rate > 0 ? new FaultInjector(options.faults) : null;
@@ -191,6 +193,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         body,
         request,
         resolveTxt,
+        cursors,
         options: {
           ifMatch,
           idempotency:

@@ -1,12 +1,12 @@
 /**
  * The console stays up and answers in its own shape whatever arrives on the socket: malformed targets, random
- * request lines, headers and bodies.
+ * request lines, headers and bodies, forged list cursors.
  */
 import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestConsole, type TestConsole, type TestConsoleOptions } from "../support/console.js";
-import { expectError, expectStatus } from "./helpers.js";
+import { createUser, expectError, expectStatus } from "./helpers.js";
 
 const consoles: TestConsole[] = [];
 async function start(options: TestConsoleOptions = {}): Promise<TestConsole> {
@@ -297,5 +297,43 @@ describe("malformed requests", () => {
       ),
       { numRuns: 200, interruptAfterTimeLimit: 20_000 },
     );
+  });
+});
+
+describe("list cursors", () => {
+  const LISTS = ["/v1/users", "/v1/groups", "/v1/domains", "/v1/wallet/ledger", "/v1/addresses/retired"];
+
+  it("refuse a well-formed cursor the console did not issue, on every list", async () => {
+    const ts = await start();
+    // `ImFiYyI` is base64url of the JSON string "abc": it decodes, but no list ever issued it.
+    for (const path of LISTS) {
+      expectError(await ts.api("GET", `${path}?cursor=ImFiYyI`), 400, "invalid");
+      expectError(await ts.api("GET", `${path}?cursor=MQ`), 400, "invalid");
+    }
+  });
+
+  it("refuse a cursor carried to another list, edited, or issued by another console", async () => {
+    const ts = await start({ balanceCents: 1_000_000 });
+    for (const login of ["u1", "u2", "u3"]) await createUser(ts, login, { plan: "entry" });
+    for (const name of ["g1", "g2", "g3"]) expectStatus(await ts.api("POST", "/v1/groups", { name }), 201);
+    const users = await ts.api("GET", "/v1/users?limit=1");
+    const cursor = users.body.next_cursor as string;
+    expectStatus(await ts.api("GET", `/v1/users?limit=1&cursor=${cursor}`), 200);
+    expectError(await ts.api("GET", `/v1/groups?limit=1&cursor=${cursor}`), 400, "invalid");
+    expectError(await ts.api("GET", `/v1/wallet/ledger?limit=1&cursor=${cursor}`), 400, "invalid");
+    const ledger = await ts.api("GET", "/v1/wallet/ledger?limit=1");
+    expectError(await ts.api("GET", `/v1/users?limit=1&cursor=${ledger.body.next_cursor}`), 400, "invalid");
+    const edited = cursor.replace(
+      /^(.*\.)(.)/,
+      (_, before: string, c: string) => before + (c === "A" ? "B" : "A"),
+    );
+    expect(edited).not.toBe(cursor);
+    expectError(await ts.api("GET", `/v1/users?limit=1&cursor=${edited}`), 400, "invalid");
+    // Another console, same list, same keys: its cursor is not this console's.
+    const other = await start({ balanceCents: 1_000_000 });
+    for (const login of ["u1", "u2", "u3"]) await createUser(other, login, { plan: "entry" });
+    const foreign = (await other.api("GET", "/v1/users?limit=1")).body.next_cursor as string;
+    expectStatus(await other.api("GET", `/v1/users?limit=1&cursor=${foreign}`), 200);
+    expectError(await ts.api("GET", `/v1/users?limit=1&cursor=${foreign}`), 400, "invalid");
   });
 });
