@@ -156,25 +156,3 @@ function upperBound(sorted: string[], key: string): number {
   }
   return lo;
 }
-
-/** A token bucket per client: `rate` requests a second, bursts up to twice that. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(private readonly rate: number) {}
-
-  /** Returns 0 when allowed, else the seconds to wait. */
-  take(client: string, nowMs: number): number {
-    if (this.rate <= 0) return 0;
-    const burst = this.rate * 2;
-    const bucket = this.buckets.get(client) ?? { tokens: burst, at: nowMs };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((nowMs - bucket.at) / 1000) * this.rate);
-    bucket.at = nowMs;
-    this.buckets.set(client, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate));
-  }
-}

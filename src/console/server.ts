@@ -1,6 +1,7 @@
 import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import type { User } from "../domain/index.js";
 import { RequestValidators } from "./api-schema.js";
 import { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
@@ -10,11 +11,11 @@ import {
   DEFAULT_BODY_LIMIT,
   idempotencyKeyOf,
   ifMatchOf,
-  RateLimiter,
   readJsonBody,
   send,
   sendError,
 } from "./http.js";
+import { clientAddress, RateLimiter } from "./rate-limit.js";
 import { type RequestContext, ROUTES, type Route, requestFingerprint } from "./routes.js";
 import { type BootstrapOptions, type Clock, ConsoleService } from "./service.js";
 import { hashToken } from "./store.js";
@@ -25,7 +26,7 @@ export interface ConsoleServerOptions {
   port: number;
   clock: Clock;
   bootstrap: BootstrapOptions;
-  /** Requests per second per client; 0 turns rate limiting off. */
+  /** Requests per second per token (per address before authentication); 0 turns rate limiting off. */
   rateLimit?: number;
   bodyLimit?: number;
   /** One line per request, without bodies, tokens or query strings. */
@@ -79,6 +80,22 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
   const resolveTxt = options.resolveTxt ?? defaultResolveTxt;
   const injector = options.faults && options.faults.rate > 0 ? new FaultInjector(options.faults) : null;
 
+  /** Spends one request of `client`'s rate limit, or refuses with 429. */
+  function throttle(client: string): void {
+    const waitSeconds = limiter.take(client, Date.now());
+    if (waitSeconds > 0) {
+      throw new ApiError(
+        429,
+        "rate_limited",
+        `too many requests; retry after ${waitSeconds} s`,
+        { retry_after_seconds: waitSeconds },
+        {
+          "retry-after": String(waitSeconds),
+        },
+      );
+    }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = Date.now();
     const method = request.method ?? "GET";
@@ -126,21 +143,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       }
       if (fault === "latency") await new Promise((resolve) => setTimeout(resolve, options.faults!.latencyMs));
       const bearer = bearerOf(request);
-      const waitSeconds = limiter.take(
-        bearer ? hashToken(bearer) : (request.socket.remoteAddress ?? "?"),
-        Date.now(),
-      );
-      if (waitSeconds > 0) {
-        throw new ApiError(
-          429,
-          "rate_limited",
-          `too many requests; retry after ${waitSeconds} s`,
-          { retry_after_seconds: waitSeconds },
-          {
-            "retry-after": String(waitSeconds),
-          },
-        );
-      }
+      const address = `address ${clientAddress(request.socket.remoteAddress)}`;
       const match = route.pattern.exec(url.pathname)!;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
@@ -155,7 +158,18 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         }
       });
       service.renew();
-      const me = route.public ? null : authenticate(service, bearer);
+      // The limit is per token once the token is known good, else per address: a made-up bearer (a failed
+      // authentication) spends the address's requests, so changing it on every request gains nothing.
+      let me: User | null = null;
+      if (!route.public) {
+        try {
+          me = authenticate(service, bearer);
+        } catch (error) {
+          throttle(address);
+          throw error;
+        }
+      }
+      throttle(me ? `token ${hashToken(bearer ?? "")}` : address);
       // A member has no admin access at all: every route but self-service answers 403, even on their own user.
       if (me?.role === "member" && !route.selfService) {
         throw new ApiError(403, "forbidden", `${me.login} is a member and has no admin access; use /v1/me`, {

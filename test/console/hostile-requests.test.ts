@@ -1,10 +1,11 @@
 /**
  * The console stays up and answers in its own shape whatever arrives on the socket: malformed targets, random
- * request lines, headers and bodies, forged list cursors.
+ * request lines, headers and bodies, forged list cursors, made-up bearers.
  */
 import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { clientAddress, DEFAULT_MAX_CLIENTS, RateLimiter } from "../../src/console/rate-limit.js";
 import { startTestConsole, type TestConsole, type TestConsoleOptions } from "../support/console.js";
 import { createUser, expectError, expectStatus } from "./helpers.js";
 
@@ -335,5 +336,46 @@ describe("list cursors", () => {
     const foreign = (await other.api("GET", "/v1/users?limit=1")).body.next_cursor as string;
     expectStatus(await other.api("GET", `/v1/users?limit=1&cursor=${foreign}`), 200);
     expectError(await ts.api("GET", `/v1/users?limit=1&cursor=${foreign}`), 400, "invalid");
+  });
+});
+
+describe("rate limits", () => {
+  it("counts requests with made-up bearers against the address, not against each bearer", async () => {
+    const ts = await start({ rateLimit: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await ts.api("GET", "/v1/org", undefined, { token: `oct_guess-${i}-${Math.random()}` });
+      statuses.push(res.status);
+      if (res.status === 429) expectError(res, 429, "rate_limited");
+    }
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(7);
+    // Anonymous requests from that address share its bucket; the owner's token has its own.
+    expectError(await ts.api("GET", "/v1/healthz", undefined, { token: null }), 429, "rate_limited");
+    expectStatus(await ts.api("GET", "/v1/org"), 200);
+  });
+
+  it("remembers at most a bounded number of clients", () => {
+    const limiter = new RateLimiter(1, 1000);
+    expect(limiter.take("hot", 0)).toBe(0);
+    expect(limiter.take("hot", 0)).toBe(0);
+    expect(limiter.take("hot", 0)).toBeGreaterThan(0);
+    for (let i = 0; i < 998; i++) limiter.take(`client-${i}`, 0);
+    // A client that keeps spending stays the most recent one, so a flood evicts idle clients first.
+    expect(limiter.take("hot", 0)).toBeGreaterThan(0);
+    for (let i = 0; i < 100_000; i++) limiter.take(`client-${i}`, i);
+    expect(limiter.size).toBeLessThanOrEqual(1000);
+    const byDefault = new RateLimiter(5);
+    for (let i = 0; i < 100_000; i++) byDefault.take(`client-${i}`, 0);
+    expect(byDefault.size).toBeLessThanOrEqual(DEFAULT_MAX_CLIENTS);
+  });
+
+  it("keys IPv6 clients by their /64 and IPv4-mapped ones by their IPv4 address", () => {
+    expect(clientAddress("::ffff:10.1.2.3")).toBe("10.1.2.3");
+    expect(clientAddress("127.0.0.1")).toBe("127.0.0.1");
+    expect(clientAddress("2001:db8:0:1:aaaa::1")).toBe(clientAddress("2001:0db8::1:bbbb:2:3:4"));
+    expect(clientAddress("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(clientAddress("::1")).toBe("0:0:0:0::/64");
+    expect(clientAddress(undefined)).toBe("unknown");
   });
 });
