@@ -157,7 +157,6 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           );
         }
       });
-      service.renew();
       // The limit is per token once the token is known good, else per address: a made-up bearer (a failed
       // authentication) spends the address's requests, so changing it on every request gains nothing.
       let me: User | null = null;
@@ -170,6 +169,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         }
       }
       throttle(me ? `token ${hashToken(bearer ?? "")}` : address);
+      // Renewals write to the ledger: only an authenticated request may cause writes.
+      if (me) service.renew();
       // A member has no admin access at all: every route but self-service answers 403, even on their own user.
       if (me?.role === "member" && !route.selfService) {
         throw new ApiError(403, "forbidden", `${me.login} is a member and has no admin access; use /v1/me`, {

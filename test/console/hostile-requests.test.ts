@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { clientAddress, DEFAULT_MAX_CLIENTS, RateLimiter } from "../../src/console/rate-limit.js";
 import { startTestConsole, type TestConsole, type TestConsoleOptions } from "../support/console.js";
-import { createUser, expectError, expectStatus } from "./helpers.js";
+import { createUser, expectError, expectStatus, movableClock, PASSWORD, sessionFor } from "./helpers.js";
 
 const consoles: TestConsole[] = [];
 async function start(options: TestConsoleOptions = {}): Promise<TestConsole> {
@@ -377,5 +377,33 @@ describe("rate limits", () => {
     expect(clientAddress("2001:db8::1")).toBe("2001:db8:0:0::/64");
     expect(clientAddress("::1")).toBe("0:0:0:0::/64");
     expect(clientAddress(undefined)).toBe("unknown");
+  });
+});
+
+describe("renewals", () => {
+  it("are charged by authenticated requests only", async () => {
+    const clock = movableClock("2026-03-01T12:00:00Z");
+    const ts = await start({ now: clock.now });
+    await createUser(ts, "bob", { password: PASSWORD });
+    await sessionFor(ts, "bob");
+    const service = ts.running.service;
+    const snapshot = () => ({
+      revision: service.store.load().org.revision,
+      ledger: service.store.ledgerPage(0, 1_000_000).length,
+    });
+    clock.set("2027-03-01T00:00:05Z");
+    const before = snapshot();
+    expectStatus(await ts.api("GET", "/v1/healthz", undefined, { token: null }), 200);
+    expectError(await ts.api("GET", "/v1/org", undefined, { token: null }), 401, "unauthenticated");
+    expectError(await ts.api("GET", "/v1/org", undefined, { token: "oct_made-up" }), 401, "unauthenticated");
+    expectError(
+      await ts.api("POST", "/v1/sessions", { login: "bob", password: "not the password" }, { token: null }),
+      401,
+      "unauthenticated",
+    );
+    expect(snapshot()).toEqual(before);
+    // The clock is past the renewal: the first authenticated request charges it.
+    expectStatus(await ts.api("GET", "/v1/org"), 200);
+    expect(snapshot().ledger).toBeGreaterThan(before.ledger);
   });
 });
