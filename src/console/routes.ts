@@ -3,6 +3,7 @@ import type { IncomingMessage } from "node:http";
 import {
   type Actor,
   type ConsoleState,
+  decide,
   forecastRenewals,
   isAllowed,
   type Operation,
@@ -12,7 +13,7 @@ import {
 import type { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
 import { limitOf, pageOf } from "./http.js";
-import { verifyPassword } from "./passwords.js";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.js";
 import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
 import { newToken, requestHash } from "./service.js";
@@ -598,9 +599,20 @@ export const ROUTES: Route[] = [
     async handler(ctx) {
       const body = ctx.body as Body;
       const login = String(body.login);
+      // Unknown logins, users without a password, wrong passwords and disabled users get one answer after one
+      // scrypt each: a faster or different answer would tell a guesser which logins exist or that a guess was
+      // right. Whether the user may log in is the rule engine's call, asked before anything is written.
       const stored = ctx.service.store.passwordHash(login);
-      const valid = stored !== null && (await verifyPassword(String(body.password), stored));
-      if (!valid) throw new ApiError(401, "unauthenticated", "wrong login or password");
+      const matches = await verifyPassword(String(body.password), stored ?? DUMMY_PASSWORD_HASH);
+      const allowed = decide(
+        ctx.service.state,
+        { kind: "user", login },
+        { op: "login", login },
+        ctx.service.now(),
+      );
+      if (!matches || stored === null || !allowed.ok) {
+        throw new ApiError(401, "unauthenticated", "wrong login or password; check both and try again");
+      }
       const token = newToken("ocs");
       const expires = new Date(ctx.service.now().getTime() + SESSION_HOURS * 3_600_000).toISOString();
       await ctx.service.mutate({ kind: "user", login }, { op: "login", login }, () => {
