@@ -13,7 +13,9 @@ import {
 import type { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
 import { limitOf, pageOf } from "./http.js";
+import type { LoginThrottle } from "./login-throttle.js";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.js";
+import { clientAddress } from "./rate-limit.js";
 import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
 import { newToken, requestHash } from "./service.js";
@@ -31,6 +33,8 @@ export interface RequestContext {
   resolveTxt: (name: string) => Promise<string[]>;
   /** Signs and checks list cursors. */
   cursors: CursorCodec;
+  /** Counts password attempts per login and address. */
+  loginThrottle: LoginThrottle;
 }
 
 export interface RouteResult {
@@ -599,6 +603,8 @@ export const ROUTES: Route[] = [
     async handler(ctx) {
       const body = ctx.body as Body;
       const login = String(body.login);
+      const address = clientAddress(ctx.request.socket.remoteAddress);
+      ctx.loginThrottle.begin(login, address, Date.now());
       // Unknown logins, users without a password, wrong passwords and disabled users get one answer after one
       // scrypt each: a faster or different answer would tell a guesser which logins exist or that a guess was
       // right. Whether the user may log in is the rule engine's call, asked before anything is written.
@@ -627,6 +633,7 @@ export const ROUTES: Route[] = [
         });
         return { status: 201, body: null };
       });
+      ctx.loginThrottle.succeeded(login, address, Date.now());
       return json(201, { token, login, expires_at: expires });
     },
   },

@@ -15,6 +15,7 @@ import {
   send,
   sendError,
 } from "./http.js";
+import { LoginThrottle } from "./login-throttle.js";
 import { clientAddress, RateLimiter } from "./rate-limit.js";
 import { type RequestContext, ROUTES, type Route, requestFingerprint } from "./routes.js";
 import { type BootstrapOptions, type Clock, ConsoleService } from "./service.js";
@@ -75,6 +76,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
   const validators = new RequestValidators();
   const routes = ROUTES.map(compile);
   const limiter = new RateLimiter(options.rateLimit ?? 0);
+  const loginThrottle = new LoginThrottle();
   const cursors = new CursorCodec(service.store.cursorSecret());
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const resolveTxt = options.resolveTxt ?? defaultResolveTxt;
@@ -209,6 +211,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         request,
         resolveTxt,
         cursors,
+        loginThrottle,
         options: {
           ifMatch,
           idempotency:

@@ -1,10 +1,12 @@
 /**
  * The console stays up and answers in its own shape whatever arrives on the socket: malformed targets, random
- * request lines, headers and bodies, forged list cursors, made-up bearers.
+ * request lines, headers and bodies, forged cursors, made-up bearers and password guessing.
  */
+import { request } from "node:http";
 import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { LOGIN_LIMITS, LoginThrottle } from "../../src/console/login-throttle.js";
 import { clientAddress, DEFAULT_MAX_CLIENTS, RateLimiter } from "../../src/console/rate-limit.js";
 import { startTestConsole, type TestConsole, type TestConsoleOptions } from "../support/console.js";
 import { createUser, expectError, expectStatus, movableClock, PASSWORD, sessionFor } from "./helpers.js";
@@ -377,6 +379,78 @@ describe("rate limits", () => {
     expect(clientAddress("2001:db8::1")).toBe("2001:db8:0:0::/64");
     expect(clientAddress("::1")).toBe("0:0:0:0::/64");
     expect(clientAddress(undefined)).toBe("unknown");
+  });
+});
+
+describe("password guessing", () => {
+  /** Logs in from `localAddress` (any 127/8 address is this host). */
+  function loginFrom(
+    ts: TestConsole,
+    localAddress: string,
+    login: string,
+    password: string,
+  ): Promise<{ status: number; headers: Headers; body: any }> {
+    return new Promise((resolve, reject) => {
+      const outgoing = request(
+        `${ts.url}/v1/sessions`,
+        {
+          method: "POST",
+          localAddress,
+          headers: { "content-type": "application/json", connection: "close" },
+        },
+        (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          response.on("end", () => {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(response.headers)) headers.set(name, String(value));
+            resolve({ status: response.statusCode ?? 0, headers, body: JSON.parse(text) });
+          });
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(JSON.stringify({ login, password }));
+    });
+  }
+
+  it("refuses further guesses at a login with 429 and Retry-After, without locking its user out elsewhere", async () => {
+    const ts = await start();
+    await createUser(ts, "bob", { password: PASSWORD });
+    const guesses = [];
+    for (let i = 0; i < 8; i++) guesses.push(await loginFrom(ts, "127.0.0.1", "bob", `guess number ${i}`));
+    expect(guesses.map((g) => g.status)).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    const refused = guesses[5]!;
+    expectError(refused, 429, "rate_limited");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The right password does not get through from the guessing address either: that would confirm it.
+    expectError(await loginFrom(ts, "127.0.0.1", "bob", PASSWORD), 429, "rate_limited");
+    // bob, at his own address, still logs in.
+    expectStatus(await loginFrom(ts, "127.0.0.2", "bob", PASSWORD), 201);
+    // Unknown logins are throttled the same way, so the 429 does not tell which logins exist.
+    const ghost = [];
+    for (let i = 0; i < 6; i++) ghost.push((await loginFrom(ts, "127.0.0.3", "ghost", `guess ${i}`)).status);
+    expect(ghost).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it("lets attempts come back with time, caps one address over all logins, and stays bounded", () => {
+    const throttle = new LoginThrottle(LOGIN_LIMITS, 1000);
+    const minute = 60_000;
+    for (let i = 0; i < LOGIN_LIMITS.perLoginAndAddress; i++) throttle.begin("bob", "a", 0);
+    expect(() => throttle.begin("bob", "a", 0)).toThrow(/retry after 180 s/);
+    expect(() => throttle.begin("bob", "a", 3 * minute)).not.toThrow();
+    expect(() => throttle.begin("bob", "a", 3 * minute)).toThrow();
+    // Fifteen quiet minutes and every attempt is back; a success clears the failures.
+    for (let i = 0; i < LOGIN_LIMITS.perLoginAndAddress; i++) throttle.begin("bob", "a", 18 * minute);
+    throttle.succeeded("bob", "a", 18 * minute);
+    expect(() => throttle.begin("bob", "a", 18 * minute)).not.toThrow();
+    // One address trying many logins.
+    for (let i = 0; i < LOGIN_LIMITS.perAddress; i++) throttle.begin(`user-${i}`, "b", 0);
+    expect(() => throttle.begin("someone-else", "b", 0)).toThrow(/rate|retry/);
+    for (let i = 0; i < 100_000; i++) throttle.begin(`login-${i}`, `address-${i}`, 0);
+    expect(throttle.size).toBeLessThanOrEqual(3 * 1000);
   });
 });
 
