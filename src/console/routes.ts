@@ -17,6 +17,7 @@ import type { LoginThrottle } from "./login-throttle.js";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.js";
 import { clientAddress } from "./rate-limit.js";
 import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
+import { secretsEqual } from "./secrets.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
 import { newToken, requestHash } from "./service.js";
 
@@ -659,7 +660,7 @@ export const ROUTES: Route[] = [
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
         // A retried acquire whose first answer was lost finds its own lease: the holder names one process.
-        const own = current && (current.lock_id === renewing || current.holder === body.holder);
+        const own = current && (secretsEqual(renewing, current.lock_id) || current.holder === body.holder);
         if (current && !own) {
           throw new ApiError(
             423,
@@ -690,7 +691,7 @@ export const ROUTES: Route[] = [
       requireRead(ctx);
       const id = String(ctx.request.headers["x-lock-id"] ?? "");
       const current = ctx.service.store.currentLock(ctx.service.now());
-      if (current && current.lock_id !== id) {
+      if (current && !secretsEqual(id, current.lock_id)) {
         throw new ApiError(
           423,
           "locked",
