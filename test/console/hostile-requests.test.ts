@@ -8,7 +8,12 @@ import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOGIN_LIMITS, LoginThrottle } from "../../src/console/login-throttle.js";
 import { clientAddress, DEFAULT_MAX_CLIENTS, RateLimiter } from "../../src/console/rate-limit.js";
-import { startTestConsole, type TestConsole, type TestConsoleOptions } from "../support/console.js";
+import {
+  OWNER_TOKEN,
+  startTestConsole,
+  type TestConsole,
+  type TestConsoleOptions,
+} from "../support/console.js";
 import { createUser, expectError, expectStatus, movableClock, PASSWORD, sessionFor } from "./helpers.js";
 
 const consoles: TestConsole[] = [];
@@ -148,6 +153,37 @@ describe("malformed requests", () => {
       "invalid",
     );
     expectStatus(await ts.api("GET", "/v1/org"), 200);
+  });
+
+  it("keeps serving after clients hang up mid-body and mid-answer", async () => {
+    const ts = await start();
+    const hangUp = (bytes: string, afterMs: number) =>
+      new Promise<void>((resolve) => {
+        const socket = connect({ port: ts.running.port, host: "127.0.0.1" });
+        socket.on("error", () => resolve());
+        socket.on("close", () => resolve());
+        socket.on("connect", () => {
+          socket.write(bytes);
+          setTimeout(() => socket.destroy(), afterMs);
+        });
+      });
+    const login = JSON.stringify({ login: "admin", password: "a guess at it" });
+    await Promise.all([
+      // Declares 1000 bytes, sends 10: readJsonBody is waiting when the connection goes.
+      hangUp(
+        `POST /v1/groups HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${OWNER_TOKEN}\r\n` +
+          'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"name": ',
+        20,
+      ),
+      // Gone while the password is being checked, before the answer is written.
+      hangUp(
+        `POST /v1/sessions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${login.length}\r\n\r\n${login}`,
+        1,
+      ),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expectStatus(await ts.api("GET", "/v1/org"), 200);
+    expectError(await ts.api("GET", "/v1/groups/x"), 404, "not_found");
   });
 
   it("keeps answering when the access log throws", async () => {
