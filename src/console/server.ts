@@ -278,7 +278,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         405,
         "Method Not Allowed",
         "method_not_allowed",
-        "CONNECT is not allowed; this console is not a proxy",
+        "CONNECT is not allowed: this console is not a proxy; send requests to its /v1 routes",
       ),
     );
   });
