@@ -210,7 +210,13 @@ for tests of prorating and renewals.`,
         );
       }
       const stop = () => {
-        void running.close().then(() => process.exit(0));
+        running.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`orgctl serve: could not close cleanly: ${(error as Error).message}\n`);
+            process.exit(1);
+          },
+        );
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

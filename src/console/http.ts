@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { CursorCodec, ListName } from "./cursors.js";
 import { ApiError } from "./errors.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -106,21 +107,6 @@ export function sendError(response: ServerResponse, error: ApiError): void {
   );
 }
 
-/** Opaque, stable cursors: the last key of the previous page. */
-export function encodeCursor(key: string | number): string {
-  return Buffer.from(JSON.stringify(key)).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): string | number {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (typeof value === "string" || typeof value === "number") return value;
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, "invalid", "cursor is not one this API returned; start again without a cursor");
-}
-
 export function limitOf(query: URLSearchParams, fallback = 100): number {
   const raw = query.get("limit");
   if (raw === null) return fallback;
@@ -131,10 +117,12 @@ export function limitOf(query: URLSearchParams, fallback = 100): number {
   return limit;
 }
 
-/** A page of sorted keys after `cursor`. */
+/** A page of sorted keys after `cursor`, which must be one that `cursors` issued for `list`. */
 export function pageOf(
   sortedKeys: string[],
   query: URLSearchParams,
+  cursors: CursorCodec,
+  list: ListName,
 ): { keys: string[]; next: string | null } {
   const limit = limitOf(query);
   const cursor = query.get("cursor");
@@ -142,7 +130,7 @@ export function pageOf(
   let start = 0;
   if (cursor && offset !== null) throw new ApiError(400, "invalid", "send either cursor or offset, not both");
   if (cursor) {
-    const after = String(decodeCursor(cursor));
+    const after = String(cursors.decode(list, cursor));
     start = upperBound(sortedKeys, after);
   } else if (offset !== null) {
     // Offsets let a client fetch the pages of one revision concurrently (it checks the ETags match).
@@ -152,7 +140,9 @@ export function pageOf(
   }
   const keys = sortedKeys.slice(start, start + limit);
   const next =
-    start + limit < sortedKeys.length && keys.length > 0 ? encodeCursor(keys[keys.length - 1]!) : null;
+    start + limit < sortedKeys.length && keys.length > 0
+      ? cursors.encode(list, keys[keys.length - 1]!)
+      : null;
   return { keys, next };
 }
 
@@ -165,26 +155,4 @@ function upperBound(sorted: string[], key: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** A token bucket per client: `rate` requests a second, bursts up to twice that. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(private readonly rate: number) {}
-
-  /** Returns 0 when allowed, else the seconds to wait. */
-  take(client: string, nowMs: number): number {
-    if (this.rate <= 0) return 0;
-    const burst = this.rate * 2;
-    const bucket = this.buckets.get(client) ?? { tokens: burst, at: nowMs };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((nowMs - bucket.at) / 1000) * this.rate);
-    bucket.at = nowMs;
-    this.buckets.set(client, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.rate));
-  }
 }

@@ -112,4 +112,12 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX audit_target ON audit (target, id);
     `,
   },
+  {
+    // cursor secret: the key that signs list cursors (see cursors.ts). The secret itself is made with
+    // node:crypto when the store opens, not by SQLite's PRNG.
+    version: 3,
+    sql: `
+      CREATE TABLE cursor_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
+    `,
+  },
 ];

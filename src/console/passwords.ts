@@ -21,6 +21,12 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString("base64url")}$${key.toString("base64url")}`;
 }
 
+/**
+ * A hash of no password, with the same cost as a real one. A login with no stored hash (unknown, or no password
+ * set) is checked against it, so that every wrong login takes one scrypt and the time tells a guesser nothing.
+ */
+export const DUMMY_PASSWORD_HASH = `scrypt$${N}$${R}$${P}$${randomBytes(16).toString("base64url")}$${randomBytes(KEY_LENGTH).toString("base64url")}`;
+
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, , , , salt, key] = stored.split("$");
   if (scheme !== "scrypt" || !salt || !key) return false;

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import {
   type Action,
@@ -13,10 +13,14 @@ import {
   targetOf,
   type User,
 } from "../domain/index.js";
+import type { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
-import { decodeCursor, encodeCursor, limitOf, pageOf } from "./http.js";
-import { verifyPassword } from "./passwords.js";
+import { limitOf, pageOf } from "./http.js";
+import type { LoginThrottle } from "./login-throttle.js";
+import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.js";
+import { clientAddress } from "./rate-limit.js";
 import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
+import { secretsEqual } from "./secrets.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
 import { newToken, requestHash } from "./service.js";
 import { type AuditActor, hashToken, type TokenInfo } from "./store.js";
@@ -36,6 +40,10 @@ export interface RequestContext {
   options: MutationOptions;
   /** Verifies a domain's TXT record when the verifier is `dns`. */
   resolveTxt: (name: string) => Promise<string[]>;
+  /** Signs and checks list cursors. */
+  cursors: CursorCodec;
+  /** Counts password attempts per login and address. */
+  loginThrottle: LoginThrottle;
 }
 
 export interface RouteResult {
@@ -231,10 +239,10 @@ export const ROUTES: Route[] = [
       requireRead(ctx);
       const limit = limitOf(ctx.query);
       const cursor = ctx.query.get("cursor");
-      const after = cursor ? Number(decodeCursor(cursor)) : 0;
+      const after = cursor ? Number(ctx.cursors.decode("ledger", cursor)) : 0;
       const items = ctx.service.store.ledgerPage(after, limit + 1);
       const page = items.slice(0, limit);
-      const next = items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      const next = items.length > limit ? ctx.cursors.encode("ledger", page[page.length - 1]!.id) : null;
       return json(200, { items: page, next_cursor: next }, ctx.service.state);
     },
   },
@@ -261,7 +269,7 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const { keys, next } = pageOf(sortedKeys(state.domains), ctx.query);
+      const { keys, next } = pageOf(sortedKeys(state.domains), ctx.query, ctx.cursors, "domains");
       return json(
         200,
         { items: keys.map((k) => domainJson(state, state.domains.get(k)!)), next_cursor: next },
@@ -318,7 +326,7 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const { keys, next } = pageOf(ctx.service.sortedLogins(), ctx.query);
+      const { keys, next } = pageOf(ctx.service.sortedLogins(), ctx.query, ctx.cursors, "users");
       const memberships = membershipIndex(state);
       return json(
         200,
@@ -499,7 +507,7 @@ export const ROUTES: Route[] = [
         .filter(([, holder]) => holder.kind === "retired")
         .map(([address]) => address)
         .sort();
-      const { keys, next } = pageOf(retired, ctx.query);
+      const { keys, next } = pageOf(retired, ctx.query, ctx.cursors, "retired_addresses");
       return json(200, { items: keys, next_cursor: next }, state);
     },
   },
@@ -511,7 +519,7 @@ export const ROUTES: Route[] = [
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
-      const { keys, next } = pageOf(sortedKeys(state.groups), ctx.query);
+      const { keys, next } = pageOf(sortedKeys(state.groups), ctx.query, ctx.cursors, "groups");
       return json(200, { items: keys.map((k) => groupJson(state.groups.get(k)!)), next_cursor: next }, state);
     },
   },
@@ -594,7 +602,7 @@ export const ROUTES: Route[] = [
       // show fewer than it scanned, and `next_cursor` says whether there are more.
       const scanned = ctx.service.store.tokensPage(
         now,
-        cursor ? String(decodeCursor(cursor)) : "",
+        cursor ? String(ctx.cursors.decode("tokens", cursor)) : "",
         limit + 1,
         login,
       );
@@ -605,7 +613,7 @@ export const ROUTES: Route[] = [
           token.login === user.login ||
           decide(ctx.service.state, actorOf(ctx), { op: "revoke_token", login: token.login }, now).ok,
       );
-      const next = scanned.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      const next = scanned.length > limit ? ctx.cursors.encode("tokens", page[page.length - 1]!.id) : null;
       return json(200, { items: visible.map(tokenJson), next_cursor: next });
     },
   },
@@ -684,20 +692,33 @@ export const ROUTES: Route[] = [
     async handler(ctx) {
       const body = ctx.body as Body;
       const login = String(body.login);
+      const address = clientAddress(ctx.request.socket.remoteAddress);
+      ctx.loginThrottle.begin(login, address, Date.now());
+      // Unknown logins, users without a password, wrong passwords and disabled users get one answer after one
+      // scrypt each: a faster or different answer would tell a guesser which logins exist or that a guess was
+      // right. Whether the user may log in is the rule engine's call, asked before anything is written.
       const stored = ctx.service.store.passwordHash(login);
-      const valid = stored !== null && (await verifyPassword(String(body.password), stored));
-      if (!valid) {
+      const matches = await verifyPassword(String(body.password), stored ?? DUMMY_PASSWORD_HASH);
+      const allowed = decide(
+        ctx.service.state,
+        { kind: "user", login },
+        { op: "login", login },
+        ctx.service.now(),
+      );
+      if (!matches || stored === null || !allowed.ok) {
+        // The audit log (org_admins only) keeps the real reason; the caller gets the one answer.
+        const reason = !matches || stored === null ? null : allowed.ok ? null : allowed.refusal;
         ctx.service.auditRefusal({
           actor: ctx.actor,
           action: "login",
           target: `user/${login}`,
           fields: [],
           outcome: "refused",
-          code: "unauthenticated",
-          message: "wrong login or password",
+          code: reason?.code ?? "unauthenticated",
+          message: reason?.message ?? "wrong login or password",
           idempotency_key: null,
         });
-        throw new ApiError(401, "unauthenticated", "wrong login or password");
+        throw new ApiError(401, "unauthenticated", "wrong login or password; check both and try again");
       }
       const token = newToken("ocs");
       const id = `ses_${randomBytes(9).toString("hex")}`;
@@ -725,6 +746,7 @@ export const ROUTES: Route[] = [
           auditFields: [`/tokens/${id}`],
         },
       );
+      ctx.loginThrottle.succeeded(login, address, Date.now());
       return json(201, { token, login, expires_at: expires });
     },
   },
@@ -758,7 +780,7 @@ export const ROUTES: Route[] = [
         return at.toISOString();
       };
       const query = {
-        beforeId: cursor ? Number(decodeCursor(cursor)) : null,
+        beforeId: cursor ? Number(ctx.cursors.decode("audit", cursor)) : null,
         limit: limit + 1,
         actor: filter("actor", /^[a-z0-9._-]{1,64}$/, "a login"),
         target: filter("target", /^[a-z]+(?:\/[^\s]{1,320})?$/, "a target such as user/bob or group/eng"),
@@ -768,7 +790,7 @@ export const ROUTES: Route[] = [
       };
       const items = ctx.service.store.auditPage(query);
       const page = items.slice(0, limit);
-      const next = items.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+      const next = items.length > limit ? ctx.cursors.encode("audit", page[page.length - 1]!.id) : null;
       return json(200, { items: page, next_cursor: next });
     },
   },
@@ -801,12 +823,12 @@ export const ROUTES: Route[] = [
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
         const renewing =
-          current !== null && presented !== null && sameHash(hashToken(presented), current.lock_hash);
+          current !== null && presented !== null && secretsEqual(hashToken(presented), current.lock_hash);
         const retried =
           current !== null &&
           keyed !== null &&
           current.credential_id === credential.id &&
-          sameHash(hashToken(keyed), current.lock_hash);
+          secretsEqual(hashToken(keyed), current.lock_hash);
         if (current && !renewing && !retried) {
           throw new ApiError(
             423,
@@ -849,7 +871,7 @@ export const ROUTES: Route[] = [
       return ctx.service.store.transaction(() => {
         const current = ctx.service.store.currentLock(now);
         if (!current) return { status: 204, body: "" };
-        if (!force && (presented === null || !sameHash(hashToken(presented), current.lock_hash))) {
+        if (!force && (presented === null || !secretsEqual(hashToken(presented), current.lock_hash))) {
           throw new ApiError(
             423,
             "locked",
@@ -903,12 +925,6 @@ function lockIdOf(ctx: RequestContext): string | null {
 /** The lock id a credential gets for an acquire key: keyed by the credential's secret hash, never stored. */
 function lockIdFor(credentialHash: string, key: string): string {
   return `lck_${createHmac("sha256", credentialHash).update(`apply-lock\0${key}`).digest("base64url")}`;
-}
-
-function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 function lockAudit(

@@ -1,7 +1,8 @@
 import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { RequestValidators } from "./api-schema.js";
+import { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
 import { FaultInjector, type FaultSpec } from "./faults.js";
 import {
@@ -9,14 +10,15 @@ import {
   DEFAULT_BODY_LIMIT,
   idempotencyKeyOf,
   ifMatchOf,
-  RateLimiter,
   readJsonBody,
   send,
   sendError,
 } from "./http.js";
+import { LoginThrottle } from "./login-throttle.js";
+import { clientAddress, RateLimiter } from "./rate-limit.js";
 import { type RequestContext, ROUTES, type Route, requestFingerprint } from "./routes.js";
 import { type BootstrapOptions, type Clock, ConsoleService } from "./service.js";
-import { type AuditActor, hashToken } from "./store.js";
+import type { AuditActor } from "./store.js";
 
 const ANONYMOUS: AuditActor = { kind: "anonymous", login: null, credential: null };
 /** How often a credential's `last_used_at` is written, at most: reads stay reads. */
@@ -28,7 +30,7 @@ export interface ConsoleServerOptions {
   port: number;
   clock: Clock;
   bootstrap: BootstrapOptions;
-  /** Requests per second per client; 0 turns rate limiting off. */
+  /** Requests per second per token (per address before authentication); 0 turns rate limiting off. */
   rateLimit?: number;
   bodyLimit?: number;
   /** One line per request, without bodies, tokens or query strings. */
@@ -77,19 +79,43 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
   const validators = new RequestValidators();
   const routes = ROUTES.map(compile);
   const limiter = new RateLimiter(options.rateLimit ?? 0);
+  const loginThrottle = new LoginThrottle();
+  const cursors = new CursorCodec(service.store.cursorSecret());
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const resolveTxt = options.resolveTxt ?? defaultResolveTxt;
   const injector = options.faults && options.faults.rate > 0 ? new FaultInjector(options.faults) : null;
 
+  /** Spends one request of `client`'s rate limit, or refuses with 429. */
+  function throttle(client: string): void {
+    const waitSeconds = limiter.take(client, Date.now());
+    if (waitSeconds > 0) {
+      throw new ApiError(
+        429,
+        "rate_limited",
+        `too many requests; retry after ${waitSeconds} s`,
+        { retry_after_seconds: waitSeconds },
+        {
+          "retry-after": String(waitSeconds),
+        },
+      );
+    }
+  }
+
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const started = Date.now();
-    const url = new URL(request.url ?? "/", "http://console.invalid");
     const method = request.method ?? "GET";
+    // What the access log and error messages name; the target is parsed inside the `try`, so it can fail.
+    let path = "-";
     let status = 500;
     // Known once the request is authenticated: a refusal of an authenticated request goes to the audit log.
     let actor: AuditActor | null = null;
     let ctx: RequestContext | null = null;
     try {
+      if (request.httpVersion === "1.1" && request.headers.host === undefined) {
+        throw new ApiError(400, "invalid", "an HTTP/1.1 request needs a Host header; add one");
+      }
+      const url = targetOf(request);
+      path = url.pathname;
       const candidates = routes.filter((route) => route.pattern.test(url.pathname));
       if (candidates.length === 0) {
         throw new ApiError(
@@ -125,21 +151,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       }
       if (fault === "latency") await new Promise((resolve) => setTimeout(resolve, options.faults!.latencyMs));
       const bearer = bearerOf(request);
-      const waitSeconds = limiter.take(
-        bearer ? hashToken(bearer) : (request.socket.remoteAddress ?? "?"),
-        Date.now(),
-      );
-      if (waitSeconds > 0) {
-        throw new ApiError(
-          429,
-          "rate_limited",
-          `too many requests; retry after ${waitSeconds} s`,
-          { retry_after_seconds: waitSeconds },
-          {
-            "retry-after": String(waitSeconds),
-          },
-        );
-      }
+      const address = `address ${clientAddress(request.socket.remoteAddress)}`;
       const match = route.pattern.exec(url.pathname)!;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
@@ -153,10 +165,22 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           );
         }
       });
-      service.renew();
-      const auth = route.public ? null : authenticate(service, bearer);
+      // The limit is per token once the token is known good, else per address: a made-up bearer (a failed
+      // authentication) spends the address's requests, so changing it on every request gains nothing.
+      let auth: ReturnType<typeof authenticate> | null = null;
+      if (!route.public) {
+        try {
+          auth = authenticate(service, bearer);
+        } catch (error) {
+          throttle(address);
+          throw error;
+        }
+      }
       const me = auth?.user ?? null;
       if (auth) actor = { kind: "user", login: auth.user.login, credential: auth.credential };
+      throttle(auth ? `token ${auth.credential.id}` : address);
+      // Renewals write to the ledger: only an authenticated request may cause writes.
+      if (me) service.renew();
       // A member has no admin access at all: every route but self-service answers 403, even on their own user.
       if (me?.role === "member" && !route.selfService) {
         throw new ApiError(403, "forbidden", `${me.login} is a member and has no admin access; use /v1/me`, {
@@ -195,6 +219,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
         body,
         request,
         resolveTxt,
+        cursors,
+        loginThrottle,
         options: {
           ifMatch,
           idempotency:
@@ -222,40 +248,78 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           ? error
           : new ApiError(500, "internal", "internal error; nothing was changed by this request");
       if (!(error instanceof ApiError))
-        process.stderr.write(`orgctl serve: internal error on ${method} ${url.pathname}: ${String(error)}\n`);
+        process.stderr.write(`orgctl serve: internal error on ${method} ${path}: ${describeError(error)}\n`);
       status = apiError.status;
-      if (actor && status < 500 && status !== 429)
-        auditRefusal(service, actor, ctx, method, url.pathname, apiError);
+      if (actor && status < 500 && status !== 429) auditRefusal(service, actor, ctx, method, path, apiError);
       sendError(response, apiError);
     } finally {
-      options.accessLog?.(`${method} ${url.pathname} ${status} ${Date.now() - started}ms`);
+      try {
+        options.accessLog?.(`${method} ${path} ${status} ${Date.now() - started}ms`);
+      } catch (error) {
+        process.stderr.write(`orgctl serve: the access log failed: ${describeError(error)}\n`);
+      }
     }
   }
 
   const server: Server = createServer(
-    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    // Node's own answer to a missing Host header is a bare 400; `handle` answers it in the API's shape.
+    { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, requireHostHeader: false },
     (req, res) => {
-      void handle(req, res);
+      // A client that hangs up mid-request makes these streams fail; the handler sees it where it reads or
+      // writes, and the event must not become an uncaught exception.
+      req.on("error", ignore);
+      res.on("error", ignore);
+      handle(req, res).catch((error: unknown) => answerUnexpected(res, error));
     },
   );
+  // `Expect` other than 100-continue: Node would answer a bare 417; answer it in the API's shape.
+  server.on("checkExpectation", (_req: IncomingMessage, res: ServerResponse) => {
+    res.on("error", ignore);
+    sendError(
+      res,
+      new ApiError(417, "invalid", "only Expect: 100-continue is supported; send the request without Expect"),
+    );
+  });
+  // CONNECT never reaches the request handler, and without a listener Node drops the connection unanswered.
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    socket.on("error", ignore);
+    socket.end(
+      rawErrorResponse(
+        405,
+        "Method Not Allowed",
+        "method_not_allowed",
+        "CONNECT is not allowed: this console is not a proxy; send requests to its /v1 routes",
+      ),
+    );
+  });
   // Requests Node's HTTP parser refuses (a control character in a header, broken framing, huge headers) never
   // reach `handle`; they still get the API's JSON error body.
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return;
+    // A reset connection has nobody to answer.
+    if (error.code === "ECONNRESET" || !socket.writable) return;
     const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
-    const body = JSON.stringify({
-      error: {
-        code: "invalid",
-        message: tooLarge
-          ? "the request headers are too large; send fewer or shorter headers"
-          : "the request is not valid HTTP (for example a control character in a header); fix the request",
-        details: {},
-      },
-    });
+    const tooSlow = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
     socket.end(
-      `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
-        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+      tooLarge
+        ? rawErrorResponse(
+            431,
+            "Request Header Fields Too Large",
+            "invalid",
+            "the request headers are too large; send fewer or shorter headers",
+          )
+        : tooSlow
+          ? rawErrorResponse(
+              408,
+              "Request Timeout",
+              "invalid",
+              "the request took too long to arrive; send it again",
+            )
+          : rawErrorResponse(
+              400,
+              "Bad Request",
+              "invalid",
+              "the request is not valid HTTP (for example a control character in a header); fix the request",
+            ),
     );
   });
   await new Promise<void>((resolve, reject) => {
@@ -277,6 +341,48 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       service.close();
     },
   };
+}
+
+function ignore(): void {}
+
+/** The request target as a URL; a target no URL parser accepts (`//[`, `http://[`, a port of 99999) is a 400. */
+function targetOf(request: IncomingMessage): URL {
+  try {
+    return new URL(request.url ?? "/", "http://console.invalid");
+  } catch {
+    throw new ApiError(400, "invalid", "the request target is not a valid path; send a path such as /v1/org");
+  }
+}
+
+/** What an error log line says about an unexpected error: its kind and first line, never a body or a header. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return typeof error;
+  return `${error.name}: ${error.message.split("\n", 1)[0]!.slice(0, 200)}`;
+}
+
+/** The last resort for an error that escaped the handler: a JSON 500 if nothing was sent yet, else a hang-up. */
+function answerUnexpected(response: ServerResponse, error: unknown): void {
+  process.stderr.write(`orgctl serve: unexpected error: ${describeError(error)}\n`);
+  try {
+    if (response.headersSent) response.destroy();
+    else
+      sendError(
+        response,
+        new ApiError(500, "internal", "internal error; retry, and report it if it persists"),
+      );
+  } catch {
+    response.destroy();
+  }
+}
+
+/** A whole HTTP response in the API's error shape, for the sockets Node hands over without a response object. */
+function rawErrorResponse(status: number, reason: string, code: string, message: string): string {
+  const body = JSON.stringify({ error: { code, message, details: {} } });
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+    `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `cache-control: no-store\r\nconnection: close\r\n\r\n${body}`
+  );
 }
 
 function authenticate(service: ConsoleService, bearer: string | null) {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -380,6 +380,15 @@ export class ConsoleStore {
     return this.db
       .prepare("SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?")
       .all(afterId, limit) as LedgerEntry[];
+  }
+
+  // --- list cursors ----------------------------------------------------------------------------------
+
+  /** The secret that signs this database's list cursors, made on first use. */
+  cursorSecret(): Buffer {
+    this.db.prepare("INSERT OR IGNORE INTO cursor_secret (id, secret) VALUES (1, ?)").run(randomBytes(32));
+    return (this.db.prepare("SELECT secret FROM cursor_secret WHERE id = 1").get() as { secret: Buffer })
+      .secret;
   }
 
   // --- credentials -------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ export interface TestConsoleOptions extends Partial<Omit<BootstrapOptions, "toke
   dir?: string;
   /** Injected faults (see src/console/faults.ts), for resilience tests. */
   faults?: FaultSpec;
+  accessLog?: (line: string) => void;
 }
 
 export interface ApiResponse<T = any> {
@@ -60,7 +61,7 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
   const dbPath = join(dir, "console.db");
   const now = options.now ?? "2026-03-01T12:00:00Z";
   const clock = typeof now === "function" ? now : () => new Date(now);
-  const { now: _n, rateLimit, bodyLimit, resolveTxt, dir: _d, faults, ...bootstrap } = options;
+  const { now: _n, rateLimit, bodyLimit, resolveTxt, dir: _d, faults, accessLog, ...bootstrap } = options;
   const running = await startConsole({
     dbPath,
     host: "127.0.0.1",
@@ -71,6 +72,7 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
     ...(bodyLimit !== undefined ? { bodyLimit } : {}),
     ...(resolveTxt ? { resolveTxt } : {}),
     ...(faults ? { faults } : {}),
+    ...(accessLog ? { accessLog } : {}),
   });
   return {
     url: running.url,
