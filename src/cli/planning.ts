@@ -99,7 +99,10 @@ async function planFrom(
   }
   // Every difference is drift, whether the plan can carry it out, must wait for DNS, or would be refused.
   const driftSteps =
-    plan.steps.length + plan.blocked.length + plan.errors.filter((e) => e.step_id !== undefined).length;
+    plan.steps.length +
+    plan.blocked.length +
+    plan.errors.filter((e) => e.step_id !== undefined).length +
+    plan.warnings.filter((w) => w.drift).length;
   return { plan, driftSteps };
 }
 

@@ -20,6 +20,11 @@ export function splitAddress(address: string): { local: string; domain: string }
   return { local: address.slice(0, at), domain: address.slice(at + 1) };
 }
 
+/** Aliases on the provider domain can never be removed: such an address can never go to anyone else [MF]. */
+export function isPermanentAlias(state: ConsoleState, address: string): boolean {
+  return splitAddress(normalizeAddress(address))?.domain === state.org.provider_domain;
+}
+
 export function isValidDomainName(name: string): boolean {
   return DOMAIN_NAME.test(name);
 }

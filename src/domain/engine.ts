@@ -1,5 +1,6 @@
 import {
   checkAddressAvailable,
+  isPermanentAlias,
   isValidDomainName,
   normalizeAddress,
   ROUTED_LOCAL_PARTS,
@@ -719,7 +720,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     const address = normalizeAddress(op.address);
     if (!target.aliases.includes(address))
       return no(refuse("not_found", `${target.login} has no alias ${address}`, { address }));
-    if (splitAddress(address)?.domain === ctx.state.org.provider_domain) {
+    if (isPermanentAlias(ctx.state, address)) {
       return no(
         refuse(
           "alias_permanent",

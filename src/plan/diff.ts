@@ -2,6 +2,7 @@ import jsonPatch from "fast-json-patch";
 import type { DesiredOrg, DesiredUser, SecretRef } from "../config/model.js";
 import {
   type ConsoleState,
+  isPermanentAlias,
   MAX_GROUPS_AT_CREATE,
   type Operation,
   PROFILE_FIELDS,
@@ -555,12 +556,14 @@ export function diff(input: DiffInput): DiffResult {
     if (desired.policy.unlisted.aliases === "prune") {
       for (const alias of have.aliases) {
         if (wantAliases.has(alias)) continue;
-        if (!customDomainOf(alias)) {
-          errors.push({
+        if (isPermanentAlias(live, alias)) {
+          // Drift that cannot be reverted: say so and plan the rest, rather than fail every plan.
+          warnings.push({
             code: "alias_permanent",
-            message: `${alias} is a provider-domain alias of ${login}; it can never be removed`,
-            fix: `add ${alias} back to ${login}'s aliases in org.yaml`,
-            source: at(login, "aliases"),
+            message: `${alias} is a provider-domain alias of ${login} in the console but not in org.yaml; it can never be removed`,
+            fix: `add ${alias} to ${login}'s aliases in org.yaml`,
+            source: at(login, "aliases") || at(login),
+            drift: true,
           });
           continue;
         }

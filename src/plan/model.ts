@@ -76,6 +76,8 @@ export interface BlockedStep {
 export interface PlanIssue {
   code: string;
   message: string;
+  /** A warning about a difference apply leaves in place (a permanent alias): drift reports it. */
+  drift?: boolean;
   /** What to do about it. */
   fix?: string;
   step_id?: string;

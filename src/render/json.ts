@@ -175,6 +175,7 @@ function issueJson(issue: PlanIssue): Record<string, unknown> {
   return ordered([
     ["code", issue.code],
     ["message", issue.message],
+    ["drift", issue.drift],
     ["fix", issue.fix],
     ["step_id", issue.step_id],
     ["source", issue.source],

@@ -70,7 +70,14 @@ export function walletLine(plan: Plan): string {
  * `No changes. The console matches org.yaml. Wallet: … .` when there is nothing to do and nothing wrong.
  */
 export function summaryLine(plan: Plan, purpose: Purpose = "plan"): string {
+  const lasting = plan.warnings.filter((w) => w.drift).length;
   if (plan.steps.length === 0 && plan.blocked.length === 0 && plan.errors.length === 0) {
+    if (lasting > 0) {
+      const what = `the console differs from org.yaml in ${lasting} way(s) apply cannot revert (see Warnings)`;
+      return purpose === "drift"
+        ? `Drift: ${what}.`
+        : `No changes to apply, but ${what}. ${walletLine(plan)}`;
+    }
     return purpose === "drift"
       ? "No drift. The console matches org.yaml."
       : `No changes. The console matches org.yaml. ${walletLine(plan)}`;
@@ -84,7 +91,8 @@ export function summaryLine(plan: Plan, purpose: Purpose = "plan"): string {
       `${c.replace} to replace`,
     ];
     if (plan.blocked.length > 0) parts.push(`${plan.blocked.length} blocked`);
-    if (plan.errors.length > 0) parts.push(`${plan.errors.length} that apply cannot revert`);
+    if (plan.errors.length + lasting > 0)
+      parts.push(`${plan.errors.length + lasting} that apply cannot revert`);
     return `Drift: the console differs from org.yaml (${parts.join(", ")}). Run orgctl plan to review the fix.`;
   }
   return (

@@ -240,6 +240,26 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
     expect(blocked.stdout).not.toContain("Plan failed");
   });
 
+  it("a provider alias added in the console: plan warns and goes on, drift reports it (exit 2)", async () => {
+    const withAlice = join(dir, "with-alice.yaml");
+    expect((await run(["drift", "-f", withAlice])).code).toBe(0);
+    await apiOk(ts, "POST", "/v1/users/carol/aliases", {
+      address: "carol.forever@console.test",
+    });
+    // Nothing to apply: plan passes, and says what it cannot revert.
+    const plan = await run(["plan", "-f", withAlice, "--detailed-exitcode"]);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(plan.stdout).toContain(
+      "No changes to apply, but the console differs from org.yaml in 1 way(s) apply cannot revert (see Warnings).",
+    );
+    expect(plan.stdout).toMatch(/with-alice\.yaml:\d+:\d+ alias_permanent: carol\.forever@console\.test/);
+    expect(plan.stdout).toContain("fix: add carol.forever@console.test to carol's aliases in org.yaml");
+    expect(plan.stdout).not.toContain("Plan failed");
+    const drift = await run(["drift", "-f", withAlice]);
+    expect(drift.code, drift.stdout + drift.stderr).toBe(2);
+    expect(drift.stdout).toContain("alias_permanent");
+  });
+
   it("drift: exits 1, not 2, when the console cannot be read", async () => {
     const result = await runCli(["drift", "-f", file, "--endpoint", ts.url], { cwd: dir });
     expect(result.code).toBe(1);

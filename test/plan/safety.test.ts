@@ -239,19 +239,25 @@ describe("refusals predicted at plan time", () => {
     expect(plan.errors[0]!.message).toContain("the entry org plan has 2 paid seats and all are used");
   });
 
-  it("alias_permanent: a provider-domain alias dropped from org.yaml", () => {
+  it("alias_permanent: a provider-domain alias dropped from org.yaml is drift to report, not an error", () => {
     const live = buildState({ users: [{ login: "al", plan: "entry", aliases: ["al.x@console.test"] }] });
     const plan = planFor(
-      desiredOrg({ users: [desiredOwner(), desiredUser("al", { plan: "entry" })] }),
+      desiredOrg({
+        users: [desiredOwner(), desiredUser("al", { plan: "entry", first_name: "Albert" })],
+      }),
       liveView(live),
     );
-    expect(plan.steps).toEqual([]);
-    expect(plan.errors).toEqual([
+    // The rest of the plan goes ahead.
+    expect(plan.errors).toEqual([]);
+    expect(plan.steps.map((s) => s.id)).toEqual(["user/al:update_user"]);
+    expect(plan.warnings).toEqual([
       {
         code: "alias_permanent",
-        message: "al.x@console.test is a provider-domain alias of al; it can never be removed",
-        fix: "add al.x@console.test back to al's aliases in org.yaml",
+        message:
+          "al.x@console.test is a provider-domain alias of al in the console but not in org.yaml; it can never be removed",
+        fix: "add al.x@console.test to al's aliases in org.yaml",
         source: "",
+        drift: true,
       },
     ]);
   });
