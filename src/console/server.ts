@@ -69,7 +69,9 @@ async function defaultResolveTxt(name: string): Promise<string[]> {
 
 /** Starts the reference console on `host:port` (port 0 picks a free one). */
 export async function startConsole(options: ConsoleServerOptions): Promise<RunningConsole> {
-  const { service, ownerToken } = await ConsoleService.open(options.dbPath, options.clock, options.bootstrap);
+  // The port is bound before the database is opened: a start that fails (port in use) must not bootstrap an
+  // organization whose generated owner token nobody ever sees.
+  let ready = false;
   const validators = new RequestValidators();
   const routes = ROUTES.map(compile);
   const limiter = new RateLimiter(options.rateLimit ?? 0);
@@ -83,6 +85,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     const method = request.method ?? "GET";
     let status = 500;
     try {
+      if (!ready) throw new ApiError(503, "unavailable", "the console is starting; retry in a moment");
       const candidates = routes.filter((route) => route.pattern.test(url.pathname));
       if (candidates.length === 0) {
         throw new ApiError(
@@ -250,6 +253,15 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  let opened: Awaited<ReturnType<typeof ConsoleService.open>>;
+  try {
+    opened = await ConsoleService.open(options.dbPath, options.clock, options.bootstrap);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  const { service, ownerToken } = opened;
+  ready = true;
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {

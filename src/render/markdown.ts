@@ -85,6 +85,7 @@ function footer(plan: Plan): string {
   const { console: live, config } = plan;
   const facts = [
     `${escapeMarkdown(live.org)} (${escapeMarkdown(live.org_plan)})`,
+    `console ${escapeMarkdown(live.target)}`,
     `console revision ${live.revision}`,
     `acting as ${escapeMarkdown(live.actor.login)} (${escapeMarkdown(live.actor.role)})`,
     `config ${escapeMarkdown(config.file)}`,
@@ -185,7 +186,14 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const m = plan.money;
   const ordered = [...plan.steps].sort((a, b) => a.index - b.index);
 
-  const head = [MARKDOWN_MARKER, headline(plan), "", moneyLine(plan)].join("\n");
+  const head = [
+    MARKDOWN_MARKER,
+    headline(plan),
+    "",
+    moneyLine(plan),
+    "",
+    `Console: ${code(plan.console.target)}`,
+  ].join("\n");
   const foot = footer(plan);
 
   const errors =
