@@ -16,11 +16,15 @@ export function sqliteMissing(error: unknown): boolean {
 }
 
 export function sqliteUnavailable(what: string): CliError {
+  const fix =
+    what === "orgctl serve"
+      ? "Install orgctl with its optional dependencies (npm install without --omit=optional) where the console runs"
+      : "Set ORGCTL_ENDPOINT (with ORGCTL_TOKEN) to use a console over HTTP, or install orgctl with its " +
+        "optional dependencies (npm install without --omit=optional)";
   return new CliError(
     "sqlite_unavailable",
     `${what} needs better-sqlite3, an optional dependency that is not installed here (installed with ` +
-      "--omit=optional, or its native build failed). Set ORGCTL_ENDPOINT (with ORGCTL_TOKEN) to use a " +
-      "console over HTTP, or install orgctl with its optional dependencies (npm install without --omit=optional)",
+      `--omit=optional, or its native build failed). ${fix}`,
   );
 }
 
