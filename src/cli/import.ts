@@ -101,7 +101,17 @@ export function registerImport(program: Command): void {
     .addOption(sandboxOption())
     .addHelpText(
       "after",
-      "\nExit codes:\n  0  written\n  1  error (unreachable console, --out exists without --overwrite)",
+      `
+Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
+in .orgctl/sandbox.db in the current directory (--sandbox FILE or ORGCTL_SANDBOX moves it). When CI is set,
+name one: ORGCTL_ENDPOINT, or --sandbox FILE.
+
+The file starts with a yaml-language-server $schema comment that resolves after npm ci: into the config
+repo's node_modules/orgctl when its package.json lists orgctl (see the README).
+
+Exit codes:
+  0  written
+  1  error (unreachable console, --out exists without --overwrite)`,
     )
     .action(async (flags: TargetFlags & { out?: string; overwrite?: boolean }) => {
       if (flags.out && existsSync(flags.out) && !flags.overwrite) {

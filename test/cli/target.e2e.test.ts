@@ -102,6 +102,12 @@ describe("in CI, a console must be named", E2E, () => {
       env: { CI: "true" },
     });
     expect(sandbox.code, sandbox.stderr).toBe(0);
+    const byEnv = await runCli(["plan"], {
+      cwd: ws.repo,
+      env: { CI: "true", ORGCTL_SANDBOX: join(ws.repo, "env.db") },
+    });
+    expect(byEnv.code, byEnv.stderr).toBe(0);
+    expect(byEnv.stdout).toContain(`console: sandbox ${join(ws.repo, "env.db")}`);
     const remote = await runCli(["plan"], {
       cwd: ws.repo,
       env: { CI: "true", ORGCTL_ENDPOINT: ts.url, ORGCTL_TOKEN: OWNER_TOKEN },
