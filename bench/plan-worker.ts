@@ -14,7 +14,11 @@ const snapshot = await client.readLive();
 const live = liveView(snapshot);
 const cpu = process.cpuUsage();
 const started = performance.now();
-const plan = buildPlan(config.desired, live, { configFile: file, configHash: config.hash });
+const plan = buildPlan(config.desired, live, {
+  configFile: file,
+  configHash: config.hash,
+  target: client.endpoint,
+});
 const used = process.cpuUsage(cpu);
 const cpuMs = (used.user + used.system) / 1000;
 const wallMs = performance.now() - started;

@@ -3,7 +3,15 @@
  * lines, JSON lines, the ink TUI) only turn them into output. With `--format json` each is one line.
  */
 export type ApplyEvent =
-  | { type: "apply_started"; plan_id: string; steps: number; parallelism: number; balance_cents: number }
+  | {
+      type: "apply_started";
+      plan_id: string;
+      /** The console applied to (endpoint URL or `sandbox FILE`); the CLI adds it, the core does not know it. */
+      target?: string;
+      steps: number;
+      parallelism: number;
+      balance_cents: number;
+    }
   | { type: "step_started"; id: string; index: number; summary: string; symbol: string }
   | {
       type: "step_done";
@@ -17,7 +25,7 @@ export type ApplyEvent =
     }
   | { type: "step_failed"; id: string; index: number; summary: string; code: string; message: string }
   | { type: "step_skipped"; id: string; index: number; summary: string; because: string }
-  | ({ type: "summary" } & ApplySummary);
+  | ({ type: "summary"; target?: string } & ApplySummary);
 
 export interface StepFailure {
   id: string;

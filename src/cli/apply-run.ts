@@ -130,6 +130,15 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
     process.on("SIGINT", onSigint);
     let plan: Plan;
     if (saved) {
+      // A saved plan is for the console it was made against, and for no other (plans made before the
+      // target was recorded carry none).
+      if (saved.console.target && saved.console.target !== target.label) {
+        throw new CliError(
+          "wrong_console",
+          `${planfile} was made against ${saved.console.target}, not ${target.label}; apply it there ` +
+            "(--endpoint or ORGCTL_ENDPOINT, or --sandbox), or make a new plan against this console",
+        );
+      }
       const org = await target.client.request<OrgInfo>("GET", "/v1/org");
       if (org.body.revision !== saved.console.revision) {
         throw new CliError(
@@ -162,6 +171,7 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
         const balance = plan.money.balance_before_cents;
         const summary: ApplyEvent = {
           type: "summary",
+          target: target.label,
           status: "done",
           plan_id: plan.plan_id,
           total: 0,
@@ -191,6 +201,7 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
     }
     const summary = await run(
       plan,
+      target.label,
       format,
       interactive,
       target.client,
@@ -209,6 +220,7 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
 
 async function run(
   plan: Plan,
+  targetLabel: string,
   format: "text" | "json" | "markdown",
   interactive: boolean,
   client: Parameters<typeof applyPlan>[1]["client"],
@@ -217,22 +229,27 @@ async function run(
   parallelism: number,
 ): Promise<ApplySummary> {
   const baseDir = config ? dirname(resolve(config.file)) : process.cwd();
-  let emit: (event: ApplyEvent) => void;
+  let draw: (event: ApplyEvent) => void;
   let finish: () => Promise<void> = async () => {};
   if (format === "json") {
-    emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+    draw = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
   } else if (interactive) {
     // ink and React load only here, for a person at a terminal.
     const { startProgressView } = await import("../render/ink/progress.js");
     const view = startProgressView(plan);
-    emit = view.emit;
+    draw = view.emit;
     finish = view.finish;
   } else {
-    emit = (event) => {
+    draw = (event) => {
       const line = formatApplyLine(event, plan.steps.length);
       if (line !== null) process.stdout.write(`${line}\n`);
     };
   }
+  // The first and the last event name the console, so that no log of an apply leaves it in doubt.
+  const emit = (event: ApplyEvent) =>
+    draw(
+      event.type === "apply_started" || event.type === "summary" ? { ...event, target: targetLabel } : event,
+    );
   const summary = await applyPlan(plan, {
     client,
     parallelism,

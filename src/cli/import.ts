@@ -1,5 +1,5 @@
-import { existsSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import type { LiveSnapshot } from "../client/console-client.js";
 import { packageRoot } from "../package-root.js";
@@ -43,6 +43,52 @@ export async function importDocument(snapshot: LiveSnapshot, schemaRef: string):
   return doc.toString({ lineWidth: 0 });
 }
 
+const SCHEMA_IN_PACKAGE = ["schemas", "org.schema.json"];
+
+/** True when the package.json in `dir` lists orgctl as a dependency (installed or not yet). */
+function declaresOrgctl(dir: string): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    return ["dependencies", "devDependencies", "optionalDependencies"].some(
+      (field) =>
+        typeof manifest[field] === "object" && manifest[field] !== null && "orgctl" in manifest[field],
+    );
+  } catch {
+    return false;
+  }
+}
+
+const posix = (path: string) => path.split(sep).join("/");
+
+/**
+ * The `$schema` path written into an imported org.yaml in `outDir`, chosen so that it resolves for everyone
+ * who clones the config repo, not only on this machine:
+ * 1. a file inside the orgctl repo itself (e.g. examples/): relative to the repo's `schemas/org.schema.json`;
+ * 2. the config repo's own install: the nearest folder at or above `outDir` whose package.json lists orgctl,
+ *    or that has node_modules/orgctl, gives `…/node_modules/orgctl/schemas/org.schema.json` (there after
+ *    `npm ci`);
+ * 3. otherwise the absolute path of the schema of the orgctl that runs, which only this machine has
+ *    (`portable: false`, and the caller says so).
+ */
+export function schemaModeline(outDir: string, orgctlRoot: string): { ref: string; portable: boolean } {
+  const schema = join(orgctlRoot, ...SCHEMA_IN_PACKAGE);
+  const inside = relative(orgctlRoot, outDir);
+  const installed = orgctlRoot.split(sep).includes("node_modules");
+  if (!installed && !inside.startsWith("..") && !isAbsolute(inside)) {
+    return { ref: posix(relative(outDir, schema)), portable: true };
+  }
+  for (let dir = outDir; ; dir = dirname(dir)) {
+    if (declaresOrgctl(dir) || existsSync(join(dir, "node_modules", "orgctl", "package.json"))) {
+      return {
+        ref: posix(relative(outDir, join(dir, "node_modules", "orgctl", ...SCHEMA_IN_PACKAGE))),
+        portable: true,
+      };
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return { ref: posix(schema), portable: false };
+}
+
 export function registerImport(program: Command): void {
   program
     .command("import")
@@ -55,7 +101,17 @@ export function registerImport(program: Command): void {
     .addOption(sandboxOption())
     .addHelpText(
       "after",
-      "\nExit codes:\n  0  written\n  1  error (unreachable console, --out exists without --overwrite)",
+      `
+Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
+in .orgctl/sandbox.db in the current directory (--sandbox FILE or ORGCTL_SANDBOX moves it). When CI is set,
+name one: ORGCTL_ENDPOINT, or --sandbox FILE.
+
+The file starts with a yaml-language-server $schema comment that resolves after npm ci: into the config
+repo's node_modules/orgctl when its package.json lists orgctl (see the README).
+
+Exit codes:
+  0  written
+  1  error (unreachable console, --out exists without --overwrite)`,
     )
     .action(async (flags: TargetFlags & { out?: string; overwrite?: boolean }) => {
       if (flags.out && existsSync(flags.out) && !flags.overwrite) {
@@ -64,11 +120,21 @@ export function registerImport(program: Command): void {
       const target = await openTarget(flags, null);
       try {
         const snapshot = await target.client.readLive();
-        const schema = join(packageRoot(), "schemas", "org.schema.json");
-        const schemaRef = flags.out ? relative(dirname(resolve(flags.out)), schema) : schema;
-        const text = await importDocument(snapshot, schemaRef);
+        const schema = schemaModeline(dirname(resolve(flags.out ?? "org.yaml")), packageRoot());
+        const text = await importDocument(snapshot, schema.ref);
         if (flags.out) writeFileSync(flags.out, text);
         else process.stdout.write(text);
+        process.stderr.write(
+          `orgctl: imported ${snapshot.org.name} (revision ${snapshot.org.revision}) from ${target.label}` +
+            `${flags.out ? ` into ${flags.out}` : ""}\n`,
+        );
+        if (!schema.portable) {
+          process.stderr.write(
+            `orgctl: note: its $schema comment points to ${schema.ref}, which only this machine has; add ` +
+              "orgctl to the config repo (npm i -D ./orgctl-X.Y.Z.tgz) and import again for a path that " +
+              "works after npm ci\n",
+          );
+        }
       } finally {
         await target.close();
       }

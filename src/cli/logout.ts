@@ -1,17 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
-import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
+import { TARGET_HELP } from "./plan.js";
+import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
 
 /** The console's Login pattern (schemas/console-api.yaml, components.schemas.Login). */
 const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 /** The console's maxItems for a bulk request. */
 const MAX_LOGINS = 1000;
-
-/** Shared by the imperative commands (logout, wallet): they read no org.yaml, so the sandbox is in the cwd. */
-export const IMPERATIVE_TARGET_HELP = `
-Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
-in .orgctl/sandbox.db in the current directory (--sandbox FILE or ORGCTL_SANDBOX moves it).`;
 
 interface BulkResult {
   action: "logout" | "delete";
@@ -47,6 +43,7 @@ export function registerLogout(program: Command): void {
     .command("logout")
     .description("force-log-out users: end every login session of each LOGIN at once (API tokens stay)")
     .argument("<login...>", "the users to log out")
+    .addOption(fileOption())
     .addOption(endpointOption())
     .addOption(sandboxOption())
     .addHelpText(
@@ -54,7 +51,7 @@ export function registerLogout(program: Command): void {
       `
 All or nothing: if the console refuses any one user (unknown login, not allowed, the owner), nobody is
 logged out. Only the owner may log out the owner (owner_protected otherwise).
-${IMPERATIVE_TARGET_HELP}
+${TARGET_HELP}
 
 Exit codes:
   0  every user was logged out
@@ -63,7 +60,7 @@ Exit codes:
     )
     .action(async (rawLogins: string[], flags: TargetFlags) => {
       const logins = checkLogins(rawLogins);
-      const target = await openTarget(flags, null);
+      const target = await openTargetNextTo(flags);
       try {
         const result = await target.client.request<BulkResult>("POST", "/v1/users/bulk", {
           body: { action: "logout", logins },
@@ -71,7 +68,7 @@ Exit codes:
           idempotencyKey: `orgctl-logout-${randomUUID()}`,
         });
         const done = Array.isArray(result.body?.logins) ? result.body.logins : logins;
-        process.stdout.write(`Logged out ${done.length} user(s): ${done.join(", ")}\n`);
+        process.stdout.write(`Logged out ${done.length} user(s) on ${target.label}: ${done.join(", ")}\n`);
       } finally {
         await target.close();
       }

@@ -28,7 +28,9 @@ export function parseFormat(raw: string, allowed: Format[]): Format {
 
 export const TARGET_HELP = `
 Target: --endpoint URL (or ORGCTL_ENDPOINT) with ORGCTL_TOKEN; without one, the embedded sandbox console
-in .orgctl/sandbox.db next to org.yaml (created on first use; --sandbox FILE or ORGCTL_SANDBOX moves it).`;
+in .orgctl/sandbox.db next to org.yaml (-f; created on first use; --sandbox FILE or ORGCTL_SANDBOX moves it).
+When CI is set, name one: ORGCTL_ENDPOINT, or --sandbox FILE for a sandbox on purpose. Every output names
+the console it used.`;
 
 export function registerPlan(program: Command): void {
   program

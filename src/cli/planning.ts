@@ -15,7 +15,7 @@ import { renderMarkdown } from "../render/markdown.js";
 import { type Purpose, renderText } from "../render/text.js";
 import { loadCheckedAsync, lookupPendingTxt, sourceOf } from "./config-io.js";
 import type { Format } from "./plan.js";
-import { openTarget, type Target, type TargetFlags } from "./target.js";
+import { openTarget, refuseImplicitSandboxInCi, type Target, type TargetFlags } from "./target.js";
 
 export function render(plan: Plan, format: Format, color: boolean, purpose: Purpose = "plan"): string {
   if (format === "json") return renderJson(plan);
@@ -29,16 +29,28 @@ export async function makePlan(
 ): Promise<{ plan: Plan; driftSteps: number }> {
   if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
     // A remote console needs nothing from the file to be read: parse and read at the same time.
-    const target = await openTarget(flags, null);
+    const loading = loadCheckedAsync(flags.file, null);
+    // Settled below; this only keeps an early rejection from being reported as unhandled meanwhile.
+    loading.catch(() => {});
+    let target: Target;
     try {
-      const [loaded, snapshot] = await Promise.allSettled([
-        loadCheckedAsync(flags.file, null),
-        target.client.readLive(),
-      ]);
+      target = await openTarget(flags, null);
+    } catch (error) {
       // A broken file is reported before an unreachable console: it is the first thing to fix.
+      await loading;
+      throw error;
+    }
+    try {
+      const [loaded, snapshot] = await Promise.allSettled([loading, target.client.readLive()]);
       if (loaded.status === "rejected") throw loaded.reason;
       if (snapshot.status === "rejected") throw snapshot.reason;
-      const made = await planFrom(loaded.value.config, loaded.value.warnings, snapshot.value, flags);
+      const made = await planFrom(
+        loaded.value.config,
+        loaded.value.warnings,
+        snapshot.value,
+        target.label,
+        flags,
+      );
       if (flags.attribute)
         await attributeDrift(made.plan, target.client, loaded.value.config, snapshot.value);
       return made;
@@ -48,12 +60,13 @@ export async function makePlan(
   }
   // The sandbox is created from the file, so the file comes first. Plan names and limits are checked
   // against the live catalog once it is read.
+  refuseImplicitSandboxInCi(flags);
   const { config, warnings } = await loadCheckedAsync(flags.file, null);
   const target = await openTarget(flags, config);
   try {
     if (!flags.attribute) return await planAgainst(target, config, warnings, flags);
     const snapshot = await target.client.readLive();
-    const made = await planFrom(config, warnings, snapshot, flags);
+    const made = await planFrom(config, warnings, snapshot, target.label, flags);
     await attributeDrift(made.plan, target.client, config, snapshot);
     return made;
   } finally {
@@ -68,13 +81,14 @@ export async function planAgainst(
   warnings: ConfigIssue[],
   flags: { file: string; force?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
-  return planFrom(config, warnings, await target.client.readLive(), flags);
+  return planFrom(config, warnings, await target.client.readLive(), target.label, flags);
 }
 
 async function planFrom(
   config: LoadedConfig,
   warnings: ConfigIssue[],
   snapshot: LiveSnapshot,
+  target: string,
   flags: { file: string; force?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
   const live = liveView(snapshot);
@@ -84,6 +98,7 @@ async function planFrom(
   const verifiedTxt = await lookupPendingTxt(config, live.state);
   const plan = buildPlan(config.desired, live, {
     configFile: flags.file,
+    target,
     configHash: config.hash,
     verifiedTxt,
     force: Boolean(flags.force),

@@ -6,6 +6,7 @@ import type { BootstrapOptions } from "../console/service.js";
 import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan } from "../domain/catalog.js";
 import type { Verifier } from "../domain/model.js";
 import { CliError } from "./errors.js";
+import { withSqlite } from "./sqlite.js";
 
 interface ServeFlags {
   db: string;
@@ -180,8 +181,8 @@ for tests of prorating and renewals.`,
         verifier: flags.verifier as Verifier,
         ...(bootstrapToken ? { token: bootstrapToken } : {}),
       };
-      // The server (SQLite, HTTP) loads only when serve runs.
-      const { startConsole } = await import("../console/server.js");
+      // The server (SQLite, HTTP) loads only when serve runs; SQLite is an optional dependency.
+      const { startConsole } = await withSqlite(() => import("../console/server.js"), "orgctl serve");
       const { clockFromEnv } = await import("../console/service.js");
       let clock: ReturnType<typeof clockFromEnv>;
       try {
@@ -189,16 +190,20 @@ for tests of prorating and renewals.`,
       } catch (error) {
         throw new CliError("invalid_env", (error as Error).message);
       }
-      const running = await startConsole({
+      const port = wholeNumber("--port", flags.port, 0, 65535);
+      const start = startConsole({
         dbPath: flags.db,
         host: flags.host,
-        port: wholeNumber("--port", flags.port, 0, 65535),
+        port,
         clock,
         bootstrap,
         rateLimit: wholeNumber("--rate-limit", flags.rateLimit, 0, 1_000_000),
         bodyLimit: wholeNumber("--body-limit", flags.bodyLimit, 1024, 100 * 1024 * 1024),
         ...(faults ? { faults } : {}),
         ...(flags.accessLog ? { accessLog: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+      });
+      const running = await withSqlite(() => start, "orgctl serve").catch((error: unknown) => {
+        throw listenError(error, flags.host, port);
       });
       const org = running.service.state.org;
       process.stdout.write(
@@ -256,4 +261,31 @@ function readCatalog(path: string): Catalog {
     );
   }
   return { ...catalog, currency: "EUR", period_days: 365 };
+}
+
+/** A port that cannot be bound, said plainly with the fix; nothing was written to the database by then. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === "EADDRINUSE") {
+    return new CliError(
+      "port_in_use",
+      `port ${port} on ${host} is already in use (another console or program listens there); stop it, or ` +
+        "pass --port N (--port 0 picks a free port). The database was not touched",
+    );
+  }
+  if (code === "EACCES") {
+    return new CliError(
+      "port_denied",
+      `not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges); pass --port N ` +
+        "with N of 1024 or more. The database was not touched",
+    );
+  }
+  if (code === "EADDRNOTAVAIL") {
+    return new CliError(
+      "host_unavailable",
+      `cannot listen on ${host}: no network interface has that address; pass --host 127.0.0.1 (or 0.0.0.0 ` +
+        "for every interface). The database was not touched",
+    );
+  }
+  return error;
 }

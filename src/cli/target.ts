@@ -4,7 +4,9 @@ import { Option } from "commander";
 import type { ConsoleClient } from "../client/console-client.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { RunningConsole } from "../console/server.js";
+import { checkEndpoint } from "./endpoint-check.js";
 import { CliError } from "./errors.js";
+import { withSqlite } from "./sqlite.js";
 
 /** The options every command that talks to a console takes. */
 export function endpointOption(): Option {
@@ -15,15 +17,25 @@ export function sandboxOption(): Option {
   return new Option("--sandbox <file>", "sandbox database when no endpoint is given (env ORGCTL_SANDBOX)");
 }
 
+/** `-f`: org.yaml, for the commands that read it only to find (or create) the sandbox next to it. */
+export function fileOption(): Option {
+  return new Option(
+    "-f, --file <file>",
+    "org.yaml: without an endpoint, the sandbox console is the one next to it",
+  ).default("org.yaml");
+}
+
 export interface TargetFlags {
   endpoint?: string;
   sandbox?: string;
+  /** org.yaml: the sandbox lives next to it. */
+  file?: string;
 }
 
 /** Where orgctl talks to: a remote console, or the embedded sandbox. */
 export interface Target {
   client: ConsoleClient;
-  /** What to call it in messages: the endpoint, or `sandbox (FILE)`. */
+  /** What to call it in every output: the endpoint (never with credentials), or `sandbox FILE`. */
   label: string;
   sandbox: RunningConsole | null;
   close(): Promise<void>;
@@ -32,11 +44,33 @@ export interface Target {
 export function sandboxPath(flags: TargetFlags, config: LoadedConfig | null): string {
   if (flags.sandbox) return resolve(flags.sandbox);
   if (process.env.ORGCTL_SANDBOX) return resolve(process.env.ORGCTL_SANDBOX);
-  // Next to org.yaml, so that each organization's file gets its own sandbox.
-  return join(config ? dirname(resolve(config.file)) : process.cwd(), ".orgctl", "sandbox.db");
+  // Next to org.yaml, so that each organization's file gets its own sandbox (and every command finds it).
+  const file = config?.file ?? flags.file;
+  return join(file ? dirname(resolve(file)) : process.cwd(), ".orgctl", "sandbox.db");
+}
+
+/** `CI` as CI services set it: present, non-empty, and not "false" or "0". */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== "" && value !== "false" && value !== "0";
+}
+
+/**
+ * A CI job that names no console would plan and apply against a throwaway sandbox file and report success.
+ * There, the sandbox must be asked for by name.
+ */
+export function refuseImplicitSandboxInCi(flags: TargetFlags): void {
+  if (!inCi() || flags.endpoint || process.env.ORGCTL_ENDPOINT) return;
+  if (flags.sandbox || process.env.ORGCTL_SANDBOX) return;
+  throw new CliError(
+    "no_console",
+    "CI is set but no console is named: set ORGCTL_ENDPOINT (and ORGCTL_TOKEN) to the console this job " +
+      "manages, or pass --sandbox FILE to use a local sandbox console on purpose",
+  );
 }
 
 export async function openTarget(flags: TargetFlags, config: LoadedConfig | null): Promise<Target> {
+  refuseImplicitSandboxInCi(flags);
   // Loaded here, not at the top: `orgctl --version` and `validate` must start without undici or SQLite.
   const { ConsoleClient } = await import("../client/console-client.js");
   const endpoint = flags.endpoint ?? process.env.ORGCTL_ENDPOINT;
@@ -64,10 +98,17 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
       );
     }
     const client = new ConsoleClient({ endpoint, token });
+    try {
+      await checkEndpoint(client, url);
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
     return { client, label: client.endpoint, sandbox: null, close: () => client.close() };
   }
-  const { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, sandboxBootstrap, startSandbox } = await import(
-    "../console/sandbox.js"
+  const { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, sandboxBootstrap, startSandbox } = await withSqlite(
+    () => import("../console/sandbox.js"),
+    "the embedded sandbox console",
   );
   const { clockFromEnv } = await import("../console/service.js");
   const path = sandboxPath(flags, config);
@@ -83,20 +124,34 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
     throw new CliError("invalid_env", "ORGCTL_SANDBOX_BALANCE_CENTS must be a whole number of cents");
   }
   const sandboxToken = token ?? SANDBOX_TOKEN;
-  const running = await startSandbox(
-    path,
-    sandboxBootstrap(config?.desired ?? null, sandboxToken, balance),
-    clock,
+  const running = await withSqlite(
+    () => startSandbox(path, sandboxBootstrap(config?.desired ?? null, sandboxToken, balance), clock),
+    "the embedded sandbox console",
   );
   if (created) process.stderr.write(`orgctl: created the sandbox console at ${path}\n`);
   const client = new ConsoleClient({ endpoint: running.url, token: sandboxToken });
   return {
     client,
-    label: `sandbox (${path})`,
+    label: `sandbox ${path}`,
     sandbox: running,
     async close() {
       await client.close();
       await running.close();
     },
   };
+}
+
+/**
+ * openTarget for the commands that do not plan (wallet, logout): they find the sandbox next to org.yaml like
+ * plan does, and when it does not exist yet, create it from org.yaml (if there is one) as plan would.
+ */
+export async function openTargetNextTo(flags: TargetFlags): Promise<Target> {
+  refuseImplicitSandboxInCi(flags);
+  let config: LoadedConfig | null = null;
+  const remote = Boolean(flags.endpoint ?? process.env.ORGCTL_ENDPOINT);
+  if (!remote && flags.file && existsSync(flags.file) && !existsSync(sandboxPath(flags, null))) {
+    const { loadChecked } = await import("./config-io.js");
+    config = loadChecked(flags.file, null).config;
+  }
+  return openTarget(flags, config);
 }

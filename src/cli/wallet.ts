@@ -3,8 +3,8 @@ import type { ConsoleClient, WalletInfo } from "../client/console-client.js";
 import type { RenewalForecast } from "../domain/index.js";
 import { formatEuro } from "../domain/money.js";
 import { CliError } from "./errors.js";
-import { IMPERATIVE_TARGET_HELP } from "./logout.js";
-import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
+import { TARGET_HELP } from "./plan.js";
+import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
 
 /** One row of `GET /v1/wallet/ledger` (src/console/store.ts LedgerEntry). */
 export interface LedgerRow {
@@ -19,6 +19,8 @@ export interface LedgerRow {
 }
 
 export interface WalletReport {
+  /** The console read: its endpoint URL or `sandbox FILE`. */
+  target: string;
   balance_cents: number;
   currency: string;
   /** How many ledger entries the console holds in all. */
@@ -30,6 +32,7 @@ export interface WalletReport {
 }
 
 interface WalletFlags extends TargetFlags {
+  file: string;
   days: string;
   entries: string;
   format: string;
@@ -51,6 +54,7 @@ function wholeNumber(flag: string, raw: string, max: number): number {
 /** Reads the balance, the renewals due within `days` and the last `entries` ledger entries, consistently. */
 export async function readWallet(
   client: ConsoleClient,
+  target: string,
   days: number,
   entries: number,
 ): Promise<WalletReport> {
@@ -69,6 +73,7 @@ export async function readWallet(
   }
   if (!wallet) throw new Error("unreachable: the wallet was not read");
   return {
+    target,
     balance_cents: wallet.balance_cents,
     currency: wallet.currency,
     ledger_total: ledger.length,
@@ -83,6 +88,7 @@ export function renderWalletJson(report: WalletReport): string {
   const renewalsTotal = report.renewals.reduce((sum, r) => sum + r.amount_cents, 0);
   const doc = {
     wallet_format_version: 1,
+    target: report.target,
     currency: report.currency,
     balance_cents: report.balance_cents,
     balance: formatEuro(report.balance_cents),
@@ -128,7 +134,11 @@ function table(header: string[], rows: string[][], right: Set<number>): string[]
 }
 
 export function renderWalletText(report: WalletReport): string {
-  const out: string[] = [`Balance: ${formatEuro(report.balance_cents)} (${report.currency})`, ""];
+  const out: string[] = [
+    `Console: ${report.target}`,
+    `Balance: ${formatEuro(report.balance_cents)} (${report.currency})`,
+    "",
+  ];
 
   if (report.entries.length === 0) {
     out.push(report.ledger_total === 0 ? "Ledger: no entries" : "Ledger: not shown (--entries 0)");
@@ -191,11 +201,12 @@ export function registerWallet(program: Command): void {
     .option("--days <n>", `renewals falling due within this many days (0 to ${MAX_DAYS})`, "30")
     .option("--entries <n>", "how many of the latest ledger entries to show (0 for none)", "10")
     .option("--format <format>", "text or json", "text")
+    .addOption(fileOption())
     .addOption(endpointOption())
     .addOption(sandboxOption())
     .addHelpText(
       "after",
-      `${IMPERATIVE_TARGET_HELP}
+      `${TARGET_HELP}
 
 Exit codes:
   0  shown
@@ -207,9 +218,9 @@ Exit codes:
       }
       const days = wholeNumber("--days", flags.days, MAX_DAYS);
       const entries = wholeNumber("--entries", flags.entries, Number.MAX_SAFE_INTEGER);
-      const target = await openTarget(flags, null);
+      const target = await openTargetNextTo(flags);
       try {
-        const report = await readWallet(target.client, days, entries);
+        const report = await readWallet(target.client, target.label, days, entries);
         process.stdout.write(flags.format === "json" ? renderWalletJson(report) : renderWalletText(report));
       } finally {
         await target.close();

@@ -75,12 +75,13 @@ async function defaultResolveTxt(name: string): Promise<string[]> {
 
 /** Starts the reference console on `host:port` (port 0 picks a free one). */
 export async function startConsole(options: ConsoleServerOptions): Promise<RunningConsole> {
-  const { service, ownerToken } = await ConsoleService.open(options.dbPath, options.clock, options.bootstrap);
+  // The port is bound before the database is opened: a start that fails (port in use) must not bootstrap an
+  // organization whose generated owner token nobody ever sees.
+  let ready = false;
   const validators = new RequestValidators();
   const routes = ROUTES.map(compile);
   const limiter = new RateLimiter(options.rateLimit ?? 0);
   const loginThrottle = new LoginThrottle();
-  const cursors = new CursorCodec(service.store.cursorSecret());
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const resolveTxt = options.resolveTxt ?? defaultResolveTxt;
   const injector = options.faults && options.faults.rate > 0 ? new FaultInjector(options.faults) : null;
@@ -111,6 +112,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     let actor: AuditActor | null = null;
     let ctx: RequestContext | null = null;
     try {
+      if (!ready) throw new ApiError(503, "unavailable", "the console is starting; retry in a moment");
       if (request.httpVersion === "1.1" && request.headers.host === undefined) {
         throw new ApiError(400, "invalid", "an HTTP/1.1 request needs a Host header; add one");
       }
@@ -326,6 +328,16 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
   });
+  let opened: Awaited<ReturnType<typeof ConsoleService.open>>;
+  try {
+    opened = await ConsoleService.open(options.dbPath, options.clock, options.bootstrap);
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  const { service, ownerToken } = opened;
+  const cursors = new CursorCodec(service.store.cursorSecret());
+  ready = true;
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   return {

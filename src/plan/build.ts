@@ -28,6 +28,8 @@ export const RENEWAL_HORIZON_DAYS = 30;
 export interface PlanOptions {
   configFile: string;
   configHash: string;
+  /** The console the live state came from, as every output names it: its endpoint URL or `sandbox FILE`. */
+  target: string;
   /** Pending domains whose TXT record was found in DNS by the caller (I/O stays outside). */
   verifiedTxt?: Map<string, string[]>;
   /** Override the removal threshold. */
@@ -188,7 +190,13 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   const body = {
     format_version: PLAN_FORMAT_VERSION as typeof PLAN_FORMAT_VERSION,
     config: { file: options.configFile, hash: options.configHash },
-    console: { revision: state.org.revision, org: state.org.name, org_plan: state.org.plan, actor },
+    console: {
+      target: options.target,
+      revision: state.org.revision,
+      org: state.org.name,
+      org_plan: state.org.plan,
+      actor,
+    },
     steps: planSteps,
     blocked: blocked.sort((a, b) => a.id.localeCompare(b.id)),
     errors,

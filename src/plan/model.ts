@@ -114,7 +114,14 @@ export interface Plan {
   /** sha256 over config hash, live revision and steps: the same inputs give the same id. */
   plan_id: string;
   config: { file: string; hash: string };
-  console: { revision: number; org: string; org_plan: string; actor: { login: string; role: Role } };
+  console: {
+    /** Where the plan was made: the endpoint URL (never with credentials) or `sandbox FILE`. */
+    target: string;
+    revision: number;
+    org: string;
+    org_plan: string;
+    actor: { login: string; role: Role };
+  };
   steps: PlanStep[];
   blocked: BlockedStep[];
   errors: PlanIssue[];

@@ -8,7 +8,7 @@ export function formatApplyLine(event: ApplyEvent, total: number): string | null
   const at = (index: number) => `[${String(index).padStart(width)}/${total}]`;
   switch (event.type) {
     case "apply_started":
-      return `Applying ${event.steps} step(s), up to ${event.parallelism} at a time. Wallet: ${formatEuro(event.balance_cents)}.`;
+      return `Applying ${event.steps} step(s)${event.target ? ` to ${event.target}` : ""}, up to ${event.parallelism} at a time. Wallet: ${formatEuro(event.balance_cents)}.`;
     case "step_started":
       return null;
     case "step_done": {

@@ -54,6 +54,7 @@ function planJson(plan: Plan): Record<string, unknown> {
     [
       "console",
       ordered([
+        ["target", plan.console.target],
         ["revision", plan.console.revision],
         ["org", plan.console.org],
         ["org_plan", plan.console.org_plan],

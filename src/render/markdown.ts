@@ -98,6 +98,7 @@ function footer(plan: Plan, purpose: Purpose): string {
   const { console: live, config } = plan;
   const facts = [
     `${escapeMarkdown(live.org)} (${escapeMarkdown(live.org_plan)})`,
+    `console ${escapeMarkdown(live.target)}`,
     `console revision ${live.revision}`,
     `acting as ${escapeMarkdown(live.actor.login)} (${escapeMarkdown(live.actor.role)})`,
     `config ${escapeMarkdown(config.file)}`,
@@ -203,7 +204,14 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
   const ordered = [...plan.steps].sort((a, b) => a.index - b.index);
 
   const purpose = options.purpose ?? "plan";
-  const head = [MARKDOWN_MARKER, headline(plan, purpose), "", moneyLine(plan, purpose)].join("\n");
+  const head = [
+    MARKDOWN_MARKER,
+    headline(plan, purpose),
+    "",
+    moneyLine(plan, purpose),
+    "",
+    `Console: ${code(plan.console.target)}`,
+  ].join("\n");
   const foot = footer(plan, purpose);
 
   const errors =

@@ -270,6 +270,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
   blocks.push([
     `orgctl ${purpose} for ${clean(live.org)} (${clean(live.org_plan)}) at console revision ${live.revision}, ` +
       `acting as ${clean(live.actor.login)} (${clean(live.actor.role)})`,
+    `console: ${clean(live.target)}`,
     `config ${clean(config.file)} (${clean(config.hash.slice(0, 12))}) · plan ${clean(plan.plan_id)}`,
   ]);
 

@@ -251,6 +251,7 @@ describe("orgctl apply when a step fails", () => {
     const balanceNow = (await ts.api("GET", "/v1/wallet?days=0")).body.balance_cents as number;
     expect(JSON.parse(nothingLines[0]!)).toEqual({
       type: "summary",
+      target: ts.url,
       status: "done",
       plan_id: expect.any(String),
       total: 0,

@@ -41,7 +41,8 @@ describe("the shipped examples plan cleanly in a fresh sandbox", E2E, () => {
     dirs.push(dir);
     copyFileSync(join(EXAMPLES, name, "org.yaml"), join(dir, "org.yaml"));
     const yaml = readFileSync(join(dir, "org.yaml"), "utf8");
-    const env = { ORGCTL_NOW: NOW, ...passwordEnv(yaml) };
+    // A developer's shell (CI unset): these tests check the implicit sandbox next to org.yaml.
+    const env = { ORGCTL_NOW: NOW, CI: "", ...passwordEnv(yaml) };
 
     const first = await runCli(["plan", "-f", "org.yaml"], { cwd: dir, env });
     expect(first.code, first.stdout + first.stderr).toBe(0);
@@ -72,7 +73,7 @@ describe("the shipped examples plan cleanly in a fresh sandbox", E2E, () => {
     const dir = mkdtempSync(join(tmpdir(), `orgctl-cli-example-${name}-`));
     dirs.push(dir);
     copyFileSync(join(EXAMPLES, name, "org.yaml"), join(dir, "org.yaml"));
-    const env = { ORGCTL_NOW: NOW, ...passwordEnv(readFileSync(join(dir, "org.yaml"), "utf8")) };
+    const env = { ORGCTL_NOW: NOW, CI: "", ...passwordEnv(readFileSync(join(dir, "org.yaml"), "utf8")) };
     const first = await runCli(["plan", "-f", "org.yaml", "--format", "json"], { cwd: dir, env });
     const second = await runCli(["plan", "-f", "org.yaml", "--format", "json"], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(0);

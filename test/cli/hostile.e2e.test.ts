@@ -269,7 +269,7 @@ describe(`hostile org.yaml under a ${HEAP_MB} MB heap and a ${KILL_AFTER_MS / 10
   it.each(FILE_CASES)("plan (embedded sandbox): $name", { timeout: 60_000 }, async (c) => {
     const dir = writeCase(c);
     const validated = await runBounded(["validate", "-f", "org.yaml"], dir);
-    const planned = await runBounded(["plan", "-f", "org.yaml"], dir);
+    const planned = await runBounded(["plan", "-f", "org.yaml", "--sandbox", "sandbox.db"], dir);
     const first = expectBoundedLocatedError(planned, c);
     // The same error as validate reports.
     if (validated.code === 1) expect(validated.stderr).toContain(first);

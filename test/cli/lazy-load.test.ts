@@ -270,7 +270,10 @@ describe("ink and react: what the built CLI loads at run time", { timeout: 120_0
   });
 
   it("orgctl plan (embedded sandbox) loads neither ink nor react", async () => {
-    const run = await traced([CLI, "plan", "-f", "org.yaml"], sandboxDir);
+    const run = await traced(
+      [CLI, "plan", "-f", "org.yaml", "--sandbox", join(sandboxDir, ".orgctl", "sandbox.db")],
+      sandboxDir,
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Plan: /m);
     // It did the real work: the sandbox database and the HTTP client were loaded.

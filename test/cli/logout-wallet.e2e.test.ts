@@ -115,7 +115,7 @@ describe("orgctl logout", () => {
 
     const result = await orgctl(ts, ["logout", "carol", "dave"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe("Logged out 2 user(s): carol, dave\n");
+    expect(result.stdout).toBe(`Logged out 2 user(s) on ${ts.url}: carol, dave\n`);
     expectClean(result, carol, dave, erin);
 
     expect(await meStatus(ts, carol)).toBe(401);
@@ -147,12 +147,12 @@ describe("orgctl logout", () => {
     const erin = await sessionFor(ts, "erin");
     const byOps = await orgctl(ts, ["logout", "erin"], opsToken);
     expect(byOps.code, byOps.stderr).toBe(0);
-    expect(byOps.stdout).toBe("Logged out 1 user(s): erin\n");
+    expect(byOps.stdout).toBe(`Logged out 1 user(s) on ${ts.url}: erin\n`);
     expect(await meStatus(ts, erin)).toBe(401);
 
     const byOwner = await orgctl(ts, ["logout", "admin"]);
     expect(byOwner.code, byOwner.stderr).toBe(0);
-    expect(byOwner.stdout).toBe("Logged out 1 user(s): admin\n");
+    expect(byOwner.stdout).toBe(`Logged out 1 user(s) on ${ts.url}: admin\n`);
   });
 
   it("validates logins locally, before calling the console", async () => {
@@ -170,7 +170,7 @@ describe("orgctl logout", () => {
   it("logs a repeated login out once", async () => {
     const result = await orgctl(ts, ["logout", "dave", "dave"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe("Logged out 1 user(s): dave\n");
+    expect(result.stdout).toBe(`Logged out 1 user(s) on ${ts.url}: dave\n`);
   });
 
   it("reports an unknown user with the console's code", async () => {
@@ -215,7 +215,7 @@ describe("orgctl wallet", () => {
     expect(result.code, result.stderr).toBe(0);
     expectClean(result);
     const out = result.stdout;
-    expect(out).toMatch(/^Balance: €910\.00 \(EUR\)\n/);
+    expect(out).toMatch(new RegExp(`^Console: ${ts.url}\nBalance: €910\\.00 \\(EUR\\)\n`));
     expect(out).toContain("Ledger (all 2, newest first):");
     const rows = out.split("\n").filter((l) => /^\s+\d+\s+2026-03-01/.test(l));
     expect(rows).toHaveLength(2);
@@ -236,6 +236,7 @@ describe("orgctl wallet", () => {
     const doc = JSON.parse(result.stdout);
     expect(Object.keys(doc)).toEqual([
       "wallet_format_version",
+      "target",
       "currency",
       "balance_cents",
       "balance",
@@ -244,6 +245,7 @@ describe("orgctl wallet", () => {
     ]);
     expect(doc).toMatchObject({
       wallet_format_version: 1,
+      target: ts.url,
       currency: "EUR",
       balance_cents: 91_000,
       balance: "€910.00",
@@ -275,7 +277,7 @@ describe("orgctl wallet", () => {
     }
     const text = await orgctl(ts, ["wallet", "--entries", "2", "--days", "366"]);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^Balance: €916\.00 \(EUR\)\n/);
+    expect(text.stdout).toMatch(new RegExp(`^Console: ${ts.url}\nBalance: €916\\.00 \\(EUR\\)\n`));
     expect(text.stdout).toContain("Ledger (last 2 of 5, newest first):");
     const ids = text.stdout
       .split("\n")

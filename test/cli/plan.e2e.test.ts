@@ -257,7 +257,7 @@ describe("orgctl plan against a live console", E2E, () => {
     expect(hasStackTrace(result.stderr)).toBe(false);
   });
 
-  it("reports an unreachable console without a stack trace", async () => {
+  it("reports a refused connection without a stack trace", async () => {
     const port = await closedPort();
     const result = await runCli(["plan", "-f", org.file, "--endpoint", `http://127.0.0.1:${port}`], {
       cwd: org.dir,
@@ -265,7 +265,7 @@ describe("orgctl plan against a live console", E2E, () => {
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("orgctl: console_unreachable: ");
+    expect(result.stderr).toContain("orgctl: console_refused: ");
     expect(result.stderr).toContain(`127.0.0.1:${port}`);
     expect(hasStackTrace(result.stderr)).toBe(false);
   });

@@ -9,6 +9,7 @@ import {
   desiredUser,
   liveView,
   planFor,
+  TARGET,
 } from "../support/plan-builders.js";
 
 const ids = (plan: Plan) => plan.steps.map((s) => s.id);
@@ -290,6 +291,7 @@ describe("the plan document", () => {
     expect(plan.money.priced_on).toBe("2026-03-01");
     expect(plan.config).toEqual({ file: "org.yaml", hash: CONFIG_HASH });
     expect(plan.console).toEqual({
+      target: TARGET,
       revision: 1,
       org: "Test Org",
       org_plan: "pro",

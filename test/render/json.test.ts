@@ -93,6 +93,8 @@ describe("renderJson", () => {
       "balance_after_cents",
       "depends_on",
     ]);
+    expect(Object.keys(json.console)).toEqual(["target", "revision", "org", "org_plan", "actor"]);
+    expect(json.console.target).toBe("https://console.acme.example");
     expect(Object.keys(json.errors[0])).toEqual(["code", "message", "fix", "source"]);
     expect(Object.keys(json.money).at(-1)).toBe("priced_on");
     // Request bodies are free-form: their keys are sorted.

@@ -38,6 +38,12 @@ describe("renderMarkdown", () => {
     );
   });
 
+  it("names the console under the money line and in the footer", () => {
+    const out = lines(renderMarkdown(samplePlan()));
+    expect(out[5]).toBe("Console: `https://console.acme.example`");
+    expect(out.at(-1)).toContain("console https://console.acme.example");
+  });
+
   it("marks a failed plan in the money line and lists its errors before the changes", () => {
     const out = renderMarkdown(samplePlan({ errors: [SAMPLE_ERROR], money: { shortfall_cents: 1050 } }));
     expect(lines(out)[3]).toMatch(

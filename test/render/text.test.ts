@@ -22,6 +22,10 @@ describe("renderText", () => {
     expect(first).toContain("alice (org_admin)");
   });
 
+  it("names the console on its second line", () => {
+    expect(lines(plain())[1]).toBe("console: https://console.acme.example");
+  });
+
   it("groups steps by kind (org, domains, groups, users, aliases, memberships), each in run order", () => {
     const plan = samplePlan();
     // The renderer orders by step.index, not by the position in the array.

@@ -83,8 +83,14 @@ export function liveView(state: ConsoleState, actorLogin = OWNER, now: Date = NO
 
 export const CONFIG_FILE = "org.yaml";
 export const CONFIG_HASH = "0".repeat(64);
+export const TARGET = "sandbox /tmp/orgctl-test/sandbox.db";
 
 /** buildPlan with a fixed config file and hash. */
 export function planFor(desired: DesiredOrg, live: LiveView, options: Partial<PlanOptions> = {}): Plan {
-  return buildPlan(desired, live, { configFile: CONFIG_FILE, configHash: CONFIG_HASH, ...options });
+  return buildPlan(desired, live, {
+    configFile: CONFIG_FILE,
+    configHash: CONFIG_HASH,
+    target: TARGET,
+    ...options,
+  });
 }

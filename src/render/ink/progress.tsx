@@ -178,10 +178,11 @@ export function ApplyProgress({ status, maxRows = MAX_STEP_ROWS }: ApplyProgress
   const showRows = !(finished && status.steps.length > maxRows);
   const window = stepWindow(status.steps, maxRows);
   const indexWidth = String(status.steps.at(-1)?.index ?? status.total).length;
+  const to = `to ${clean(status.org)} on ${clean(status.target)}`;
   const title =
     status.phase === "planned"
-      ? `Applying plan ${clean(status.plan_id)} to ${clean(status.org)}`
-      : `Applying plan ${clean(status.plan_id)} to ${clean(status.org)}` +
+      ? `Applying plan ${clean(status.plan_id)} ${to}`
+      : `Applying plan ${clean(status.plan_id)} ${to}` +
         (status.parallelism === null ? "" : `, up to ${status.parallelism} step(s) at a time`);
   const balanceMoved = status.balance_cents !== status.balance_before_cents;
   return (

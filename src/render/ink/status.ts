@@ -34,6 +34,8 @@ export interface ApplyStatus {
   phase: "planned" | "running" | "finished";
   plan_id: string;
   org: string;
+  /** The console applied to: its endpoint URL or `sandbox FILE`. */
+  target: string;
   /** The plan's summary line (`Plan: 3 to create, … Wallet: … .`). */
   headline: string;
   total: number;
@@ -77,6 +79,7 @@ export function initialStatus(plan: Plan): ApplyStatus {
     phase: "planned",
     plan_id: plan.plan_id,
     org: plan.console.org,
+    target: plan.console.target,
     headline: summaryLine(plan),
     total: steps.length,
     parallelism: null,

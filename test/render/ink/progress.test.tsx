@@ -152,6 +152,10 @@ describe("stepWindow", () => {
 });
 
 describe("ApplyProgress", () => {
+  it("names the console in its title", () => {
+    expect(draw(MIDWAY).split("\n")[0]).toContain("on https://console.acme.example");
+  });
+
   it("shows the headline, the bar at 3/5, the live wallet and a marker per step state", () => {
     const frame = draw(MIDWAY);
     expect(frame.replace(/\s+/g, " ")).toContain(summaryLine(plan5));
