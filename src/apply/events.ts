@@ -25,7 +25,12 @@ export type ApplyEvent =
     }
   | { type: "step_failed"; id: string; index: number; summary: string; code: string; message: string }
   | { type: "step_skipped"; id: string; index: number; summary: string; because: string }
-  | ({ type: "summary"; target?: string } & ApplySummary);
+  | ({
+      type: "summary";
+      target?: string;
+      /** Steps the plan could not start: they wait for a domain's verification. */
+      blocked?: { id: string; summary: string; domain: string }[];
+    } & ApplySummary);
 
 export interface StepFailure {
   id: string;

@@ -29,6 +29,8 @@ export interface ApplyFlags extends TargetFlags {
 
 /** Exit code of an interrupted apply (128 + SIGINT), as shells expect. */
 export const EXIT_INTERRUPTED = 130;
+/** Every step was done, but steps that wait for a domain's verification remain: the console is not org.yaml yet. */
+export const EXIT_BLOCKED = 2;
 
 function readPlanFile(path: string): Plan {
   let plan: Plan;
@@ -184,10 +186,14 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
           charged_cents: 0,
           refunded_cents: 0,
           failures: [],
+          ...(plan.blocked.length > 0
+            ? { blocked: plan.blocked.map((b) => ({ id: b.id, summary: b.summary, domain: b.domain })) }
+            : {}),
         };
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       }
-      process.exitCode = 0;
+      // Nothing could run, but blocked steps mean the console is not org.yaml yet.
+      process.exitCode = plan.blocked.length > 0 ? EXIT_BLOCKED : 0;
       return;
     }
     if (!saved && format === "text") process.stdout.write(renderText(plan, { color }));
@@ -210,7 +216,13 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
       parallelism,
     );
     process.exitCode =
-      summary.status === "done" ? 0 : summary.status === "interrupted" ? EXIT_INTERRUPTED : 1;
+      summary.status === "done"
+        ? plan.blocked.length > 0
+          ? EXIT_BLOCKED
+          : 0
+        : summary.status === "interrupted"
+          ? EXIT_INTERRUPTED
+          : 1;
   } finally {
     process.off("SIGINT", onSigint);
     await lock?.release();
@@ -246,9 +258,14 @@ async function run(
     };
   }
   // The first and the last event name the console, so that no log of an apply leaves it in doubt.
+  const blocked = plan.blocked.map((b) => ({ id: b.id, summary: b.summary, domain: b.domain }));
   const emit = (event: ApplyEvent) =>
     draw(
-      event.type === "apply_started" || event.type === "summary" ? { ...event, target: targetLabel } : event,
+      event.type === "summary"
+        ? { ...event, target: targetLabel, blocked }
+        : event.type === "apply_started"
+          ? { ...event, target: targetLabel }
+          : event,
     );
   const summary = await applyPlan(plan, {
     client,

@@ -49,8 +49,9 @@ stops starting new steps, lets running ones finish, releases the lock and prints
 step_skipped, summary (see the README).
 
 Exit codes:
-  0    every step done, or no changes
+  0    every step done, or no changes: the console matches org.yaml
   1    error: invalid input, stale plan, lock held, a refused plan, or a step failed
+  2    every step that could run is done, but steps blocked on domain verification remain
   130  interrupted (Ctrl-C); run orgctl apply again to finish`,
     )
     .action(async (planfile: string | undefined, flags: ApplyFlags) => {

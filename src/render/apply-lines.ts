@@ -28,6 +28,14 @@ export function formatApplyLine(event: ApplyEvent, total: number): string | null
       ];
       for (const failure of event.failures)
         lines.push(`  ✗ step ${failure.index} ${failure.summary}: ${failure.code}: ${failure.message}`);
+      const blocked = event.blocked ?? [];
+      if (blocked.length > 0) {
+        lines.push(
+          `Blocked: ${blocked.length} step(s) wait for domain verification; the console does not match org.yaml yet:`,
+        );
+        for (const step of blocked) lines.push(`  … ${step.summary} (waits for ${step.domain}'s TXT record)`);
+        lines.push("Publish the TXT records `orgctl plan` shows, then run `orgctl apply` again.");
+      }
       if (event.status !== "done")
         lines.push("Run `orgctl plan` to see what is left, then `orgctl apply` again: it converges.");
       return lines.join("\n");
