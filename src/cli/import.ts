@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import type { LiveSnapshot } from "../client/console-client.js";
+import { DEFAULT_POLICY } from "../config/model.js";
 import { packageRoot } from "../package-root.js";
 import { CliError } from "./errors.js";
 import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
@@ -14,6 +15,8 @@ export async function importDocument(snapshot: LiveSnapshot, schemaRef: string):
   const value = {
     version: 1,
     organization: { name: org.name, plan: org.plan, provider_domain: org.provider_domain },
+    // The policy the planner assumes, written out so that nobody has to know the defaults.
+    policy: { ignore_profile_fields: [...DEFAULT_POLICY.ignore_profile_fields].sort() },
     domains: [...snapshot.domains]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((d) => ({ name: d.name })),

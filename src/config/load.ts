@@ -585,7 +585,9 @@ function normalize(raw: RawConfig): DesiredOrg {
     unlisted: { ...DEFAULT_POLICY.unlisted, ...(raw.policy?.unlisted ?? {}) },
     removal_threshold: { ...DEFAULT_POLICY.removal_threshold, ...(raw.policy?.removal_threshold ?? {}) },
     min_balance_cents: raw.policy?.min_balance_cents ?? DEFAULT_POLICY.min_balance_cents,
-    ignore_profile_fields: [...(raw.policy?.ignore_profile_fields ?? [])].sort(),
+    ignore_profile_fields: [
+      ...(raw.policy?.ignore_profile_fields ?? DEFAULT_POLICY.ignore_profile_fields),
+    ].sort(),
   };
   return {
     organization: {

@@ -1,4 +1,5 @@
 import type { Profile, ProfileField, Role } from "../domain/index.js";
+import { SELF_SERVICE_PROFILE_FIELDS } from "../domain/model.js";
 
 /** Where a password comes from. The password itself is read only when a step needs it, at apply time. */
 export interface SecretRef {
@@ -29,7 +30,9 @@ export const DEFAULT_POLICY: Policy = {
   unlisted: { users: "prune", groups: "prune", domains: "prune", aliases: "prune", memberships: "prune" },
   removal_threshold: { percent: 25, min_users: 10 },
   min_balance_cents: 0,
-  ignore_profile_fields: [],
+  // Users edit their own personal data [MF]: by default their edits are not drift. An admin who wants org.yaml
+  // to manage a field takes it out of this list (`ignore_profile_fields: []` manages them all).
+  ignore_profile_fields: [...SELF_SERVICE_PROFILE_FIELDS],
 };
 
 export interface DesiredUser {

@@ -28,6 +28,12 @@ export const PROFILE_FIELDS = [
   "photo_url",
 ] as const;
 export type ProfileField = (typeof PROFILE_FIELDS)[number];
+
+/**
+ * The fields every user may change on their own account [MF]: all of their personal data (not their names,
+ * plan or role). The engine's update_user lets a user change exactly these on themselves.
+ */
+export const SELF_SERVICE_PROFILE_FIELDS: readonly ProfileField[] = PROFILE_FIELDS;
 export type Profile = Partial<Record<ProfileField, string>>;
 
 export interface User {

@@ -86,6 +86,10 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
     expect(importResult.stdout).toBe("");
     const doc = parse(readFileSync(file, "utf8"));
     expect(doc.organization).toMatchObject({ name: "Example Org", plan: "pro" });
+    // The policy it assumes is written out: users' own personal data is theirs.
+    expect(doc.policy).toEqual({
+      ignore_profile_fields: ["birth_date", "external_email", "mobile", "photo_url", "postal_address"],
+    });
     expect(doc.domains).toEqual([{ name: "example.org" }]);
     expect(doc.groups).toEqual([{ name: "ops" }, { name: "staff", description: "Everyone on the payroll" }]);
     const byLogin = Object.fromEntries(doc.users.map((u: { login: string }) => [u.login, u]));

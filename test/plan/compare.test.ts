@@ -55,9 +55,27 @@ describe("what is not listed", () => {
     );
     expect(plan.errors).toEqual([]);
     expect(plan.warnings).toEqual([]);
-    // alice's profile is listed as empty: that is a change, not an unlisted item.
-    expect(ids(plan)).toEqual(["user/alice:update_user"]);
-    expect(plan.counts).toEqual({ create: 0, update: 1, delete: 0, replace: 0 });
+    // alice's profile is not listed, and by default her own profile is hers: nothing to change.
+    expect(ids(plan)).toEqual([]);
+    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 0 });
+  });
+
+  it("by default users' own profile edits are not drift; ignore_profile_fields: [] manages them all", () => {
+    const users = [desiredOwner(), desiredUser("alice", { plan: "entry", email: "alice@example.com" })];
+    const unlisted = {
+      users: "ignore",
+      groups: "ignore",
+      domains: "ignore",
+      aliases: "ignore",
+      memberships: "ignore",
+    } as const;
+    const byDefault = planFor(desiredOrg({ policy: { unlisted }, users }), liveView(richLive()));
+    expect(ids(byDefault)).toEqual([]);
+    const managed = planFor(
+      desiredOrg({ policy: { unlisted, ignore_profile_fields: [] }, users }),
+      liveView(richLive()),
+    );
+    expect(ids(managed)).toEqual(["user/alice:update_user"]);
   });
 
   it("with the default policy (prune), the same org.yaml removes them", () => {
