@@ -575,7 +575,7 @@ interface RawConfig {
     removal_threshold?: Partial<Policy["removal_threshold"]>;
   };
   domains?: { name: string }[];
-  groups?: { name: string; description?: string }[];
+  groups?: { name: string; description?: string; previously?: string[] }[];
   users?: RawUser[];
 }
 
@@ -597,7 +597,11 @@ function normalize(raw: RawConfig): DesiredOrg {
     },
     policy,
     domains: (raw.domains ?? []).map((d) => ({ name: d.name })),
-    groups: (raw.groups ?? []).map((g) => ({ name: g.name, description: g.description ?? "" })),
+    groups: (raw.groups ?? []).map((g) => ({
+      name: g.name,
+      description: g.description ?? "",
+      previously: [...(g.previously ?? [])],
+    })),
     users: (raw.users ?? []).map(normalizeUser),
   };
 }

@@ -57,6 +57,8 @@ export interface DesiredUser {
 export interface DesiredGroup {
   name: string;
   description: string;
+  /** Names the group had before: a live group under one of them is renamed, keeping its members. */
+  previously: string[];
 }
 
 export interface DesiredDomain {

@@ -563,6 +563,14 @@ export const ROUTES: Route[] = [
     },
   },
   {
+    method: "POST",
+    template: "/v1/groups/{name}/rename",
+    handler(ctx) {
+      const to = String((ctx.body as Body).name);
+      return mutate(ctx, { op: "rename_group", name: ctx.params.name!, to }, renderGroup(to));
+    },
+  },
+  {
     method: "DELETE",
     template: "/v1/groups/{name}",
     handler: (ctx) => mutate(ctx, { op: "delete_group", name: ctx.params.name! }, noContent),

@@ -760,6 +760,27 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     return ok([{ type: "put_group", group: { ...group, description: op.description } }]);
   },
 
+  rename_group(ctx, op) {
+    const denied = permit(ctx, "manage_groups");
+    if (denied) return no(denied);
+    const group = findGroup(ctx, op.name);
+    if (isRefusal(group)) return no(group);
+    if (!GROUP_NAME.test(op.to)) {
+      return no(
+        refuse(
+          "invalid",
+          `group name ${op.to} is not valid; use 1-64 lower-case letters, digits, dots, dashes or underscores`,
+        ),
+      );
+    }
+    if (ctx.state.groups.has(op.to))
+      return no(refuse("conflict", `group ${op.to} already exists; pick another name`, { group: op.to }));
+    return ok([
+      { type: "delete_group", name: op.name },
+      { type: "put_group", group: { ...group, name: op.to } },
+    ]);
+  },
+
   delete_group(ctx, op) {
     const denied = permit(ctx, "manage_groups");
     if (denied) return no(denied);

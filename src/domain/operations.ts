@@ -38,6 +38,8 @@ export type Operation =
   | { op: "remove_alias"; login: string; address: string }
   | { op: "create_group"; name: string; description: string }
   | { op: "update_group"; name: string; description: string }
+  /** A group gets a new name and keeps its description and members. */
+  | { op: "rename_group"; name: string; to: string }
   | { op: "delete_group"; name: string }
   | { op: "add_member"; group: string; login: string }
   | { op: "remove_member"; group: string; login: string }
@@ -76,6 +78,8 @@ export function targetOf(operation: Operation): string {
     case "update_group":
     case "delete_group":
       return `group/${operation.name}`;
+    case "rename_group":
+      return `group/${operation.to}`;
     case "add_member":
     case "remove_member":
       return `group/${operation.group}`;
@@ -104,6 +108,8 @@ export function fieldsOf(operation: Operation): string[] {
       return ["/name"];
     case "update_group":
       return ["/description"];
+    case "rename_group":
+      return ["/name"];
     case "change_plan":
       return ["/plan"];
     case "change_role":

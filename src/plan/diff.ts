@@ -197,8 +197,32 @@ export function diff(input: DiffInput): DiffResult {
 
   // --- groups -------------------------------------------------------------------------------------------
   const desiredGroups = new Set(desired.groups.map((g) => g.name));
+  /** Live name → desired name, for groups org.yaml renames (`previously:`). */
+  const renamed = new Map<string, string>();
   for (const group of desired.groups) {
-    const current = live.groups.get(group.name);
+    let current = live.groups.get(group.name);
+    const old = current
+      ? undefined
+      : group.previously.find(
+          (name) => live.groups.has(name) && !desiredGroups.has(name) && !renamed.has(name),
+        );
+    if (old !== undefined) {
+      // A rename keeps the members; delete + create would lose them.
+      renamed.set(old, group.name);
+      current = live.groups.get(old)!;
+      add({
+        action: "rename_group",
+        kind: "group",
+        key: group.name,
+        symbol: "~",
+        summary: `rename group ${old} → ${group.name}`,
+        destructive: false,
+        operation: { op: "rename_group", name: old, to: group.name },
+        secret: null,
+        patch: [{ op: "replace", path: "/name", value: group.name }],
+        was: { name: old },
+      });
+    }
     if (!current) {
       add({
         action: "create_group",
@@ -222,12 +246,19 @@ export function diff(input: DiffInput): DiffResult {
         secret: null,
         patch: [{ op: "replace", path: "/description", value: group.description }],
         was: { description: current.description },
+        deps: renamed.has(current.name) ? [stepId("group", group.name, "rename_group")] : [],
       });
+    }
+  }
+  // Memberships of a renamed group are its members under the new name.
+  for (const [old, name] of renamed) {
+    for (const groups of memberships.values()) {
+      if (groups.delete(old)) groups.add(name);
     }
   }
   if (desired.policy.unlisted.groups === "prune") {
     for (const name of [...live.groups.keys()].sort()) {
-      if (desiredGroups.has(name)) continue;
+      if (desiredGroups.has(name) || renamed.has(name)) continue;
       add({
         action: "delete_group",
         kind: "group",
@@ -240,10 +271,10 @@ export function diff(input: DiffInput): DiffResult {
       });
     }
   }
-  const groupReady = (name: string): string[] => {
-    const create = stepId("group", name, "create_group");
-    return steps.has(create) ? [create] : [];
-  };
+  const groupReady = (name: string): string[] =>
+    [stepId("group", name, "create_group"), stepId("group", name, "rename_group")].filter((id) =>
+      steps.has(id),
+    );
 
   // --- users --------------------------------------------------------------------------------------------
   const desiredLogins = new Set(desired.users.map((u) => u.login));
@@ -288,6 +319,23 @@ export function diff(input: DiffInput): DiffResult {
   for (const want of desired.users) {
     const have = live.users.get(want.login);
     if (!have) {
+      const holder = live.addresses.get(want.email);
+      if (
+        holder?.kind === "email" &&
+        holder.login &&
+        !desiredLogins.has(holder.login) &&
+        !customDomainOf(want.email)
+      ) {
+        // Same mailbox, another login: a rename, which the console never does [MF]. (A custom-domain address
+        // can go to a new user once the old one is deleted; a provider address is retired with its user.)
+        errors.push({
+          code: "login_immutable",
+          message: `logins never change: ${want.email} is ${holder.login}'s mailbox in the console, and org.yaml names it ${want.login}`,
+          fix: `keep login: ${holder.login} in org.yaml; for a new login, create a user with a new email and delete ${holder.login} (its mail goes with it)`,
+          source: at(want.login, "login"),
+        });
+        continue;
+      }
       userSteps.push(() => createUser(want));
       continue;
     }
@@ -586,6 +634,7 @@ export function diff(input: DiffInput): DiffResult {
           destructive: false,
           operation: { op: "remove_member", group, login },
           secret: null,
+          deps: groupReady(group),
         });
       }
     }

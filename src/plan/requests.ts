@@ -22,6 +22,11 @@ const REQUESTS: { [K in OperationName]?: ToRequest<K> } = {
     path: `/v1/groups/${seg(op.name)}`,
     body: { description: op.description },
   }),
+  rename_group: (op) => ({
+    method: "POST",
+    path: `/v1/groups/${seg(op.name)}/rename`,
+    body: { name: op.to },
+  }),
   delete_group: (op) => ({ method: "DELETE", path: `/v1/groups/${seg(op.name)}` }),
   add_member: (op) => ({ method: "PUT", path: `/v1/groups/${seg(op.group)}/members/${seg(op.login)}` }),
   remove_member: (op) => ({ method: "DELETE", path: `/v1/groups/${seg(op.group)}/members/${seg(op.login)}` }),

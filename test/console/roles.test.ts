@@ -365,6 +365,13 @@ const MATRIX: Cell[] = [
     body: { description: "new" },
     expect: [200, "F", 200, "F"],
   },
+  {
+    name: "rename a group",
+    method: "POST",
+    path: "/v1/groups/g-{r}/rename",
+    body: { name: "renamed-{r}" },
+    expect: [200, "F", 200, "F"],
+  },
   { name: "delete a group", method: "DELETE", path: "/v1/groups/g-{r}", expect: [204, "F", 204, "F"] },
   {
     name: "add an admin to a group",

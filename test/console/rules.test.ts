@@ -877,6 +877,29 @@ describe("aliases", () => {
 });
 
 describe("groups", () => {
+  it("renames a group keeping its description and members, in one audited change", async () => {
+    const ts = await start();
+    expectStatus(await ts.api("POST", "/v1/groups", { name: "bakers", description: "Bread" }), 201);
+    expectStatus(await ts.api("POST", "/v1/groups", { name: "office" }), 201);
+    await createUser(ts, "bob", { groups: ["bakers"] });
+    const revision = await revisionOf(ts);
+    const renamed = await ts.api("POST", "/v1/groups/bakers/rename", { name: "bakery" });
+    expectStatus(renamed, 200);
+    expect(renamed.body).toEqual({ name: "bakery", description: "Bread", members: ["bob"] });
+    expect(await revisionOf(ts)).toBe(revision + 1);
+    expect((await userOf(ts, "bob")).groups).toEqual(["bakery"]);
+    expectError(await ts.api("GET", "/v1/groups/bakers"), 404, "not_found");
+    expectError(await ts.api("POST", "/v1/groups/bakery/rename", { name: "office" }), 409, "conflict");
+    expectError(await ts.api("POST", "/v1/groups/ghost/rename", { name: "spirit" }), 404, "not_found");
+    expectError(await ts.api("POST", "/v1/groups/bakery/rename", { name: "Not Valid" }), 400, "invalid");
+    const audit = await ts.api("GET", "/v1/audit?target=group/bakery&action=rename_group");
+    expect(audit.body.items[0]).toMatchObject({
+      outcome: "ok",
+      fields: ["/name"],
+      actor: { login: "admin" },
+    });
+  });
+
   it("keeps group names unique and manages memberships through the group", async () => {
     const ts = await start();
     const created = await ts.api("POST", "/v1/groups", { name: "eng", description: "Engineering" });

@@ -354,3 +354,34 @@ describe("the plan document", () => {
     });
   });
 });
+
+describe("group renames (previously:)", () => {
+  it("renames the live group, keeping its members, instead of deleting and creating it", () => {
+    const live = buildState({
+      users: [{ login: "al", plan: "free" }],
+      groups: [{ name: "bakers", description: "Bread", members: ["al"] }],
+    });
+    const plan = planFor(
+      desiredOrg({
+        groups: [{ name: "bakery", description: "Bread and cakes", previously: ["bakers"] }],
+        users: [desiredOwner(), desiredUser("al", { groups: ["bakery"] })],
+      }),
+      liveView(live),
+    );
+    expect(plan.errors).toEqual([]);
+    expect(plan.steps.map((s) => [s.id, s.summary])).toEqual([
+      ["group/bakery:rename_group", "rename group bakers → bakery"],
+      ["group/bakery:update_group", "update group bakery description"],
+    ]);
+    expect(plan.steps[0]!.changes).toEqual([{ path: "/name", from: "bakers", to: "bakery" }]);
+    expect(plan.steps[1]!.depends_on).toEqual(["group/bakery:rename_group"]);
+  });
+
+  it("creates the group when none of its previous names is live", () => {
+    const plan = planFor(
+      desiredOrg({ groups: [{ name: "bakery", previously: ["bakers"] }] }),
+      liveView(buildState()),
+    );
+    expect(plan.steps.map((s) => s.id)).toEqual(["group/bakery:create_group"]);
+  });
+});

@@ -295,3 +295,18 @@ describe("the owner", () => {
     expect(plan.errors).toEqual([]);
   });
 });
+
+describe("logins never change", () => {
+  it("a live mailbox under a new login is refused as a rename, saying so, not as address_taken", () => {
+    const live = buildState({ users: [{ login: "tom", plan: "free", email: "tom@console.test" }] });
+    const plan = planFor(
+      desiredOrg({ users: [desiredOwner(), desiredUser("thomas", { email: "tom@console.test" })] }),
+      liveView(live),
+    );
+    expect(plan.errors.map((e) => e.code)).toEqual(["login_immutable"]);
+    expect(plan.errors[0]!.message).toBe(
+      "logins never change: tom@console.test is tom's mailbox in the console, and org.yaml names it thomas",
+    );
+    expect(plan.errors[0]!.fix).toContain("keep login: tom in org.yaml");
+  });
+});

@@ -215,6 +215,7 @@ describe("schemas/plan.schema.json", () => {
       remove_alias: true,
       create_group: true,
       update_group: true,
+      rename_group: true,
       delete_group: true,
       add_member: true,
       remove_member: true,

@@ -18,7 +18,7 @@ export interface DesiredOrgSpec {
   organization?: Partial<DesiredOrg["organization"]>;
   policy?: PolicySpec;
   domains?: (string | { name: string })[];
-  groups?: (string | { name: string; description?: string })[];
+  groups?: (string | { name: string; description?: string; previously?: string[] })[];
   /** Defaults to just the owner as `buildState` makes it. */
   users?: DesiredUser[];
 }
@@ -38,8 +38,8 @@ export function desiredOrg(spec: DesiredOrgSpec = {}): DesiredOrg {
     domains: (spec.domains ?? []).map((d) => ({ name: typeof d === "string" ? d : d.name })),
     groups: (spec.groups ?? []).map((g) =>
       typeof g === "string"
-        ? { name: g, description: "" }
-        : { name: g.name, description: g.description ?? "" },
+        ? { name: g, description: "", previously: [] }
+        : { name: g.name, description: g.description ?? "", previously: g.previously ?? [] },
     ),
     users: spec.users ?? [desiredOwner()],
   };
