@@ -1,9 +1,13 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import type { LiveSnapshot } from "../client/console-client.js";
 import { packageRoot } from "../package-root.js";
 import { CliError } from "./errors.js";
+import { checkOutPath, writeOut } from "./files.js";
+
+const IMPORT_OUT = { what: "a file to write org.yaml to", fix: "pass --out FILE with a file name" };
+
 import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
 
 /** The live console as an org.yaml document. Secrets are never written: passwords are left out. Pure. */
@@ -58,6 +62,7 @@ export function registerImport(program: Command): void {
       "\nExit codes:\n  0  written\n  1  error (unreachable console, --out exists without --overwrite)",
     )
     .action(async (flags: TargetFlags & { out?: string; overwrite?: boolean }) => {
+      if (flags.out) checkOutPath(flags.out, IMPORT_OUT);
       if (flags.out && existsSync(flags.out) && !flags.overwrite) {
         throw new CliError("file_exists", `${flags.out} exists; pass --overwrite to replace it`);
       }
@@ -67,7 +72,7 @@ export function registerImport(program: Command): void {
         const schema = join(packageRoot(), "schemas", "org.schema.json");
         const schemaRef = flags.out ? relative(dirname(resolve(flags.out)), schema) : schema;
         const text = await importDocument(snapshot, schemaRef);
-        if (flags.out) writeFileSync(flags.out, text);
+        if (flags.out) writeOut(flags.out, text, IMPORT_OUT);
         else process.stdout.write(text);
       } finally {
         await target.close();

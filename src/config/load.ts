@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -26,6 +26,7 @@ import {
   type Policy,
   type SecretRef,
 } from "./model.js";
+import { readUserFile, UserFileError } from "./user-file.js";
 
 /** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -187,27 +188,20 @@ const WORKER_THRESHOLD_BYTES = 256 * 1024;
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
 function readChecked(file: string): Buffer {
-  let size: number;
   try {
-    size = statSync(file).size;
-  } catch {
-    throw new ConfigInvalidError([
-      issueAt(file, 1, 1, "file_not_found", `cannot read ${file}; check the path or pass -f FILE`, ""),
-    ]);
+    return readUserFile(
+      file,
+      {
+        what: "an org.yaml file",
+        fix: "check the path or pass -f FILE",
+        tooLargeFix: "split the organization or trim the file",
+      },
+      MAX_CONFIG_BYTES,
+    );
+  } catch (error) {
+    if (!(error instanceof UserFileError)) throw error;
+    throw new ConfigInvalidError([issueAt(file, 1, 1, error.code, error.message, "")]);
   }
-  if (size > MAX_CONFIG_BYTES) {
-    throw new ConfigInvalidError([
-      issueAt(
-        file,
-        1,
-        1,
-        "file_too_large",
-        `${file} is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes, split the organization or trim the file`,
-        "",
-      ),
-    ]);
-  }
-  return readFileSync(file);
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): string {

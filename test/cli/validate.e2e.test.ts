@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -150,6 +150,48 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     const result = await runCli(["validate", "-f", "org.yaml"], { cwd: dir });
     const line = expectLocatedError(result, 1, 1, "file_not_found");
     expect(line).toContain("cannot read org.yaml");
+  });
+
+  it("refuses a directory given as org.yaml, with a plain located error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "org.yaml"));
+    for (const command of ["validate", "plan"]) {
+      const result = await runCli([command, "-f", "org.yaml"], { cwd: dir });
+      const line = expectLocatedError(result, 1, 1, "not_a_file");
+      expect(line).toContain("org.yaml is a directory");
+      expect(result.stderr).not.toMatch(/EISDIR|illegal operation/);
+    }
+  });
+
+  it("refuses directories and missing folders for the other files it reads and writes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "org.yaml"), HEADER + SECOND_ADMIN);
+    mkdirSync(join(dir, "a-folder"));
+    writeFileSync(join(dir, "broken.json"), '{\n  "format_version": 1,\n  "plan_id": }\n');
+    const cases: { args: string[]; code: string; says: string }[] = [
+      { args: ["apply", "a-folder"], code: "not_a_file", says: "a-folder is a directory" },
+      { args: ["apply", "missing.json"], code: "file_not_found", says: "cannot read missing.json" },
+      { args: ["apply", "broken.json"], code: "invalid_plan", says: "broken.json:3:14: " },
+      { args: ["plan", "--out", "a-folder"], code: "not_a_file", says: "a-folder is a directory" },
+      { args: ["plan", "--out", "no/such/plan.json"], code: "file_not_found", says: "folder does not exist" },
+      {
+        args: ["import", "--out", "a-folder", "--overwrite"],
+        code: "not_a_file",
+        says: "a-folder is a directory",
+      },
+    ];
+    for (const c of cases) {
+      const result = await runCli(c.args, { cwd: dir });
+      const context = `${c.args.join(" ")}\n${result.stderr}`;
+      expect(result.code, context).toBe(1);
+      expect(result.stderr, context).toContain(`orgctl: ${c.code}: `);
+      expect(result.stderr, context).toContain(c.says);
+      expect(result.stderr, context).not.toContain("internal");
+      expect(result.stderr, context).not.toMatch(/EISDIR|ENOENT|illegal operation|in JSON at position/);
+      expect(hasStackTrace(result.stderr), context).toBe(false);
+    }
   });
 
   it("defaults to org.yaml in the working directory", async () => {
