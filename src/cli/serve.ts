@@ -199,7 +199,10 @@ for tests of prorating and renewals.`,
         );
       }
       const stop = () => {
-        void running.close().then(() => process.exit(0));
+        void running.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
