@@ -79,6 +79,37 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     expect(line).toContain("keep one of them");
   });
 
+  it("refuses 1,000-deep block nesting where the limit is crossed, without a JavaScript message", async () => {
+    const deep = Array.from({ length: 1000 }, (_, i) => `${" ".repeat(i + 2)}k${i}:`).join("\n");
+    const result = await validate(`${HEADER}${SECOND_ADMIN}policy:\n${deep} leaf\n`);
+    // policy: (line 19) is depth 1; k0 (depth 2) is on line 20, column 3; depth 65 is line 83, column 66.
+    const line = expectLocatedError(result, 83, 66, "too_deep");
+    expect(line).toContain("flatten");
+    expect(result.stderr).not.toMatch(/call stack|RangeError/i);
+  });
+
+  it("locates a duplicate key in the second half of a large users list on plan's worker threads too", async () => {
+    const many = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `  - login: u${i}\n    first_name: U\n    last_name: U${i}\n    email: u${i}@console.test\n    plan: free\n`,
+    ).join("");
+    const text = `${HEADER}${SECOND_ADMIN}${many}`.replace(
+      "    email: u2999@console.test\n",
+      "    email: u2999@console.test\n    last_name: again\n",
+    );
+    expect(text.length).toBeGreaterThan(256 * 1024);
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "org.yaml"), text);
+    const at = text.split("\n").indexOf("    last_name: again") + 1;
+    for (const command of ["validate", "plan"]) {
+      const result = await runCli([command, "-f", "org.yaml"], { cwd: dir });
+      const line = expectLocatedError(result, at, 5, "duplicate_key");
+      expect(line).toContain('the key "last_name" appears twice');
+    }
+  });
+
   it("suggests the nearest field for a misspelt one", async () => {
     const result = await validate(HEADER + SECOND_ADMIN.replace("first_name: Bob", "frist_name: Bob"));
     const line = expectLocatedError(result, 14, 5, "unknown_field");
