@@ -11,6 +11,13 @@ import { type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.js";
 import type { UserFileRole } from "../config/user-file.js";
 import { firstJsonError } from "../plan/json-syntax.js";
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from "../plan/model.js";
+import {
+  checkPlanFile,
+  checkSecretRefs,
+  formatPlanFileProblem,
+  type PlanFileProblem,
+} from "../plan/plan-file.js";
+import { planSchemaErrors } from "../plan/plan-schema.js";
 import { formatApplyLine } from "../render/apply-lines.js";
 import { renderText } from "../render/text.js";
 import { loadChecked } from "./config-io.js";
@@ -53,18 +60,33 @@ function readPlanFile(path: string): Plan {
       `${path}:${line}:${col}: the plan file is not valid JSON (${problem}); make it again with orgctl plan --out`,
     );
   }
-  if (
-    plan?.format_version !== PLAN_FORMAT_VERSION ||
-    !Array.isArray(plan.steps) ||
-    typeof plan.plan_id !== "string"
-  ) {
+  if ((plan as { format_version?: unknown } | null)?.format_version !== PLAN_FORMAT_VERSION) {
     throw new CliError(
       "invalid_plan",
       `${path} is not an orgctl plan (format ${PLAN_FORMAT_VERSION}); make it with orgctl plan --out`,
     );
   }
+  // A plan file is input like any other: whatever it holds is sent with the user's token, so it is checked
+  // whole before anything is sent.
+  refusePlanFile(path, checkPlanFile(plan, planSchemaErrors));
   return plan;
 }
+
+/** Throws `invalid_plan` naming each bad step, when there is any. */
+function refusePlanFile(path: string, problems: PlanFileProblem[]): void {
+  if (problems.length === 0) return;
+  const lines = problems.slice(0, MAX_PLAN_PROBLEMS_PRINTED).map((p) => `  ${formatPlanFileProblem(p)}`);
+  if (problems.length > MAX_PLAN_PROBLEMS_PRINTED) {
+    lines.push(`  … and ${problems.length - MAX_PLAN_PROBLEMS_PRINTED} more`);
+  }
+  throw new CliError(
+    "invalid_plan",
+    `${path} is not a plan orgctl made, or was changed since; nothing was sent:\n${lines.join("\n")}\n` +
+      "make the plan again with orgctl plan --out and apply that file",
+  );
+}
+
+const MAX_PLAN_PROBLEMS_PRINTED = 20;
 
 /** Where the JSON first goes wrong, in words of our own (the engine's message is not shown to the user). */
 function jsonProblem(text: string): { line: number; col: number; problem: string } {
@@ -121,6 +143,11 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
         );
       }
       ({ config, warnings } = loadChecked(configFile, null));
+      const passwords = new Map(config.desired.users.map((u) => [u.login, u.password]));
+      refusePlanFile(
+        planfile,
+        checkSecretRefs(saved, (login) => passwords.get(login) ?? null),
+      );
     }
   } else {
     ({ config, warnings } = loadChecked(flags.file ?? "org.yaml", null));
