@@ -308,10 +308,11 @@ async function main(): Promise<void> {
     "",
     `Files within the caps (\`orgctl validate\`, start-up included; each must finish in under ${WITHIN_CAPS_TARGET_MS} ms):`,
     "",
-    "| file | bytes | exit | wall (ms) | met |",
-    "|---|---:|---:|---:|:-:|",
+    "| file | bytes | exit | wall (ms) | CPU (ms) | met |",
+    "|---|---:|---:|---:|---:|:-:|",
     ...withinCaps.map(
-      (c) => `| ${c.name} | ${c.bytes} | ${c.exit} | ${c.wall_ms} | ${c.met ? "yes" : "**no**"} |`,
+      (c) =>
+        `| ${c.name} | ${c.bytes} | ${c.exit} | ${c.wall_ms} | ${c.cpu_ms} | ${c.met ? "yes" : "**no**"} |`,
     ),
     "",
     `Apply: ${report.targets.apply_throughput_ratio.apply_per_s} creates/s over the apply phase (${steps} steps; the whole command took ${round(applyMs)} ms) vs ${report.targets.apply_throughput_ratio.raw_per_s} creates/s by a plain client, both ${CONCURRENCY} in flight.`,
