@@ -212,6 +212,16 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
         code: "not_a_file",
         says: "a-folder is a directory",
       },
+      {
+        args: ["serve", "--db", "c.db", "--catalog", "a-folder"],
+        code: "not_a_file",
+        says: "a-folder is a directory",
+      },
+      {
+        args: ["serve", "--db", "c.db", "--catalog", "broken.json"],
+        code: "invalid_catalog",
+        says: "broken.json:3:14: ",
+      },
     ];
     for (const c of cases) {
       const result = await runCli(c.args, { cwd: dir });
