@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import {
   checkWritablePath,
   readUserFile,
@@ -15,6 +16,13 @@ export const PLAN_OUT: UserFileRole = {
 /** `checkWritablePath` with the CLI's error. */
 export function checkOutPath(path: string, role: UserFileRole): void {
   cliErrors(() => checkWritablePath(path, role));
+}
+
+/** A database path (created when missing) must not be a directory: SQLite's own words say nothing useful. */
+export function refuseDirectory(path: string, role: UserFileRole): void {
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new CliError("not_a_file", `${path} is a directory, not ${role.what}; ${role.fix}`);
+  }
 }
 
 /** `writeUserFile` with the CLI's error. */

@@ -6,7 +6,7 @@ import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan } from "../domain/
 import type { Verifier } from "../domain/model.js";
 import { firstJsonError } from "../plan/json-syntax.js";
 import { CliError } from "./errors.js";
-import { readIn } from "./files.js";
+import { readIn, refuseDirectory } from "./files.js";
 
 interface ServeFlags {
   db: string;
@@ -143,6 +143,7 @@ for tests of prorating and renewals.`,
           throw new CliError("invalid_flag", (error as Error).message);
         }
       }
+      refuseDirectory(flags.db, { what: "a database file", fix: "pass --db FILE with a file name" });
       const catalog = flags.catalog ? readCatalog(flags.catalog) : DEFAULT_CATALOG;
       if (!findOrgPlan(catalog, flags.orgPlan)) {
         throw new CliError(

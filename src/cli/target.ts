@@ -5,6 +5,7 @@ import type { ConsoleClient } from "../client/console-client.js";
 import type { LoadedConfig } from "../config/load.js";
 import type { RunningConsole } from "../console/server.js";
 import { CliError } from "./errors.js";
+import { refuseDirectory } from "./files.js";
 
 /** The options every command that talks to a console takes. */
 export function endpointOption(): Option {
@@ -71,6 +72,7 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
   );
   const { clockFromEnv } = await import("../console/service.js");
   const path = sandboxPath(flags, config);
+  refuseDirectory(path, { what: "a sandbox database", fix: "pass --sandbox FILE with a file name" });
   const created = !existsSync(path);
   let clock: ReturnType<typeof clockFromEnv>;
   try {

@@ -314,7 +314,7 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
         1,
         1,
         "alias_bomb",
-        `the file expands YAML aliases into more than ${MAX_ALIAS_COUNT} copies; write the values out`,
+        `the file expands too many YAML aliases (more than ${MAX_ALIAS_COUNT}); write the values out`,
         "",
       ),
     ]);

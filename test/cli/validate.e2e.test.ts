@@ -213,6 +213,16 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
         says: "a-folder is a directory",
       },
       {
+        args: ["serve", "--db", "a-folder"],
+        code: "not_a_file",
+        says: "a-folder is a directory, not a database file",
+      },
+      {
+        args: ["plan", "--sandbox", "a-folder"],
+        code: "not_a_file",
+        says: "a-folder is a directory, not a sandbox",
+      },
+      {
         args: ["serve", "--db", "c.db", "--catalog", "a-folder"],
         code: "not_a_file",
         says: "a-folder is a directory",
