@@ -443,7 +443,7 @@ function issueAt(
   return { file, line, col, code, message, path, severity: "error" };
 }
 
-function yamlIssue(
+export function yamlIssue(
   file: string,
   error: YAMLParseError,
   locate: (offset: number) => { line: number; col: number },

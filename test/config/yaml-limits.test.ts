@@ -6,8 +6,8 @@
  */
 
 import { describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
-import { MAX_NESTING_DEPTH, parseYamlText } from "../../src/config/load.js";
+import { parseDocument, YAMLParseError } from "yaml";
+import { MAX_NESTING_DEPTH, parseYamlText, yamlIssue } from "../../src/config/load.js";
 import { ConfigInvalidError, type ConfigIssue } from "../../src/config/model.js";
 
 function issuesOf(text: string): ConfigIssue[] {
@@ -128,5 +128,35 @@ describe("nesting", () => {
         }
       }
     }
+  });
+});
+
+describe("the parser's errors", () => {
+  const at = () => ({ line: 3, col: 7 });
+  it("never pass a JavaScript engine message through as yaml_syntax", () => {
+    const engine: [ConstructorParameters<typeof YAMLParseError>[1], string][] = [
+      ["RESOURCE_EXHAUSTION", "Maximum call stack size exceeded"],
+      ["TAG_RESOLVE_FAILED", "Cannot read properties of undefined (reading 'source')"],
+      ["TAG_RESOLVE_FAILED", "Invalid array length"],
+      ["UNEXPECTED_TOKEN", "x.map is not a function"],
+    ];
+    for (const [code, message] of engine) {
+      const issue = yamlIssue("org.yaml", new YAMLParseError([5, 6], code, message), at);
+      expect(issue).toMatchObject({ line: 3, col: 7 });
+      expect(issue.message).not.toContain(message);
+      expect(issue.message).toMatch(/; (flatten it|rewrite it)$/);
+    }
+  });
+
+  it("keep the parser's own sentence, with what to do", () => {
+    const issue = yamlIssue(
+      "org.yaml",
+      new YAMLParseError([5, 6], "BAD_INDENT", "All mapping items must start at the same column"),
+      at,
+    );
+    expect(issue).toMatchObject({
+      code: "yaml_syntax",
+      message: "All mapping items must start at the same column; fix the YAML syntax",
+    });
   });
 });
