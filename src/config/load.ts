@@ -263,7 +263,7 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
   };
   let doc: Document;
   try {
-    const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+    let tokens: CST.Token[] | null = [...new Parser(lineCounter.addNewLine).parse(text)];
     const deep = firstTooDeep(tokens, MAX_NESTING_DEPTH);
     if (deep !== null) {
       const { line, col } = locateOffset(deep);
@@ -279,6 +279,8 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
       ]);
     }
     doc = composeOne(tokens, text.length);
+    // The syntax tree is garbage now: let it go before toJS doubles the memory again.
+    tokens = null;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new ConfigInvalidError([
@@ -364,23 +366,38 @@ function composeOne(tokens: CST.Token[], length: number): Document {
  * without recursion; null when none is. Composing a deeper document recurses until the stack runs out.
  */
 export function firstTooDeep(tokens: CST.Token[], max: number): number | null {
-  const pending: [CST.Token | null | undefined, number][] = tokens.map((token) => [token, 0]);
-  while (pending.length > 0) {
-    const [token, depth] = pending.pop()!;
-    if (!token) continue;
-    if (token.type === "document") {
-      pending.push([token.value, depth]);
-      continue;
+  // Two parallel stacks, and only collections on them: a list of 200,000 scalars allocates nothing.
+  const pending: CST.Token[] = [];
+  const depths: number[] = [];
+  for (const token of tokens) {
+    if (token.type === "document" && token.value) {
+      pending.push(token.value);
+      depths.push(0);
     }
+  }
+  while (pending.length > 0) {
+    const token = pending.pop()!;
+    const inner = depths.pop()! + 1;
     if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection")
       continue;
-    const inner = depth + 1;
     if (inner > max) return token.offset;
     for (const item of token.items as { key?: CST.Token | null; value?: CST.Token }[]) {
-      pending.push([item.key, inner], [item.value, inner]);
+      const { key, value } = item;
+      if (key && isCollectionToken(key)) {
+        pending.push(key);
+        depths.push(inner);
+      }
+      if (value && isCollectionToken(value)) {
+        pending.push(value);
+        depths.push(inner);
+      }
     }
   }
   return null;
+}
+
+function isCollectionToken(token: CST.Token): boolean {
+  return token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection";
 }
 
 /**
