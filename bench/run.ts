@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Pool } from "undici";
 import { BENCH_CATALOG, generateOrg, orgYaml } from "./generate.js";
+import { runWithinCaps, WITHIN_CAPS_TARGET_MS } from "./within-caps.js";
 
 // Compiled to dist/bench/bench/run.js.
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -240,6 +241,9 @@ async function main(): Promise<void> {
   const small = join(ROOT, "examples", "family", "org.yaml");
   const versionMs = median(Array.from({ length: 7 }, () => timeCommand(["--version"])));
   const validateMs = median(Array.from({ length: 7 }, () => timeCommand(["validate", "-f", small])));
+  // Hostile files within the caps: each refused or accepted by `orgctl validate` in under 2 s.
+  const withinCaps = runWithinCaps(CLI);
+  const slowest = withinCaps.reduce((a, b) => (b.wall_ms > a.wall_ms ? b : a));
 
   const byUsers = new Map(results.map((r) => [r.users, r]));
   const r1k = byUsers.get(1000);
@@ -275,7 +279,14 @@ async function main(): Promise<void> {
       },
       version_startup_ms: { value: round(versionMs), target: "<= 150", met: versionMs <= 150 },
       validate_startup_ms: { value: round(validateMs), target: "<= 150", met: validateMs <= 150 },
+      within_caps_slowest_ms: {
+        value: slowest.wall_ms,
+        target: `< ${WITHIN_CAPS_TARGET_MS}`,
+        met: withinCaps.every((c) => c.met),
+        file: slowest.name,
+      },
     },
+    within_caps: withinCaps,
   };
   writeFileSync(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
   const lines = [
@@ -293,6 +304,15 @@ async function main(): Promise<void> {
     ...Object.entries(report.targets).map(
       ([name, t]) =>
         `| ${name} | ${t.value ?? "–"} | ${t.target} | ${t.met === null ? "–" : t.met ? "yes" : "**no**"} |`,
+    ),
+    "",
+    `Files within the caps (\`orgctl validate\`, start-up included; each must finish in under ${WITHIN_CAPS_TARGET_MS} ms):`,
+    "",
+    "| file | bytes | exit | wall (ms) | CPU (ms) | met |",
+    "|---|---:|---:|---:|---:|:-:|",
+    ...withinCaps.map(
+      (c) =>
+        `| ${c.name} | ${c.bytes} | ${c.exit} | ${c.wall_ms} | ${c.cpu_ms} | ${c.met ? "yes" : "**no**"} |`,
     ),
     "",
     `Apply: ${report.targets.apply_throughput_ratio.apply_per_s} creates/s over the apply phase (${steps} steps; the whole command took ${round(applyMs)} ms) vs ${report.targets.apply_throughput_ratio.raw_per_s} creates/s by a plain client, both ${CONCURRENCY} in flight.`,

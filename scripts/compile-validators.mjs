@@ -1,15 +1,27 @@
-// Build step: compiles schemas/org.schema.json into standalone validation code, so that `orgctl validate`
-// starts without loading or running the ajv compiler. src/config/load.ts falls back to compiling at run time
-// when this file is missing (tests run from source).
+// Build step: compiles schemas/org.schema.json and schemas/plan.schema.json into standalone validation code,
+// so that `orgctl validate` and `orgctl apply PLANFILE` start without loading or running the ajv compiler.
+// src/config/load.ts and src/plan/plan-schema.ts fall back to compiling at run time when these files are
+// missing (tests run from source).
 import { readFileSync, writeFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
+import { _, Ajv2020 } from "ajv/dist/2020.js";
 import standaloneCode from "ajv/dist/standalone/index.js";
+import addFormats from "ajv-formats";
 
-const schema = JSON.parse(readFileSync(new URL("../schemas/org.schema.json", import.meta.url), "utf8"));
-const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: false, code: { source: true } });
-const validate = ajv.compile(schema);
-const out = new URL("../dist/src/config/org-schema-validator.cjs", import.meta.url);
-writeFileSync(
-  out,
-  standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate),
+const standalone = standaloneCode.default ?? standaloneCode;
+
+function compile(schemaFile, outFile, options = {}, setup = () => {}) {
+  const schema = JSON.parse(readFileSync(new URL(`../schemas/${schemaFile}`, import.meta.url), "utf8"));
+  const ajv = new Ajv2020({ strict: false, ...options, code: { source: true, ...options.code } });
+  setup(ajv);
+  const validate = ajv.compile(schema);
+  writeFileSync(new URL(`../dist/src/${outFile}`, import.meta.url), standalone(ajv, validate));
+}
+
+compile("org.schema.json", "config/org-schema-validator.cjs", { allErrors: true, verbose: true });
+// The plan schema checks `date` and `json-pointer` formats: the generated code requires ajv-formats' checks.
+compile(
+  "plan.schema.json",
+  "plan/plan-schema-validator.cjs",
+  { allErrors: true, code: { formats: _`require("ajv-formats/dist/formats").fullFormats` } },
+  (ajv) => (addFormats.default ?? addFormats)(ajv),
 );

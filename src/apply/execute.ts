@@ -18,6 +18,23 @@ export interface ApplyOptions {
 
 type StepState = "pending" | "running" | "done" | "failed" | "skipped";
 
+type StepOutcome = { ok: true; replayed: boolean } | { ok: false; code: string; message: string };
+
+/** Whatever a step threw, as a failed step: a console refusal keeps its code, anything else is `internal`. */
+function failureOf(error: unknown): { ok: false; code: string; message: string } {
+  if (error instanceof ConsoleApiError || error instanceof ConsoleUnreachableError) {
+    return { ok: false, code: error.code, message: error.message };
+  }
+  const code = error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && error instanceof Error) return { ok: false, code, message: error.message };
+  const what = error instanceof Error ? error.message : String(error);
+  return {
+    ok: false,
+    code: "internal",
+    message: `orgctl failed while sending this step (${what}); this is a bug, please report it`,
+  };
+}
+
 /** The idempotency key of a step: the same plan and step always send the same key. */
 export function stepKey(plan: Plan, step: PlanStep): string {
   return `orgctl:${plan.plan_id}:${step.id}`;
@@ -42,6 +59,19 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   // Once the console is unreachable (after the client's retries), every further step would fail the same
   // way: stop starting new ones and leave them for the next apply.
   let halted = false;
+  /** Set when orgctl itself failed while recording a step: apply stops cleanly and rethrows it. */
+  let fatal: { error: unknown } | null = null;
+  let finished: () => void = () => {};
+  let pump: () => void = () => {};
+  /** `pump`, with a failure of its own (an emit that throws) turned into a clean stop. */
+  const pumpSafely = () => {
+    try {
+      pump();
+    } catch (error) {
+      stopWith(error);
+      if (running === 0) finished();
+    }
+  };
   let lastBalanceRead = 0;
   const parallelism = Math.max(1, options.parallelism);
 
@@ -54,7 +84,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   });
 
   await new Promise<void>((resolve) => {
-    const pump = () => {
+    finished = resolve;
+    pump = () => {
       const interrupted = (options.signal?.aborted ?? false) || halted;
       for (const step of steps) {
         if (state.get(step.id) !== "pending") continue;
@@ -73,8 +104,6 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         }
         if (interrupted || running >= parallelism) continue;
         if (!needs.every((id) => state.get(id) === "done")) continue;
-        state.set(step.id, "running");
-        running += 1;
         emit({
           type: "step_started",
           id: step.id,
@@ -82,61 +111,87 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
           summary: step.summary,
           symbol: step.symbol,
         });
-        void runStep(step).then(async (outcome) => {
-          if (outcome.ok) {
-            state.set(step.id, "done");
-            if (step.amount_cents < 0) charged -= step.amount_cents;
-            else refunded += step.amount_cents;
-            if (step.amount_cents !== 0) {
-              balance += step.amount_cents;
-              // Show the real balance, read at most a few times a second.
-              if (Date.now() - lastBalanceRead > 250) {
-                lastBalanceRead = Date.now();
-                balance = await readBalance(client, balance);
-              }
-            }
-            emit({
-              type: "step_done",
-              id: step.id,
-              index: step.index,
-              summary: step.summary,
-              amount_cents: step.amount_cents,
-              balance_cents: balance,
-              replayed: outcome.replayed,
-            });
-          } else {
-            state.set(step.id, "failed");
-            if (outcome.code === "console_unreachable") halted = true;
-            failures.push({
-              id: step.id,
-              index: step.index,
-              summary: step.summary,
-              code: outcome.code,
-              message: outcome.message,
-            });
-            emit({
-              type: "step_failed",
-              id: step.id,
-              index: step.index,
-              summary: step.summary,
-              code: outcome.code,
-              message: outcome.message,
-            });
-          }
-          // Only now is the step finished: the pump must not see zero running while its balance read is pending.
-          running -= 1;
-          pump();
-        });
+        state.set(step.id, "running");
+        running += 1;
+        // Never a floating promise: settle() turns whatever a step throws into a failed step, and a failure
+        // of our own (an emit that throws) into a clean stop.
+        void settle(step);
       }
       if (running === 0) resolve();
     };
-    options.signal?.addEventListener("abort", () => pump(), { once: true });
-    pump();
+    options.signal?.addEventListener("abort", pumpSafely, { once: true });
+    pumpSafely();
   });
 
-  async function runStep(
-    step: PlanStep,
-  ): Promise<{ ok: true; replayed: boolean } | { ok: false; code: string; message: string }> {
+  /** Runs one step and records its outcome. Never rejects. */
+  async function settle(step: PlanStep): Promise<void> {
+    try {
+      let outcome: StepOutcome;
+      try {
+        outcome = await runStep(step);
+      } catch (error) {
+        outcome = failureOf(error);
+      }
+      await record(step, outcome);
+    } catch (error) {
+      // Recording or reporting the outcome failed (a bug of ours, e.g. an emit that throws): start nothing
+      // more, let what runs finish, then applyPlan rejects with this error. Never an unhandled rejection.
+      stopWith(error);
+    }
+    // Only now is the step finished: the pump must not see zero running while its balance read is pending.
+    running -= 1;
+    pumpSafely();
+  }
+
+  function stopWith(error: unknown): void {
+    fatal ??= { error };
+    halted = true;
+  }
+
+  async function record(step: PlanStep, outcome: StepOutcome): Promise<void> {
+    if (outcome.ok) {
+      state.set(step.id, "done");
+      if (step.amount_cents < 0) charged -= step.amount_cents;
+      else refunded += step.amount_cents;
+      if (step.amount_cents !== 0) {
+        balance += step.amount_cents;
+        // Show the real balance, read at most a few times a second.
+        if (Date.now() - lastBalanceRead > 250) {
+          lastBalanceRead = Date.now();
+          balance = await readBalance(client, balance);
+        }
+      }
+      emit({
+        type: "step_done",
+        id: step.id,
+        index: step.index,
+        summary: step.summary,
+        amount_cents: step.amount_cents,
+        balance_cents: balance,
+        replayed: outcome.replayed,
+      });
+      return;
+    }
+    state.set(step.id, "failed");
+    if (outcome.code === "console_unreachable") halted = true;
+    failures.push({
+      id: step.id,
+      index: step.index,
+      summary: step.summary,
+      code: outcome.code,
+      message: outcome.message,
+    });
+    emit({
+      type: "step_failed",
+      id: step.id,
+      index: step.index,
+      summary: step.summary,
+      code: outcome.code,
+      message: outcome.message,
+    });
+  }
+
+  async function runStep(step: PlanStep): Promise<StepOutcome> {
     try {
       const body = step.request.body ? { ...step.request.body } : undefined;
       let payload = body;
@@ -150,19 +205,13 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
         ...(payload !== undefined ? { body: payload } : {}),
         idempotencyKey: stepKey(plan, step),
       });
-      return { ok: true, replayed: result.replayed };
+      return { ok: true, replayed: Boolean(result?.replayed) };
     } catch (error) {
-      if (error instanceof ConsoleApiError || error instanceof ConsoleUnreachableError) {
-        return { ok: false, code: error.code, message: error.message };
-      }
-      const code = (error as { code?: unknown }).code;
-      return {
-        ok: false,
-        code: typeof code === "string" ? code : "internal",
-        message: (error as Error).message,
-      };
+      return failureOf(error);
     }
   }
+
+  if (fatal) throw (fatal as { error: unknown }).error;
 
   const endBalance = await readBalance(client, balance);
   const counts = { done: 0, failed: 0, skipped: 0, not_started: 0 };

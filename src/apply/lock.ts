@@ -70,14 +70,15 @@ export class ApplyLock {
   private keepAlive(): void {
     this.timer = setInterval(
       () => {
-        void this.client
-          .request("POST", "/v1/lock", {
+        // An async wrapper, so that even a synchronous throw becomes the rejection caught here.
+        void (async () => {
+          await this.client.request("POST", "/v1/lock", {
             body: { holder: this.lease.holder, ttl_seconds: LOCK_TTL_SECONDS },
             headers: { "x-lock-id": this.lease.lock_id },
-          })
-          .catch(() => {
-            // A missed renewal is retried at the next tick; the lease outlives two of them.
           });
+        })().catch(() => {
+          // A missed renewal is retried at the next tick; the lease outlives two of them.
+        });
       },
       (LOCK_TTL_SECONDS * 1000) / 3,
     );

@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { SecretRef } from "../config/model.js";
+import { readUserFile, UserFileError } from "../config/user-file.js";
+
+const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
+const PASSWORD_FILE = { what: "a password file", fix: "check the path in org.yaml" };
 
 export class SecretMissingError extends Error {
   readonly code = "secret_missing";
@@ -20,9 +23,13 @@ export function resolveSecret(ref: SecretRef, baseDir: string, env: NodeJS.Proce
   const path = isAbsolute(ref.file!) ? ref.file! : join(baseDir, ref.file!);
   let value: string;
   try {
-    value = readFileSync(path, "utf8").replace(/\r?\n$/, "");
-  } catch {
-    throw new SecretMissingError(`cannot read the password file ${path}; check the path in org.yaml`);
+    // A regular file of at most 64 KiB: a FIFO or /dev/zero named by mistake must not hang apply.
+    value = readUserFile(path, PASSWORD_FILE, MAX_PASSWORD_FILE_BYTES)
+      .toString("utf8")
+      .replace(/\r?\n$/, "");
+  } catch (error) {
+    const why = error instanceof UserFileError && error.code !== "file_not_found" ? ` (${error.code})` : "";
+    throw new SecretMissingError(`cannot read the password file ${path}${why}; check the path in org.yaml`);
   }
   if (!value) throw new SecretMissingError(`the password file ${path} is empty`);
   return value;

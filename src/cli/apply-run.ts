@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
@@ -7,12 +7,22 @@ import { applyPlan } from "../apply/execute.js";
 import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
 import { resolveSecret } from "../apply/secrets.js";
 import type { OrgInfo } from "../client/console-client.js";
-import type { LoadedConfig } from "../config/load.js";
+import { type LoadedConfig, MAX_CONFIG_BYTES } from "../config/load.js";
+import type { UserFileRole } from "../config/user-file.js";
+import { firstJsonError } from "../plan/json-syntax.js";
 import { hasChanges, PLAN_FORMAT_VERSION, type Plan } from "../plan/model.js";
+import {
+  checkPlanFile,
+  checkSecretRefs,
+  formatPlanFileProblem,
+  type PlanFileProblem,
+} from "../plan/plan-file.js";
+import { planSchemaErrors } from "../plan/plan-schema.js";
 import { formatApplyLine } from "../render/apply-lines.js";
 import { renderText } from "../render/text.js";
 import { loadChecked } from "./config-io.js";
 import { CliError } from "./errors.js";
+import { readIn } from "./files.js";
 import { parseFormat, useColor } from "./plan.js";
 import { planAgainst } from "./planning.js";
 import { openTarget, type TargetFlags } from "./target.js";
@@ -32,28 +42,65 @@ export const EXIT_INTERRUPTED = 130;
 /** Every step was done, but steps that wait for a domain's verification remain: the console is not org.yaml yet. */
 export const EXIT_BLOCKED = 2;
 
+/** A plan file larger than this is not one orgctl wrote (a 30,000-user plan is about 20 MB). */
+export const MAX_PLAN_BYTES = 64 * 1024 * 1024;
+
+const PLAN_FILE: UserFileRole = {
+  what: "a plan file",
+  fix: "pass the file written by orgctl plan --out",
+};
+
 function readPlanFile(path: string): Plan {
+  const text = readIn(path, PLAN_FILE, MAX_PLAN_BYTES).toString("utf8");
   let plan: Plan;
   try {
-    plan = JSON.parse(readFileSync(path, "utf8")) as Plan;
-  } catch (error) {
+    plan = JSON.parse(text) as Plan;
+  } catch {
+    const { line, col, problem } = jsonProblem(text);
     throw new CliError(
       "invalid_plan",
-      `cannot read the plan file ${path}: ${(error as Error).message}; make it with orgctl plan --out`,
+      `${path}:${line}:${col}: the plan file is not valid JSON (${problem}); make it again with orgctl plan --out`,
     );
   }
-  if (
-    plan?.format_version !== PLAN_FORMAT_VERSION ||
-    !Array.isArray(plan.steps) ||
-    typeof plan.plan_id !== "string"
-  ) {
+  if ((plan as { format_version?: unknown } | null)?.format_version !== PLAN_FORMAT_VERSION) {
     throw new CliError(
       "invalid_plan",
       `${path} is not an orgctl plan (format ${PLAN_FORMAT_VERSION}); make it with orgctl plan --out`,
     );
   }
+  // A plan file is input like any other: whatever it holds is sent with the user's token, so it is checked
+  // whole before anything is sent.
+  refusePlanFile(path, checkPlanFile(plan, planSchemaErrors));
   return plan;
 }
+
+/** Throws `invalid_plan` naming each bad step, when there is any. */
+function refusePlanFile(path: string, problems: PlanFileProblem[]): void {
+  if (problems.length === 0) return;
+  const lines = problems.slice(0, MAX_PLAN_PROBLEMS_PRINTED).map((p) => `  ${formatPlanFileProblem(p)}`);
+  if (problems.length > MAX_PLAN_PROBLEMS_PRINTED) {
+    lines.push(`  … and ${problems.length - MAX_PLAN_PROBLEMS_PRINTED} more`);
+  }
+  throw new CliError(
+    "invalid_plan",
+    `${path} is not a plan orgctl made, or was changed since; nothing was sent:\n${lines.join("\n")}\n` +
+      "make the plan again with orgctl plan --out and apply that file",
+  );
+}
+
+const MAX_PLAN_PROBLEMS_PRINTED = 20;
+
+/** Where the JSON first goes wrong, in words of our own (the engine's message is not shown to the user). */
+function jsonProblem(text: string): { line: number; col: number; problem: string } {
+  const found = firstJsonError(text) ?? { offset: 0, problem: "it cannot be read" };
+  const before = text.slice(0, found.offset).split("\n");
+  return { line: before.length, col: before[before.length - 1]!.length + 1, problem: found.problem };
+}
+
+const CONFIG_OF_PLAN: UserFileRole = {
+  what: "the org.yaml the plan was made from",
+  fix: "run orgctl apply from the folder where the plan was made, or plan again",
+};
 
 function holderName(): string {
   let user = "unknown";
@@ -89,7 +136,8 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
     saved = readPlanFile(planfile);
     const configFile = saved.config.file;
     if (existsSync(configFile)) {
-      const hash = createHash("sha256").update(readFileSync(configFile)).digest("hex");
+      const bytes = readIn(configFile, CONFIG_OF_PLAN, MAX_CONFIG_BYTES);
+      const hash = createHash("sha256").update(bytes).digest("hex");
       if (hash !== saved.config.hash) {
         throw new CliError(
           "stale_plan",
@@ -97,6 +145,11 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
         );
       }
       ({ config, warnings } = loadChecked(configFile, null));
+      const passwords = new Map(config.desired.users.map((u) => [u.login, u.password]));
+      refusePlanFile(
+        planfile,
+        checkSecretRefs(saved, (login) => passwords.get(login) ?? null),
+      );
     }
   } else {
     ({ config, warnings } = loadChecked(flags.file ?? "org.yaml", null));

@@ -1,10 +1,14 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import type { LiveSnapshot } from "../client/console-client.js";
 import { DEFAULT_POLICY } from "../config/model.js";
 import { packageRoot } from "../package-root.js";
 import { CliError } from "./errors.js";
+import { checkOutPath, writeOut } from "./files.js";
+
+const IMPORT_OUT = { what: "a file to write org.yaml to", fix: "pass --out FILE with a file name" };
+
 import { endpointOption, openTarget, sandboxOption, type TargetFlags } from "./target.js";
 
 /** The live console as an org.yaml document. Secrets are never written: passwords are left out. Pure. */
@@ -117,6 +121,7 @@ Exit codes:
   1  error (unreachable console, --out exists without --overwrite)`,
     )
     .action(async (flags: TargetFlags & { out?: string; overwrite?: boolean }) => {
+      if (flags.out) checkOutPath(flags.out, IMPORT_OUT);
       if (flags.out && existsSync(flags.out) && !flags.overwrite) {
         throw new CliError("file_exists", `${flags.out} exists; pass --overwrite to replace it`);
       }
@@ -125,7 +130,7 @@ Exit codes:
         const snapshot = await target.client.readLive();
         const schema = schemaModeline(dirname(resolve(flags.out ?? "org.yaml")), packageRoot());
         const text = await importDocument(snapshot, schema.ref);
-        if (flags.out) writeFileSync(flags.out, text);
+        if (flags.out) writeOut(flags.out, text, IMPORT_OUT);
         else process.stdout.write(text);
         process.stderr.write(
           `orgctl: imported ${snapshot.org.name} (revision ${snapshot.org.revision}) from ${target.label}` +

@@ -1,6 +1,6 @@
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
+import { checkOutPath, PLAN_OUT, writeOut } from "./files.js";
 import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
 export type Format = "text" | "json" | "markdown";
@@ -58,9 +58,10 @@ Exit codes:
       const { makePlan, render } = await import("./planning.js");
       const { renderJson } = await import("../render/json.js");
       const { hasChanges } = await import("../plan/model.js");
+      if (flags.out) checkOutPath(flags.out, PLAN_OUT);
       const { plan } = await makePlan(flags);
       process.stdout.write(render(plan, format, useColor(flags)));
-      if (flags.out) writeFileSync(flags.out, renderJson(plan));
+      if (flags.out) writeOut(flags.out, renderJson(plan), PLAN_OUT);
       if (plan.errors.length > 0) process.exitCode = 1;
       else if (flags.detailedExitcode && hasChanges(plan)) process.exitCode = 2;
       else process.exitCode = 0;

@@ -1,11 +1,12 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { DEFAULT_BOOTSTRAP } from "../console/bootstrap-defaults.js";
 import { type FaultSpec, parseFaults } from "../console/faults.js";
 import type { BootstrapOptions } from "../console/service.js";
 import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan } from "../domain/catalog.js";
 import type { Verifier } from "../domain/model.js";
+import { firstJsonError } from "../plan/json-syntax.js";
 import { CliError } from "./errors.js";
+import { readIn, refuseDirectory } from "./files.js";
 import { withSqlite } from "./sqlite.js";
 
 interface ServeFlags {
@@ -143,6 +144,7 @@ for tests of prorating and renewals.`,
           throw new CliError("invalid_flag", (error as Error).message);
         }
       }
+      refuseDirectory(flags.db, { what: "a database file", fix: "pass --db FILE with a file name" });
       const catalog = flags.catalog ? readCatalog(flags.catalog) : DEFAULT_CATALOG;
       if (!findOrgPlan(catalog, flags.orgPlan)) {
         throw new CliError(
@@ -228,13 +230,21 @@ for tests of prorating and renewals.`,
     });
 }
 
+const CATALOG_FILE = { what: "a catalog file", fix: "pass --catalog FILE with a JSON file" };
+
 /** A catalog file: the same shape as GET /v1/catalog. Checked enough that a typo cannot bootstrap a broken org. */
 function readCatalog(path: string): Catalog {
+  const text = readIn(path, CATALOG_FILE, 1024 * 1024).toString("utf8");
   let catalog: Catalog;
   try {
-    catalog = JSON.parse(readFileSync(path, "utf8")) as Catalog;
-  } catch (error) {
-    throw new CliError("invalid_catalog", `cannot read the catalog ${path}: ${(error as Error).message}`);
+    catalog = JSON.parse(text) as Catalog;
+  } catch {
+    const found = firstJsonError(text) ?? { offset: 0, problem: "it cannot be read" };
+    const before = text.slice(0, found.offset).split("\n");
+    throw new CliError(
+      "invalid_catalog",
+      `${path}:${before.length}:${before[before.length - 1]!.length + 1}: the catalog is not valid JSON (${found.problem}); fix it`,
+    );
   }
   const plansOk =
     Array.isArray(catalog?.plans) &&

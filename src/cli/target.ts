@@ -6,6 +6,7 @@ import type { LoadedConfig } from "../config/load.js";
 import type { RunningConsole } from "../console/server.js";
 import { checkEndpoint } from "./endpoint-check.js";
 import { CliError } from "./errors.js";
+import { refuseDirectory } from "./files.js";
 import { withSqlite } from "./sqlite.js";
 
 /** The options every command that talks to a console takes. */
@@ -112,6 +113,7 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
   );
   const { clockFromEnv } = await import("../console/service.js");
   const path = sandboxPath(flags, config);
+  refuseDirectory(path, { what: "a sandbox database", fix: "pass --sandbox FILE with a file name" });
   const created = !existsSync(path);
   let clock: ReturnType<typeof clockFromEnv>;
   try {

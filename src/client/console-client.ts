@@ -1,5 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import type {
   BillingStatus,
   Catalog,
@@ -26,6 +26,10 @@ export interface ClientOptions {
   retries?: number;
   /** Keep-alive connections to the console. Default 8. */
   connections?: number;
+  /** The largest response body read, in bytes; a larger one is refused (`response_too_large`). Default 32 MiB. */
+  maxResponseBytes?: number;
+  /** The most one request waits in total between its retries (Retry-After and backoff), in ms. Default 60 000. */
+  retryBudgetMs?: number;
   userAgent?: string;
   /** Waits between retries; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
@@ -149,6 +153,16 @@ const DEFAULT_CONNECTIONS = 8;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 5_000;
 const RETRY_AFTER_CAP_SECONDS = 60;
+/**
+ * One request waits at most this long in total between its retries: a console that keeps answering
+ * `Retry-After: 60` cannot hold a command for minutes (4 retries × 60 s).
+ */
+export const DEFAULT_RETRY_BUDGET_MS = 60_000;
+/**
+ * The largest answer read. A page of 1,000 users is about 1 MiB; a larger body is not the console's, and
+ * reading it whole could exhaust memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const MAX_PAGE_SIZE = 1000;
 /** readLive retries the whole read this many times when the organization changes under it. */
 const READ_RETRIES = 3;
@@ -268,6 +282,8 @@ export class ConsoleClient {
   readonly #pool: Pool;
   readonly #basePath: string;
   readonly #retries: number;
+  readonly #retryBudgetMs: number;
+  readonly #maxResponseBytes: number;
   readonly #userAgent: string;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
@@ -291,6 +307,8 @@ export class ConsoleClient {
     this.endpoint = `${url.origin}${this.#basePath}`;
     this.#token = options.token;
     this.#retries = Math.max(0, Math.floor(options.retries ?? DEFAULT_RETRIES));
+    this.#retryBudgetMs = Math.max(0, options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS);
+    this.#maxResponseBytes = Math.max(1, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     this.#userAgent = options.userAgent ?? defaultUserAgent();
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#random = options.random ?? Math.random;
@@ -327,11 +345,14 @@ export class ConsoleClient {
     const retryable = method === "GET" || options.idempotencyKey !== undefined;
     const maxAttempts = retryable ? this.#retries + 1 : 1;
 
+    let waited = 0;
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(method, target, headers, body, options.signal);
+      const outcome = await this.#attempt(method, target, headers, body, options.signal, path);
       if (outcome instanceof NetworkFailure) {
-        if (attempt < maxAttempts) {
-          await this.#wait(this.#backoff(attempt), options.signal);
+        const waitMs = this.#backoff(attempt);
+        if (attempt < maxAttempts && waited + waitMs <= this.#retryBudgetMs) {
+          waited += waitMs;
+          await this.#wait(waitMs, options.signal);
           continue;
         }
         throw this.#unreachable(method, path, outcome, attempt, retryable);
@@ -352,8 +373,21 @@ export class ConsoleClient {
           status === 429 && retryAfter !== undefined
             ? Math.min(retryAfter, RETRY_AFTER_CAP_SECONDS) * 1000
             : this.#backoff(attempt);
-        await this.#wait(waitMs, options.signal);
-        continue;
+        // Past the budget, waiting is not worth it: the error says how long the console asked for.
+        if (waited + waitMs <= this.#retryBudgetMs) {
+          waited += waitMs;
+          await this.#wait(waitMs, options.signal);
+          continue;
+        }
+        const error = this.#apiError(status, text, retryAfter, method, path);
+        throw new ConsoleApiError(
+          error.status,
+          error.code,
+          `${error.message} (orgctl waited ${Math.round(waited / 1000)} s over ${attempt} attempts and ` +
+            `waits at most ${Math.round(this.#retryBudgetMs / 1000)} s per request; try again later)`,
+          error.details,
+          error.retryAfterSeconds,
+        );
       }
       throw this.#apiError(status, text, retryAfter, method, path);
     }
@@ -438,10 +472,11 @@ export class ConsoleClient {
 
   async #attempt(
     method: HttpMethod,
-    path: string,
+    target: string,
     headers: Record<string, string>,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    path: string,
   ): Promise<
     | NetworkFailure
     | { status: number; text: string; responseHeaders: Record<string, string | string[] | undefined> }
@@ -451,18 +486,51 @@ export class ConsoleClient {
     try {
       const response = await this.#pool.request({
         method,
-        path,
+        path: target,
         headers,
         ...(body !== undefined ? { body } : {}),
         ...(signal ? { signal } : {}),
       });
-      const text = await response.body.text();
+      const text = await this.#readCapped(response, method, path);
       return { status: response.statusCode, text, responseHeaders: response.headers };
     } catch (error) {
       if (signal?.aborted || isAbort(error)) throw error;
       if (isNetworkError(error)) return new NetworkFailure(error, errorCode(error) ?? "network");
       throw error;
     }
+  }
+
+  /**
+   * The body as text, refusing one larger than the cap: by its Content-Length before reading, or as soon as
+   * the bytes read pass the cap. The body is destroyed then, which closes the connection (undici does not
+   * reuse a connection with an unread body), so nothing is left hanging.
+   */
+  async #readCapped(response: Dispatcher.ResponseData, method: string, path: string): Promise<string> {
+    const max = this.#maxResponseBytes;
+    const tooLarge = () =>
+      new ConsoleApiError(
+        response.statusCode,
+        "response_too_large",
+        `the console's answer to ${method} ${path} is larger than ${max} bytes, the most orgctl reads; ` +
+          `check that ${this.endpoint} is the console and not a proxy or another service`,
+        { limit_bytes: max },
+      );
+    const declared = Number(headerOf(response.headers, "content-length"));
+    if (Number.isFinite(declared) && declared > max) {
+      response.body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) {
+        response.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, size).toString("utf8");
   }
 
   /** Full jitter: a random wait from 0 to min(cap, base · 2^(attempt-1)). */

@@ -1,18 +1,21 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import {
+  Composer,
+  type CST,
   type Document,
   isMap,
   isPair,
   isScalar,
+  isSeq,
   LineCounter,
   type Node,
-  parseDocument,
-  type YAMLParseError,
+  Parser,
+  YAMLParseError,
 } from "yaml";
 import { normalizeAddress } from "../domain/addresses.js";
 import type { ProfileField, Role } from "../domain/model.js";
@@ -26,6 +29,7 @@ import {
   type Policy,
   type SecretRef,
 } from "./model.js";
+import { readUserFile, UserFileError } from "./user-file.js";
 
 /** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -36,6 +40,11 @@ export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 export const MAX_YAML_NODES = 300_000;
 /** Flow collections nested deeper than this are refused before parsing (the parser recurses). */
 export const MAX_FLOW_DEPTH = 64;
+/**
+ * Collections of any style (block or flow) nested deeper than this are refused after tokenizing and before
+ * composing, which recurses once per level. org.yaml itself needs 4.
+ */
+export const MAX_NESTING_DEPTH = 64;
 /** More alias expansions than this is a "billion laughs" bomb. */
 export const MAX_ALIAS_COUNT = 1000;
 
@@ -187,27 +196,20 @@ const WORKER_THRESHOLD_BYTES = 256 * 1024;
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
 function readChecked(file: string): Buffer {
-  let size: number;
   try {
-    size = statSync(file).size;
-  } catch {
-    throw new ConfigInvalidError([
-      issueAt(file, 1, 1, "file_not_found", `cannot read ${file}; check the path or pass -f FILE`, ""),
-    ]);
+    return readUserFile(
+      file,
+      {
+        what: "an org.yaml file",
+        fix: "check the path or pass -f FILE",
+        tooLargeFix: "split the organization or trim the file",
+      },
+      MAX_CONFIG_BYTES,
+    );
+  } catch (error) {
+    if (!(error instanceof UserFileError)) throw error;
+    throw new ConfigInvalidError([issueAt(file, 1, 1, error.code, error.message, "")]);
   }
-  if (size > MAX_CONFIG_BYTES) {
-    throw new ConfigInvalidError([
-      issueAt(
-        file,
-        1,
-        1,
-        "file_too_large",
-        `${file} is ${size} bytes; the limit is ${MAX_CONFIG_BYTES} bytes, split the organization or trim the file`,
-        "",
-      ),
-    ]);
-  }
-  return readFileSync(file);
 }
 
 function decodeUtf8(bytes: Uint8Array, file: string): string {
@@ -255,33 +257,66 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
     ]);
   }
   const lineCounter = new LineCounter();
+  const locateOffset = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    let tokens: CST.Token[] | null = [...new Parser(lineCounter.addNewLine).parse(text)];
+    const deep = firstTooDeep(tokens, MAX_NESTING_DEPTH);
+    if (deep !== null) {
+      const { line, col } = locateOffset(deep);
+      throw new ConfigInvalidError([
+        issueAt(
+          file,
+          line,
+          col,
+          "too_deep",
+          `collections here are nested more than ${MAX_NESTING_DEPTH} levels deep; flatten the file`,
+          "",
+        ),
+      ]);
+    }
+    doc = composeOne(tokens, text.length);
+    // The syntax tree is garbage now: let it go before toJS doubles the memory again.
+    tokens = null;
   } catch (error) {
     if (!(error instanceof RangeError)) throw error;
     throw new ConfigInvalidError([
       issueAt(file, 1, 1, "too_deep", "the file nests collections too deeply to read; flatten it", ""),
     ]);
   }
-  const locateOffset = (offset: number) => {
-    const pos = lineCounter.linePos(offset);
-    return { line: pos.line, col: pos.col };
-  };
-  if (doc.errors.length > 0) {
-    throw new ConfigInvalidError(doc.errors.map((error) => yamlIssue(file, error, locateOffset)));
+  // The parser's own duplicate check is quadratic in a mapping's size; ours is linear (duplicateKeys).
+  const issues = [
+    ...doc.errors.map((error) => yamlIssue(file, error, locateOffset)),
+    ...duplicateKeys(doc).map(({ offset, key, first }) => {
+      const { line, col } = locateOffset(offset);
+      const firstAt = locateOffset(first);
+      return issueAt(
+        file,
+        line,
+        col,
+        "duplicate_key",
+        `the key ${key} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
+        "",
+      );
+    }),
+  ];
+  if (issues.length > 0) {
+    throw new ConfigInvalidError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (error) {
+  } catch {
     throw new ConfigInvalidError([
       issueAt(
         file,
         1,
         1,
         "alias_bomb",
-        `the file expands too many YAML aliases (${(error as Error).message}); write the values out`,
+        `the file expands too many YAML aliases (more than ${MAX_ALIAS_COUNT}); write the values out`,
         "",
       ),
     ]);
@@ -304,6 +339,99 @@ function estimateNodes(text: string): { count: number; depth: number } {
     } else if ((c === 93 || c === 125) && depth > 0) depth--;
   }
   return { count, depth: deepest };
+}
+
+/** The one document of a YAML text, as `parseDocument` composes it, but without the quadratic key check. */
+function composeOne(tokens: CST.Token[], length: number): Document {
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: true });
+  let doc: Document | null = null;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          "MULTIPLE_DOCS",
+          "the file holds more than one YAML document (a second ---)",
+        ),
+      );
+      break;
+    }
+  }
+  return doc!;
+}
+
+/**
+ * The offset of the first collection nested deeper than `max` (block or flow), walking the parser's tokens
+ * without recursion; null when none is. Composing a deeper document recurses until the stack runs out.
+ */
+export function firstTooDeep(tokens: CST.Token[], max: number): number | null {
+  // Two parallel stacks, and only collections on them: a list of 200,000 scalars allocates nothing.
+  const pending: CST.Token[] = [];
+  const depths: number[] = [];
+  for (const token of tokens) {
+    if (token.type === "document" && token.value) {
+      pending.push(token.value);
+      depths.push(0);
+    }
+  }
+  while (pending.length > 0) {
+    const token = pending.pop()!;
+    const inner = depths.pop()! + 1;
+    if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection")
+      continue;
+    if (inner > max) return token.offset;
+    for (const item of token.items as { key?: CST.Token | null; value?: CST.Token }[]) {
+      const { key, value } = item;
+      if (key && isCollectionToken(key)) {
+        pending.push(key);
+        depths.push(inner);
+      }
+      if (value && isCollectionToken(value)) {
+        pending.push(value);
+        depths.push(inner);
+      }
+    }
+  }
+  return null;
+}
+
+function isCollectionToken(token: CST.Token): boolean {
+  return token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection";
+}
+
+/**
+ * Duplicate keys in every mapping of the document, in one pass: a key is a duplicate when it is a scalar
+ * whose value is `===` to an earlier key's in the same mapping. That is `yaml`'s own `uniqueKeys` rule, so
+ * `1` and `"1"` differ, `1` and `1.0` (both the number 1) or `~` and `null` do not, and a non-scalar key
+ * (a mapping, a sequence, an alias) never collides. Positions are offsets of the repeated key.
+ */
+export function duplicateKeys(doc: Document): { offset: number; key: string; first: number }[] {
+  const found: { offset: number; key: string; first: number }[] = [];
+  const pending: unknown[] = [doc.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const seen = new Map<unknown, number>();
+      for (const pair of node.items) {
+        pending.push(pair.key, pair.value);
+        const key = pair.key;
+        if (!isScalar(key)) continue;
+        const value = key.value;
+        // Objects (a timestamp) compare by identity, and NaN equals nothing: neither can collide.
+        if ((typeof value === "object" && value !== null) || Number.isNaN(value)) continue;
+        const offset = key.range?.[0] ?? 0;
+        const first = seen.get(value);
+        if (first === undefined) seen.set(value, offset);
+        else found.push({ offset, key: JSON.stringify(String(value)), first });
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) pending.push(item);
+    } else if (isPair(node)) {
+      pending.push(node.key, node.value);
+    }
+  }
+  return found.sort((a, b) => a.offset - b.offset);
 }
 
 function finishConfig(value: unknown, file: string, hash: string, parsed: () => ParsedYaml): LoadedConfig {
@@ -332,23 +460,37 @@ function issueAt(
   return { file, line, col, code, message, path, severity: "error" };
 }
 
-function yamlIssue(
+export function yamlIssue(
   file: string,
   error: YAMLParseError,
   locate: (offset: number) => { line: number; col: number },
 ): ConfigIssue {
   const { line, col } = error.linePos?.[0] ?? locate(error.pos[0]);
-  const duplicate = error.code === "DUPLICATE_KEY";
+  if (error.code === "DUPLICATE_KEY") {
+    return issueAt(file, line, col, "duplicate_key", "this key appears twice; keep one of them", "");
+  }
+  // The parser catches what its own code throws (a stack overflow, a tag resolver's TypeError) and reports
+  // the JavaScript message as a YAML error: never show that, say what to do instead.
+  if (error.code === "RESOURCE_EXHAUSTION") {
+    return issueAt(
+      file,
+      line,
+      col,
+      "too_deep",
+      "this part of the file is nested too deeply or is too large to read; flatten it",
+      "",
+    );
+  }
   const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
-  return issueAt(
-    file,
-    line,
-    col,
-    duplicate ? "duplicate_key" : "yaml_syntax",
-    duplicate ? `${message}; keep one of them` : `${message}; fix the YAML syntax`,
-    "",
-  );
+  if (ENGINE_MESSAGE.test(message)) {
+    return issueAt(file, line, col, "yaml_syntax", "this value cannot be read as YAML; rewrite it", "");
+  }
+  return issueAt(file, line, col, "yaml_syntax", `${message}; fix the YAML syntax`, "");
 }
+
+/** Messages of the JavaScript engine (RangeError, TypeError), as opposed to the YAML parser's own. */
+const ENGINE_MESSAGE =
+  /call stack|Invalid (array|string|typed array) length|out of memory|allocation failed|is not (a function|a constructor|defined|iterable)|Cannot (read|set|convert|access)|of (undefined|null)|RangeError|TypeError|SyntaxError|ReferenceError/i;
 
 function firstInvalidUtf8(bytes: Uint8Array): { line: number; col: number } {
   // Find the longest valid prefix, then count lines in it.

@@ -29,6 +29,12 @@ export function isValidDomainName(name: string): boolean {
   return DOMAIN_NAME.test(name);
 }
 
+/** local-part@domain in lower case, as the console accepts it; says nothing about who holds it. */
+export function isWellFormedAddress(address: string): boolean {
+  const parts = splitAddress(address);
+  return parts !== null && LOCAL_PART.test(parts.local) && isValidDomainName(parts.domain);
+}
+
 /**
  * Checks that an address may be given to `login` (as email or alias): well formed, not reserved, on a
  * domain that exists and is verified, and free console-wide.

@@ -45,8 +45,9 @@ export type Decision =
 
 export const MAX_GROUPS_AT_CREATE = 10;
 export const MAX_TOP_UP_CENTS = 10_000_000;
-const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
-const GROUP_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+/** A login as the console accepts it (also checked in plan files). */
+export const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+export const GROUP_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 export const TOP_UP_METHODS = ["test", "card", "paypal"] as const;
 
 const ok = (effects: Effect[] = [], ledger: LedgerDraft[] = []): Decision => ({ ok: true, effects, ledger });

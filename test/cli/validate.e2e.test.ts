@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -79,6 +79,37 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     expect(line).toContain("keep one of them");
   });
 
+  it("refuses 1,000-deep block nesting where the limit is crossed, without a JavaScript message", async () => {
+    const deep = Array.from({ length: 1000 }, (_, i) => `${" ".repeat(i + 2)}k${i}:`).join("\n");
+    const result = await validate(`${HEADER}${SECOND_ADMIN}policy:\n${deep} leaf\n`);
+    // policy: (line 19) is depth 1; k0 (depth 2) is on line 20, column 3; depth 65 is line 83, column 66.
+    const line = expectLocatedError(result, 83, 66, "too_deep");
+    expect(line).toContain("flatten");
+    expect(result.stderr).not.toMatch(/call stack|RangeError/i);
+  });
+
+  it("locates a duplicate key in the second half of a large users list on plan's worker threads too", async () => {
+    const many = Array.from(
+      { length: 3000 },
+      (_, i) =>
+        `  - login: u${i}\n    first_name: U\n    last_name: U${i}\n    email: u${i}@console.test\n    plan: free\n`,
+    ).join("");
+    const text = `${HEADER}${SECOND_ADMIN}${many}`.replace(
+      "    email: u2999@console.test\n",
+      "    email: u2999@console.test\n    last_name: again\n",
+    );
+    expect(text.length).toBeGreaterThan(256 * 1024);
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "org.yaml"), text);
+    const at = text.split("\n").indexOf("    last_name: again") + 1;
+    for (const command of ["validate", "plan"]) {
+      const result = await runCli([command, "-f", "org.yaml"], { cwd: dir });
+      const line = expectLocatedError(result, at, 5, "duplicate_key");
+      expect(line).toContain('the key "last_name" appears twice');
+    }
+  });
+
   it("suggests the nearest field for a misspelt one", async () => {
     const result = await validate(HEADER + SECOND_ADMIN.replace("first_name: Bob", "frist_name: Bob"));
     const line = expectLocatedError(result, 14, 5, "unknown_field");
@@ -150,6 +181,68 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     const result = await runCli(["validate", "-f", "org.yaml"], { cwd: dir });
     const line = expectLocatedError(result, 1, 1, "file_not_found");
     expect(line).toContain("cannot read org.yaml");
+  });
+
+  it("refuses a directory given as org.yaml, with a plain located error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "org.yaml"));
+    for (const command of ["validate", "plan"]) {
+      const result = await runCli([command, "-f", "org.yaml"], { cwd: dir });
+      const line = expectLocatedError(result, 1, 1, "not_a_file");
+      expect(line).toContain("org.yaml is a directory");
+      expect(result.stderr).not.toMatch(/EISDIR|illegal operation/);
+    }
+  });
+
+  it("refuses directories and missing folders for the other files it reads and writes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "org.yaml"), HEADER + SECOND_ADMIN);
+    mkdirSync(join(dir, "a-folder"));
+    writeFileSync(join(dir, "broken.json"), '{\n  "format_version": 1,\n  "plan_id": }\n');
+    const cases: { args: string[]; code: string; says: string }[] = [
+      { args: ["apply", "a-folder"], code: "not_a_file", says: "a-folder is a directory" },
+      { args: ["apply", "missing.json"], code: "file_not_found", says: "cannot read missing.json" },
+      { args: ["apply", "broken.json"], code: "invalid_plan", says: "broken.json:3:14: " },
+      { args: ["plan", "--out", "a-folder"], code: "not_a_file", says: "a-folder is a directory" },
+      { args: ["plan", "--out", "no/such/plan.json"], code: "file_not_found", says: "folder does not exist" },
+      {
+        args: ["import", "--out", "a-folder", "--overwrite"],
+        code: "not_a_file",
+        says: "a-folder is a directory",
+      },
+      {
+        args: ["serve", "--db", "a-folder"],
+        code: "not_a_file",
+        says: "a-folder is a directory, not a database file",
+      },
+      {
+        args: ["plan", "--sandbox", "a-folder"],
+        code: "not_a_file",
+        says: "a-folder is a directory, not a sandbox",
+      },
+      {
+        args: ["serve", "--db", "c.db", "--catalog", "a-folder"],
+        code: "not_a_file",
+        says: "a-folder is a directory",
+      },
+      {
+        args: ["serve", "--db", "c.db", "--catalog", "broken.json"],
+        code: "invalid_catalog",
+        says: "broken.json:3:14: ",
+      },
+    ];
+    for (const c of cases) {
+      const result = await runCli(c.args, { cwd: dir });
+      const context = `${c.args.join(" ")}\n${result.stderr}`;
+      expect(result.code, context).toBe(1);
+      expect(result.stderr, context).toContain(`orgctl: ${c.code}: `);
+      expect(result.stderr, context).toContain(c.says);
+      expect(result.stderr, context).not.toContain("internal");
+      expect(result.stderr, context).not.toMatch(/EISDIR|ENOENT|illegal operation|in JSON at position/);
+      expect(hasStackTrace(result.stderr), context).toBe(false);
+    }
   });
 
   it("defaults to org.yaml in the working directory", async () => {

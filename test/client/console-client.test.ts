@@ -14,6 +14,7 @@ import {
   ConsoleApiError,
   ConsoleClient,
   ConsoleUnreachableError,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type DomainInfo,
   type GroupInfo,
   type OrgInfo,
@@ -412,7 +413,7 @@ describe("request", () => {
     expect(c.requestCount).toBe(2);
   });
 
-  it("waits exactly Retry-After on 429, capped at 60 s", async () => {
+  it("waits exactly Retry-After on 429, and gives up when the wait would pass the request's 60 s budget", async () => {
     const injector = await inject(async ({ res, n, forward }) => {
       const rateLimited = { error: { code: "rate_limited", message: "slow down", details: {} } };
       if (n === 1) answer(res, 429, rateLimited, { "retry-after": "2" });
@@ -420,8 +421,50 @@ describe("request", () => {
       else reply(res, await forward());
     });
     const c = client({ endpoint: injector.url });
-    expect((await c.request("GET", "/v1/org")).status).toBe(200);
-    expect(sleeps).toEqual([2000, 60_000]);
+    const error = await caught(c.request("GET", "/v1/org"));
+    expect(error).toMatchObject({ status: 429, code: "rate_limited", retryAfterSeconds: 600 });
+    expect((error as Error).message).toMatch(
+      /^slow down \(orgctl waited 2 s over 2 attempts .* try again later\)$/,
+    );
+    expect(sleeps).toEqual([2000]);
+    expect(c.requestCount).toBe(2);
+  });
+
+  it("waits at most 60 s in total per request, however often Retry-After says 60 (not 4 × 60 s)", async () => {
+    const injector = await inject(({ res }) =>
+      answer(
+        res,
+        429,
+        { error: { code: "rate_limited", message: "slow down", details: {} } },
+        {
+          "retry-after": "60",
+        },
+      ),
+    );
+    const c = client({ endpoint: injector.url });
+    expect(await caught(c.request("GET", "/v1/org"))).toMatchObject({ code: "rate_limited" });
+    expect(sleeps).toEqual([60_000]);
+    const shorter = client({ endpoint: injector.url, retryBudgetMs: 45_000 });
+    sleeps.length = 0;
+    await caught(shorter.request("GET", "/v1/org"));
+    expect(sleeps).toEqual([]);
+  });
+
+  it("spends the budget across retries: Retry-After 25 is waited twice, not four times", async () => {
+    const injector = await inject(({ res }) =>
+      answer(
+        res,
+        429,
+        { error: { code: "rate_limited", message: "slow down", details: {} } },
+        {
+          "retry-after": "25",
+        },
+      ),
+    );
+    const c = client({ endpoint: injector.url });
+    await caught(c.request("PUT", "/v1/groups/x/members/y", { idempotencyKey: "k" }));
+    expect(sleeps).toEqual([25_000, 25_000]);
+    expect(c.requestCount).toBe(3);
   });
 
   it("throws the last ConsoleApiError when the retries run out; backoff doubles up to 5 s", async () => {
@@ -480,6 +523,60 @@ describe("request", () => {
     expect(c.requestCount).toBe(5);
     expect(sleeps).toHaveLength(4);
     expectNoToken(error, OWNER_TOKEN);
+  });
+});
+
+describe("response size", () => {
+  it("is capped at 32 MiB by default", () => {
+    expect(DEFAULT_MAX_RESPONSE_BYTES).toBe(32 * 1024 * 1024);
+  });
+
+  it("refuses a body whose Content-Length is over the cap without reading it, and closes the connection", async () => {
+    let closed: Promise<void> = Promise.resolve();
+    const injector = await inject(({ res }) => {
+      closed = new Promise((resolve) => res.socket!.once("close", () => resolve()));
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(100 * 1024 * 1024) });
+      res.write("{");
+      // ...and never more: a client that waited for the body would hang for its whole 60 s timeout.
+    });
+    const c = client({ endpoint: injector.url, timeoutMs: 60_000 });
+    const error = await caught(c.request("GET", "/v1/org"));
+    expect(error).toBeInstanceOf(ConsoleApiError);
+    expect(error).toMatchObject({ code: "response_too_large", details: { limit_bytes: 32 * 1024 * 1024 } });
+    expect((error as Error).message).toMatch(/larger than 33554432 bytes.*check that http:\/\/127\.0\.0\.1/);
+    await closed;
+    expect(c.requestCount).toBe(1);
+  });
+
+  it("stops reading a streamed body as soon as it passes the cap, and closes the connection", async () => {
+    let written = 0;
+    let closed: Promise<void> = Promise.resolve();
+    const injector = await inject(({ res }) => {
+      closed = new Promise((resolve) => res.socket!.once("close", () => resolve()));
+      res.writeHead(200, { "content-type": "application/json" });
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      const pump = () => {
+        // 256 KiB at most, so that a client without a cap ends with a body that is merely not JSON.
+        while (written < 256 * 1024 && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        if (!res.destroyed) res.end();
+      };
+      pump();
+    });
+    const c = client({ endpoint: injector.url, maxResponseBytes: 20_000, timeoutMs: 60_000 });
+    const error = await caught(c.request("GET", "/v1/org"));
+    expect(error).toMatchObject({ code: "response_too_large", details: { limit_bytes: 20_000 } });
+    await closed;
+    expect(c.requestCount).toBe(1);
+  });
+
+  it("reads a body right at the cap", async () => {
+    const body = JSON.stringify({ pad: "x".repeat(5000) });
+    const injector = await inject(({ res }) => answer(res, 200, JSON.parse(body)));
+    const c = client({ endpoint: injector.url, maxResponseBytes: body.length });
+    expect((await c.request<{ pad: string }>("GET", "/v1/org")).body.pad).toHaveLength(5000);
   });
 });
 

@@ -45,7 +45,10 @@ import {
 } from "../../src/domain/index.js";
 import { diff } from "../../src/plan/diff.js";
 import type { Plan } from "../../src/plan/model.js";
+import { checkPlanFile } from "../../src/plan/plan-file.js";
+import { planSchemaErrors } from "../../src/plan/plan-schema.js";
 import { requestFor } from "../../src/plan/requests.js";
+import { renderJson } from "../../src/render/json.js";
 import { BY_OWNER, buildState, NOW, OWNER, PROVIDER, TODAY, type UserSpec } from "../support/builders.js";
 import { desiredOrg, liveView, planFor } from "../support/plan-builders.js";
 
@@ -635,6 +638,9 @@ describe("planning any reachable console towards any valid org.yaml", () => {
           plan.steps.map((s) => s.index),
           "indexes run 1..n",
         ).toEqual(plan.steps.map((_, i) => i + 1));
+
+        // A saved plan is checked as hostile input before apply: every plan the planner makes passes.
+        expect(checkPlanFile(JSON.parse(renderJson(plan)), planSchemaErrors), "plan file check").toEqual([]);
 
         const final = replay(live, c, plan);
         expect(plan.money.balance_after_cents).toBe(final.balance);

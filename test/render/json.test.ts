@@ -193,11 +193,12 @@ describe("schemas/plan.schema.json", () => {
     expectInvalid(c);
   });
 
-  it("lists every role and every operation", () => {
+  it("lists every role and every operation a plan can hold", () => {
     expect(schema.$defs.role.enum).toEqual([...ROLES]);
-    // A new operation makes this record fail to compile until it is listed here (and in the schema).
-    const operations: Record<Operation["op"], true> = {
-      top_up: true,
+    // A new operation makes this record fail to compile until it is listed here (and, when the planner can
+    // request it, in the schema). false: the console's own operations, which a plan file never holds.
+    const operations: Record<Operation["op"], boolean> = {
+      top_up: false,
       update_org: true,
       create_domain: true,
       verify_domain: true,
@@ -210,7 +211,7 @@ describe("schemas/plan.schema.json", () => {
       change_plan: true,
       change_role: true,
       set_password: true,
-      logout: true,
+      logout: false,
       add_alias: true,
       remove_alias: true,
       create_group: true,
@@ -219,10 +220,11 @@ describe("schemas/plan.schema.json", () => {
       delete_group: true,
       add_member: true,
       remove_member: true,
-      issue_token: true,
-      revoke_token: true,
-      login: true,
+      issue_token: false,
+      revoke_token: false,
+      login: false,
     };
-    expect([...schema.$defs.step.properties.action.enum].sort()).toEqual(Object.keys(operations).sort());
+    const planned = Object.entries(operations).filter(([, inPlans]) => inPlans);
+    expect([...schema.$defs.step.properties.action.enum].sort()).toEqual(planned.map(([op]) => op).sort());
   });
 });

@@ -1,0 +1,139 @@
+/**
+ * The worst org.yaml files within orgctl's documented caps (MAX_CONFIG_BYTES, MAX_YAML_NODES,
+ * MAX_NESTING_DEPTH): each must be refused or accepted in under 2 s. Run by `npm run bench` (the CLI, start-up
+ * included) and on its own: `node dist/bench/bench/within-caps.js` prints the figures.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MAX_CONFIG_BYTES, MAX_FLOW_DEPTH, MAX_NESTING_DEPTH, MAX_YAML_NODES } from "../src/config/load.js";
+import { generateOrg, orgYaml } from "./generate.js";
+
+export const WITHIN_CAPS_TARGET_MS = 2000;
+
+const HEADER = "version: 1\norganization:\n  name: Bench Org\n";
+/** Lines (YAML values, as orgctl counts them) left for a case after the header and its own framing. */
+const LINES = MAX_YAML_NODES - 20;
+
+/** `n` lines of `key: value` in one mapping under `bomb:`, each padded so that the file nears the byte cap. */
+function oneMapping(n: number, lineBytes: number, duplicateAtEnd: boolean): string {
+  const pad = "x".repeat(Math.max(0, lineBytes - 20));
+  const lines = Array.from({ length: n }, (_, i) => `  k${i}${pad}: ${i}`);
+  if (duplicateAtEnd) lines[n - 1] = `  k0${pad}: again`;
+  return `${HEADER}bomb:\n${lines.join("\n")}\n`;
+}
+
+/** Mappings nested `depth` levels deep, repeated as often as both caps allow. */
+function nested(depth: number): string {
+  const one = Array.from({ length: depth - 1 }, (_, i) => `${" ".repeat(i + 2)}n${i}:`).join("\n");
+  const bytesEach = one.length + 16;
+  const copies = Math.min(Math.floor(LINES / depth), Math.floor((MAX_CONFIG_BYTES - 4096) / bytesEach));
+  const blocks = Array.from({ length: copies }, (_, c) => ` c${c}:\n${one} leaf`);
+  return `${HEADER}bomb:\n${blocks.join("\n")}\n`;
+}
+
+export interface WithinCapsCase {
+  name: string;
+  text: () => string;
+}
+
+export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
+  // The file of issue 8: one mapping of distinct keys, as many as the value cap allows, about 23 bytes each.
+  { name: `one mapping, ${LINES} distinct keys`, text: () => oneMapping(LINES, 23, false) },
+  { name: `one mapping, ${LINES} keys, the duplicate last`, text: () => oneMapping(LINES, 23, true) },
+  // As many keys as fit in the byte cap at the value cap: the longest keys.
+  {
+    name: `one mapping, ${LINES} long keys (near the byte cap)`,
+    text: () => oneMapping(LINES, Math.floor((MAX_CONFIG_BYTES - 4096) / LINES), false),
+  },
+  {
+    name: `one flow sequence of ${LINES} values`,
+    text: () => `${HEADER}bomb: [${Array(LINES).fill("1").join(",")}]\n`,
+  },
+  {
+    name: `${Math.floor(LINES / 2)} flow mappings of two keys`,
+    text: () => `${HEADER}bomb:\n${"  - {a: 1}\n".repeat(Math.floor(LINES / 2))}`,
+  },
+  {
+    name: `nesting at the cap (${MAX_NESTING_DEPTH} levels), repeated`,
+    text: () => nested(MAX_NESTING_DEPTH - 1),
+  },
+  {
+    name: `flow nesting at the cap (${MAX_FLOW_DEPTH} levels), repeated`,
+    text: () => {
+      const one = `${"[".repeat(MAX_FLOW_DEPTH - 1)}1${"]".repeat(MAX_FLOW_DEPTH - 1)}`;
+      return `${HEADER}bomb:\n${`  - ${one}\n`.repeat(Math.floor(LINES / MAX_FLOW_DEPTH))}`;
+    },
+  },
+  {
+    name: "long strings up to the byte cap",
+    text: () => `${HEADER}bomb:\n${`  - ${"y".repeat(8000)}\n`.repeat(Math.floor(MAX_CONFIG_BYTES / 8100))}`,
+  },
+  {
+    name: "a real organization of 30,000 users (the documented size)",
+    text: () => orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
+  },
+];
+
+export interface WithinCapsResult {
+  name: string;
+  bytes: number;
+  exit: number;
+  wall_ms: number;
+  /** CPU time of the whole process (all threads): less sensitive than wall time to a busy machine. */
+  cpu_ms: number;
+  met: boolean;
+}
+
+/** Preloaded into the CLI: prints its CPU time on exit, so that the bench can read it from stderr. */
+const CPU_PROBE =
+  "data:text/javascript,import{writeSync}from'node:fs';process.on('exit',()=>{const u=process.cpuUsage();" +
+  "writeSync(2,'\\nbench_cpu_ms='+Math.round((u.user+u.system)/1000)+'\\n')})";
+
+/** Runs `orgctl validate` on each case (the built CLI, start-up included). */
+export function runWithinCaps(cli: string): WithinCapsResult[] {
+  const dir = mkdtempSync(join(tmpdir(), "orgctl-bench-caps-"));
+  const results: WithinCapsResult[] = [];
+  try {
+    for (const c of WITHIN_CAPS_CASES) {
+      const text = c.text();
+      const bytes = Buffer.byteLength(text);
+      if (bytes > MAX_CONFIG_BYTES) throw new Error(`${c.name}: ${bytes} bytes is over the cap`);
+      const file = join(dir, "org.yaml");
+      writeFileSync(file, text);
+      const started = performance.now();
+      let exit = 0;
+      let stderr = "";
+      try {
+        execFileSync(process.execPath, [`--import=${CPU_PROBE}`, cli, "validate", "-f", file], {
+          stdio: "pipe",
+        });
+      } catch (error) {
+        exit = (error as { status?: number }).status ?? 1;
+        stderr = String((error as { stderr?: Buffer }).stderr ?? "");
+        if (/internal|heap out of memory/.test(stderr)) throw new Error(`${c.name}: ${stderr.slice(0, 500)}`);
+      }
+      const wallMs = Math.round(performance.now() - started);
+      const cpuMs = Number(/bench_cpu_ms=(\d+)/.exec(stderr)?.[1] ?? Number.NaN);
+      results.push({
+        name: c.name,
+        bytes,
+        exit,
+        wall_ms: wallMs,
+        cpu_ms: cpuMs,
+        met: wallMs < WITHIN_CAPS_TARGET_MS,
+      });
+      process.stderr.write(
+        `bench: within caps: ${c.name}: ${bytes} bytes, exit ${exit}, ${wallMs} ms wall, ${cpuMs} ms CPU\n`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (process.argv[1]?.endsWith("within-caps.js")) {
+  runWithinCaps(join(import.meta.dirname, "..", "..", "..", "dist", "cmd", "orgctl.js"));
+}
