@@ -14,11 +14,21 @@ export class LockHeldError extends Error {
   constructor(
     readonly holder: string,
     readonly since: string,
+    /** How long this apply already waited (0: it did not). */
+    readonly waitedMs = 0,
   ) {
     super(
-      `the console's apply lock is held by ${holder} since ${since}; wait for that apply to finish, or pass --lock-timeout to wait`,
+      `the console's apply lock is held by ${holder} since ${since}; ${
+        waitedMs > 0
+          ? `waited ${formatWait(waitedMs)} (--lock-timeout) and it is still held; wait for that apply to finish or give a longer --lock-timeout`
+          : "wait for that apply to finish, or pass --lock-timeout 5m to wait for it"
+      }`,
     );
   }
+}
+
+function formatWait(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}m` : ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
 export const LOCK_TTL_SECONDS = 60;
@@ -61,7 +71,7 @@ export class ApplyLock {
         const since = String(error.details.since ?? "an unknown time");
         // Wait the whole timeout: the last attempt is made at the deadline, not one backoff step before it.
         const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new LockHeldError(heldBy, since);
+        if (remaining <= 0) throw new LockHeldError(heldBy, since, timeoutMs);
         await sleep(Math.min(wait, remaining));
       }
     }

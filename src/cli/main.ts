@@ -16,9 +16,11 @@ const MAX_ISSUES_PRINTED = 50;
 
 export const EXIT_HELP = `
 Exit codes:
-  0  success (plan/drift: no changes)
-  1  error: bad input, refused plan, failed apply, unreachable console
-  2  changes present (plan --detailed-exitcode) or drift found (drift)`;
+  0    success (plan/drift: no changes)
+  1    error: bad input, refused plan, failed apply, unreachable console, or "no" at apply's prompt
+  2    changes present (plan --detailed-exitcode), drift found (drift), or apply done with steps
+       still blocked on domain verification
+  130  apply interrupted with Ctrl-C (run apply again to finish)`;
 
 export function buildProgram(): Command {
   const program = new Command()

@@ -23,7 +23,9 @@ Exit codes:
       for (const warning of warnings) process.stderr.write(`${formatIssue(warning)}\n`);
       const d = config.desired;
       process.stdout.write(
-        `${flags.file} is valid: ${d.users.length} users, ${d.groups.length} groups, ${d.domains.length} domains.\n`,
+        `${flags.file} is valid: ${count(d.users.length, "user")}, ${count(d.groups.length, "group")}, ${count(d.domains.length, "domain")}.\n`,
       );
     });
 }
+
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;

@@ -3,6 +3,7 @@ import { RESERVED_LOCAL_PART, splitAddress } from "../domain/addresses.js";
 import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "../domain/catalog.js";
 import type { LoadedConfig, PathSegment } from "./load.js";
 import type { ConfigIssue } from "./model.js";
+import { closest } from "./suggest.js";
 
 /**
  * Semantic checks of a loaded config. Without a catalog only what needs no console is checked; `validate`
@@ -73,7 +74,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
           "error",
           path,
           "unknown_domain",
-          `${parts.domain} is neither a declared domain nor the provider's (${provider}); add it under domains`,
+          `${parts.domain} is neither a declared domain nor the provider's (${provider}); ${didYouMean(parts.domain, [...declaredDomains, provider])}add it under domains`,
         );
       }
       const holder = addresses.get(address);
@@ -98,7 +99,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
           "error",
           ["users", i, "groups"],
           "unknown_group",
-          `group ${group} is not declared; add it under groups or remove it from ${user.login}`,
+          `group ${group} is not declared; ${didYouMean(group, [...groupNames])}add it under groups or remove it from ${user.login}`,
         );
       }
     });
@@ -161,7 +162,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
         "error",
         ["users"],
         "seat_limit",
-        `${paid} users on paid plans but the ${orgPlan.name} org plan has ${orgPlan.paid_seats} paid seats`,
+        `${paid} users on paid plans but the ${orgPlan.name} org plan has ${orgPlan.paid_seats} paid seats; move users to the free plan, remove some, or choose a larger org plan`,
       );
     }
     if (free > orgPlan.free_seats) {
@@ -169,7 +170,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
         "error",
         ["users"],
         "seat_limit",
-        `${free} users on the free plan but the ${orgPlan.name} org plan has ${orgPlan.free_seats} free seats`,
+        `${free} users on the free plan but the ${orgPlan.name} org plan has ${orgPlan.free_seats} free seats; move users to a paid plan, remove some, or choose a larger org plan`,
       );
     }
     if (desired.domains.length > orgPlan.custom_domains) {
@@ -177,7 +178,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
         "error",
         ["domains"],
         "domain_limit",
-        `${desired.domains.length} domains but the ${orgPlan.name} org plan allows ${orgPlan.custom_domains}`,
+        `${desired.domains.length} custom domains but the ${orgPlan.name} org plan allows ${orgPlan.custom_domains}; list fewer domains or choose a larger org plan`,
       );
     }
   }
@@ -191,4 +192,10 @@ function aliasIndex(config: LoadedConfig, userIndex: number, alias: string): num
     0,
     raw.findIndex((a) => a.trim().toLowerCase() === alias),
   );
+}
+
+/** `did you mean "eng"? ` when a declared name is close to the one written, else nothing. */
+function didYouMean(word: string, names: string[]): string {
+  const near = closest(word, names);
+  return near && near !== word ? `did you mean "${near}"? Otherwise ` : "";
 }

@@ -29,6 +29,7 @@ import {
   type Policy,
   type SecretRef,
 } from "./model.js";
+import { closest } from "./suggest.js";
 import { readUserFile, UserFileError } from "./user-file.js";
 
 /** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
@@ -656,6 +657,16 @@ function schemaIssue(
         message: `${where} must be ${JSON.stringify(error.params.allowedValue)}`,
         path,
       };
+    case "pattern": {
+      const value = valueAt(root, path);
+      const shown = typeof value === "string" ? `${JSON.stringify(value)} ` : "";
+      const form = PATTERN_WORDS[String(error.params.pattern)] ?? "in the expected form";
+      const lower =
+        typeof value === "string" && value !== value.toLowerCase()
+          ? `; use lower case: ${value.toLowerCase()}`
+          : "";
+      return { code: "invalid_value", message: `${where}: ${shown}is not ${form}${lower}`, path };
+    }
     case "oneOf":
     case "anyOf":
     case "if":
@@ -665,33 +676,17 @@ function schemaIssue(
   }
 }
 
-/** The allowed word nearest to `word` (edit distance ≤ 3), for "did you mean". */
-export function closest(word: string, candidates: string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 4;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
-}
+/** The schema's patterns in plain words, so that nobody has to read a regular expression. */
+const PATTERN_WORDS: Record<string, string> = {
+  "^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$":
+    "1 to 64 lower-case letters, digits, '.', '_' or '-', starting and ending with a letter or digit",
+  "^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$":
+    "a domain name in lower case, such as example.org",
+  "^[^@\\s]+@[^@\\s]+$": "an email address such as name@example.org",
+  "^[A-Za-z_][A-Za-z0-9_]*$":
+    "an environment variable name (letters, digits and _, not starting with a digit)",
+  "^\\d{4}-\\d{2}-\\d{2}$": "a date written YYYY-MM-DD",
+};
 
 interface RawUser {
   login: string;

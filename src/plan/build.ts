@@ -222,11 +222,14 @@ function yearlyCost(state: ConsoleState): number {
 function countSteps(steps: PlanStep[], blocked: BlockedStep[]): PlanCounts {
   const counts: PlanCounts = { create: 0, update: 0, delete: 0, replace: 0 };
   const replaced = new Set<string>();
+  const deleted = new Set(steps.filter((s) => s.action === "delete_user").map((s) => s.key));
   for (const step of steps) {
     if (step.replaces) {
       replaced.add(step.replaces);
       continue;
     }
+    // A user disabled on the way to deletion is one deletion, not two changes.
+    if (step.action === "disable_user" && deleted.has(step.key)) continue;
     if (step.symbol === "+") counts.create += 1;
     else if (step.symbol === "-") counts.delete += 1;
     else counts.update += 1;
@@ -263,12 +266,17 @@ function failureIssue(
   computeShortfall: () => number,
 ): PlanIssue {
   if (refusal.code === "insufficient_funds") {
-    const short = computeShortfall();
+    // This step's own gap (the simulation's zero is the policy minimum), and what the whole plan lacks.
+    const total = computeShortfall();
+    const own = typeof refusal.details?.short_cents === "number" ? refusal.details.short_cents : total;
     const policy = minBalance > 0 ? ` (keeping the policy minimum of ${formatEuro(minBalance)})` : "";
     return {
       code: "insufficient_funds",
-      message: `wallet short by ${formatEuro(short)} at step ${position} (${draft.summary})${policy}`,
-      fix: `top up at least ${formatEuro(short)}`,
+      message: `wallet short by ${formatEuro(own)} at step ${position} (${draft.summary})${policy}`,
+      fix:
+        own === total
+          ? `top up at least ${formatEuro(total)}`
+          : `top up at least ${formatEuro(total)}: what the whole plan lacks, not only this step`,
       step_id: draft.id,
     };
   }
@@ -283,7 +291,7 @@ function failureIssue(
 }
 
 const FIXES: Partial<Record<Refusal["code"], string>> = {
-  forbidden: "run orgctl with a token of a user whose role may do this (see the role matrix in the README)",
+  forbidden: "run orgctl with a token of a user whose role may do this (see Roles in the README)",
   seat_limit: "remove users, move users between free and paid plans, or move to a larger org plan",
   domain_limit: "list fewer domains or move to a larger org plan",
   alias_limit: "give the user fewer aliases or a larger plan",

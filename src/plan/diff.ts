@@ -289,7 +289,12 @@ export function diff(input: DiffInput): DiffResult {
         action: "disable_user",
         kind: "user",
         key: user.login,
-        symbol: replacementFor ? "-/+" : "-",
+        // Disabling alone keeps the account (it can be enabled again): a change, not a removal.
+        symbol: replacementFor
+          ? "-/+"
+          : reason === "replace" || desired.policy.removed_users === "delete"
+            ? "-"
+            : "~",
         summary: `disable user ${user.login}${reason === "replace" ? " (replacement)" : ""}`,
         destructive: true,
         operation: { op: "disable_user", login: user.login },

@@ -175,6 +175,8 @@ describe("orgctl apply and the console's apply lock", () => {
     const result = await apply(["--lock-timeout", "2s"]);
     expect(result.code, result.stdout + result.stderr).toBe(1);
     expect(result.stderr).toContain(`held by other apply since ${SINCE}`);
+    expect(result.stderr).toContain("waited 2s (--lock-timeout) and it is still held");
+    expect(result.stderr).not.toContain("pass --lock-timeout");
     // Attempts at 0, 0.5 s, 1.5 s and, the next backoff step being past the deadline, at the deadline itself.
     expect(refusals.length).toBeGreaterThanOrEqual(4);
     expect(refusals[refusals.length - 1]! - refusals[0]!).toBeGreaterThanOrEqual(1700);

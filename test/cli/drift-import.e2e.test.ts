@@ -131,7 +131,7 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
   it("validates offline", async () => {
     const result = await runCli(["validate", "-f", file], { cwd: dir });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain("is valid: 4 users, 2 groups, 1 domains");
+    expect(result.stdout).toContain("is valid: 4 users, 2 groups, 1 domain");
   });
 
   it("plans no changes for the imported file", async () => {

@@ -110,6 +110,43 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     }
   });
 
+  it("suggests the declared group or domain nearest to a misspelt one, and says how to fix a seat limit", async () => {
+    const text = `version: 1
+organization:
+  name: Example Org
+  plan: entry
+domains:
+  - name: example.org
+groups:
+  - name: engineering
+users:
+${OWNER}  - login: bob
+    first_name: Bob
+    last_name: Builder
+    email: bob@exmaple.org
+    plan: entry
+    role: org_admin
+    groups: [enginering]
+  - login: cat
+    first_name: Cat
+    last_name: Third
+    email: cat@console.test
+    plan: entry
+`;
+    const result = await validate(text);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'unknown_group: group enginering is not declared; did you mean "engineering"?',
+    );
+    expect(result.stderr).toContain(
+      'unknown_domain: exmaple.org is neither a declared domain nor the provider\'s (console.test); did you mean "example.org"?',
+    );
+    expect(result.stderr).toContain(
+      "seat_limit: 3 users on paid plans but the entry org plan has 2 paid seats;",
+    );
+    expect(result.stderr).toContain("move users to the free plan, remove some, or choose a larger org plan");
+  });
+
   it("suggests the nearest field for a misspelt one", async () => {
     const result = await validate(HEADER + SECOND_ADMIN.replace("first_name: Bob", "frist_name: Bob"));
     const line = expectLocatedError(result, 14, 5, "unknown_field");
@@ -315,7 +352,7 @@ describe("orgctl validate: semantic checks", E2E, () => {
   it("warns about a single org_admin and still exits 0", async () => {
     const result = await validate(HEADER);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe("org.yaml is valid: 1 users, 0 groups, 0 domains.\n");
+    expect(result.stdout).toBe("org.yaml is valid: 1 user, 0 groups, 0 domains.\n");
     expect(result.stderr).toContain("org.yaml:6:3 warning: single_org_admin: ");
     expect(hasStackTrace(result.stderr)).toBe(false);
   });
@@ -337,7 +374,7 @@ describe("orgctl validate: the shipped examples", E2E, () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
       new RegExp(
-        `^${file.replace(/[.\\/]/g, "\\$&")} is valid: \\d+ users, \\d+ groups, \\d+ domains\\.\\n$`,
+        `^${file.replace(/[.\\/]/g, "\\$&")} is valid: \\d+ users?, \\d+ groups?, \\d+ domains?\\.\\n$`,
       ),
     );
     expect(result.stderr).not.toMatch(/^\S+:\d+:\d+ [a-z0-9_]+: /m);

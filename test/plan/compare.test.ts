@@ -346,8 +346,8 @@ describe("the plan document", () => {
     );
     expect(plan.errors).toEqual([]);
     // creates: group eng, user new with its alias n@example.com in the same call (2); update: upd's plan (1); delete:
-    // gone's disable and delete (2); replacements: moved, swap1, swap2 (3 logins, 9 steps).
-    expect(plan.counts).toEqual({ create: 2, update: 1, delete: 2, replace: 3 });
+    // gone (its disable is part of the deletion: 1); replacements: moved, swap1, swap2 (3 logins, 9 steps).
+    expect(plan.counts).toEqual({ create: 2, update: 1, delete: 1, replace: 3 });
     expect(plan.steps).toHaveLength(14);
     expect(plan.steps.find((s) => s.id === "user/new:create_user")!.request.body).toMatchObject({
       aliases: ["n@example.com"],
@@ -383,5 +383,16 @@ describe("group renames (previously:)", () => {
       liveView(buildState()),
     );
     expect(plan.steps.map((s) => s.id)).toEqual(["group/bakery:create_group"]);
+  });
+});
+
+describe("a disable is not a deletion", () => {
+  it("an unlisted user disabled (removed_users: disable) is counted as a change, shown with ~", () => {
+    const live = buildState({ users: [{ login: "gone", plan: "free" }] });
+    const plan = planFor(desiredOrg({ users: [desiredOwner()] }), liveView(live));
+    expect(plan.steps.map((s) => [s.id, s.symbol, s.destructive])).toEqual([
+      ["user/gone:disable_user", "~", true],
+    ]);
+    expect(plan.counts).toEqual({ create: 0, update: 1, delete: 0, replace: 0 });
   });
 });

@@ -135,7 +135,8 @@ describe("deleting users (policy removed_users: delete)", () => {
       ["-", true],
     ]);
     expect(plan.money.refunds_cents).toBe(11_066);
-    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 3, replace: 0 });
+    // Two users deleted (bob's disable is part of his deletion, not a change of its own).
+    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 2, replace: 0 });
   });
 
   it("under the default policy (disable) only disables, and leaves already-disabled users alone", () => {
@@ -240,6 +241,29 @@ describe("a wallet that cannot pay", () => {
     ]);
     expect(plan.errors[0]!.message).toMatch(/^wallet short by €82\.00 at step 2 \(create user bob /);
     expect(plan.money.shortfall_cents).toBe(8200);
+  });
+
+  it("says each step's own gap, and the whole plan's in the fix", () => {
+    const live = buildState({ balance: 5000 });
+    const plan = planFor(
+      desiredOrg({
+        users: [desiredOwner(), desiredUser("bob", { plan: "pro" }), desiredUser("dan", { plan: "pro" })],
+      }),
+      liveView(live),
+    );
+    expect(plan.errors.map((e) => [e.step_id, e.message.split(" at step")[0], e.fix])).toEqual([
+      [
+        "user/bob:create_user",
+        "wallet short by €40.00",
+        "top up at least €130.00: what the whole plan lacks, not only this step",
+      ],
+      [
+        "user/dan:create_user",
+        "wallet short by €40.00",
+        "top up at least €130.00: what the whole plan lacks, not only this step",
+      ],
+    ]);
+    expect(plan.money.shortfall_cents).toBe(13000);
   });
 
   it("respects policy.min_balance_cents: the wallet may not go below it", () => {

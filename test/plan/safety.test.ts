@@ -214,7 +214,7 @@ describe("refusals predicted at plan time", () => {
         code: "forbidden",
         message:
           "step 2 (create user boss <boss@console.test> on free as org_admin (invited)) would be refused: a user_admin may not create user on users who are not plain members",
-        fix: "run orgctl with a token of a user whose role may do this (see the role matrix in the README)",
+        fix: "run orgctl with a token of a user whose role may do this (see Roles in the README)",
         step_id: "user/boss:create_user",
       },
     ]);

@@ -7,7 +7,7 @@ import { Box, type Key, render, Text, useInput } from "ink";
 import { useCallback, useRef, useState } from "react";
 import { formatEuro } from "../../domain/money.js";
 import type { Plan } from "../../plan/model.js";
-import { clean, summaryLine } from "../text.js";
+import { clean } from "../text.js";
 
 /** `Apply these 3 changes to Acme? Only "yes" is accepted: ` */
 export function confirmQuestion(plan: Plan): string {
@@ -84,7 +84,7 @@ export function ConfirmApply({ plan, onAnswer }: ConfirmApplyProps) {
 
   return (
     <Box flexDirection="column">
-      <Text bold>{summaryLine(plan)}</Text>
+      {/* The plan printed just above ends with its summary line: the prompt does not repeat it. */}
       <Text>{costDetailLine(plan)}</Text>
       <Box marginTop={1}>
         <Text>
