@@ -505,10 +505,21 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
       const predicted = JSON.parse(planned.stdout) as PlanJson;
       expect(predicted.errors).toEqual([]);
       const forgotten = s.forgetSecret && runs.length === 0;
-      const result = await cli(
-        ["apply", "-f", "org.yaml", "--auto-approve", "--format", "json", "--parallelism", "4"],
-        !forgotten,
-      );
+      let args = ["apply", "-f", "org.yaml", "--auto-approve", "--format", "json", "--parallelism", "4"];
+      if (forgotten && predicted.steps.some((step) => step.request.secret)) {
+        // Planned from org.yaml, a missing variable is refused before anything is sent...
+        let refused = await cli(args, false);
+        for (let attempt = 1; TRANSIENT.test(refused.stderr) && attempt < 3; attempt++) {
+          refused = await cli(args, false);
+        }
+        expect(refused.code, refused.stderr).toBe(1);
+        expect(refused.stderr).toContain("secret_missing");
+        expect(parseLines(refused.stdout).some((e) => e.type === "apply_started")).toBe(false);
+        // ...while a plan saved with it and applied without it fails those steps at run time.
+        writeFileSync(join(dir, "saved.json"), planned.stdout);
+        args = ["apply", "saved.json", "--auto-approve", "--format", "json", "--parallelism", "4"];
+      }
+      const result = await cli(args, !forgotten);
       const events = parseLines(result.stdout);
       const started = events.find((e) => e.type === "apply_started");
       const run: ApplyRun = { predicted, code: result.code, events, planId: started?.plan_id ?? null };

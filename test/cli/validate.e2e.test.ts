@@ -104,7 +104,9 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     writeFileSync(join(dir, "org.yaml"), text);
     const at = text.split("\n").indexOf("    last_name: again") + 1;
     for (const command of ["validate", "plan"]) {
-      const result = await runCli([command, "-f", "org.yaml"], { cwd: dir });
+      // plan names its console explicitly: CI (CI=true) refuses an implicit sandbox.
+      const sandbox = command === "plan" ? ["--sandbox", join(dir, "sandbox.db")] : [];
+      const result = await runCli([command, "-f", "org.yaml", ...sandbox], { cwd: dir });
       const line = expectLocatedError(result, at, 5, "duplicate_key");
       expect(line).toContain('the key "last_name" appears twice');
     }
@@ -225,7 +227,9 @@ ${OWNER}  - login: bob
     dirs.push(dir);
     mkdirSync(join(dir, "org.yaml"));
     for (const command of ["validate", "plan"]) {
-      const result = await runCli([command, "-f", "org.yaml"], { cwd: dir });
+      // plan names its console explicitly: CI (CI=true) refuses an implicit sandbox.
+      const sandbox = command === "plan" ? ["--sandbox", join(dir, "sandbox.db")] : [];
+      const result = await runCli([command, "-f", "org.yaml", ...sandbox], { cwd: dir });
       const line = expectLocatedError(result, 1, 1, "not_a_file");
       expect(line).toContain("org.yaml is a directory");
       expect(result.stderr).not.toMatch(/EISDIR|illegal operation/);
