@@ -1,18 +1,21 @@
 import type { Refusal, RefusalCode } from "../domain/index.js";
 
-/** Codes the HTTP layer adds to the rule book's refusal codes. */
-export type ProtocolCode =
-  | "unauthenticated"
-  | "precondition_failed"
-  | "payload_too_large"
-  | "unsupported_media_type"
-  | "idempotency_mismatch"
-  | "locked"
-  | "token_limit"
-  | "rate_limited"
-  | "method_not_allowed"
-  | "unavailable"
-  | "internal";
+/** Codes the HTTP layer adds to the rule book's refusal codes, with their status. */
+export const PROTOCOL_STATUS = {
+  unauthenticated: 401,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_mismatch: 422,
+  locked: 423,
+  token_limit: 422,
+  rate_limited: 429,
+  method_not_allowed: 405,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ProtocolCode = keyof typeof PROTOCOL_STATUS;
 
 export type ErrorCode = RefusalCode | ProtocolCode;
 
@@ -29,7 +32,8 @@ export class ApiError extends Error {
   }
 }
 
-const STATUS_OF: Record<RefusalCode, number> = {
+/** The status of each refusal; `ErrorBody` in console-api.yaml lists every code here and in PROTOCOL_STATUS. */
+export const REFUSAL_STATUS: Record<RefusalCode, number> = {
   invalid: 400,
   insufficient_funds: 402,
   payment_failed: 402,
@@ -53,5 +57,5 @@ const STATUS_OF: Record<RefusalCode, number> = {
 };
 
 export function fromRefusal(refusal: Refusal): ApiError {
-  return new ApiError(STATUS_OF[refusal.code], refusal.code, refusal.message, refusal.details ?? {});
+  return new ApiError(REFUSAL_STATUS[refusal.code], refusal.code, refusal.message, refusal.details ?? {});
 }

@@ -3,7 +3,11 @@ import type { CursorCodec, ListName } from "./cursors.js";
 import { ApiError } from "./errors.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+/**
+ * 1 to 200 printable ASCII characters, as `IdempotencyKey` in console-api.yaml says; spaces inside only: HTTP
+ * strips them at either end, so a key that began or ended with one could never come back the same.
+ */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
 
 /** Reads a JSON body up to `limit` bytes. An empty body reads as `undefined`. */
 export async function readJsonBody(request: IncomingMessage, limit: number): Promise<unknown> {
@@ -55,7 +59,11 @@ export function idempotencyKeyOf(request: IncomingMessage): string | null {
   if (raw === undefined) return null;
   const key = Array.isArray(raw) ? raw[0] : raw;
   if (key === undefined || !IDEMPOTENCY_KEY.test(key)) {
-    throw new ApiError(400, "invalid", "Idempotency-Key must be 1 to 200 visible ASCII characters");
+    throw new ApiError(
+      400,
+      "invalid",
+      "Idempotency-Key must be 1 to 200 printable ASCII characters (spaces only inside)",
+    );
   }
   return key;
 }

@@ -306,6 +306,13 @@ export class ConsoleService {
     const now = this.now();
     const decision = decide(this.state, actor, operation, now);
     if (!decision.ok) throw fromRefusal(decision.refusal);
+    // A change that changes nothing (adding a current member, verifying a verified domain) keeps the revision,
+    // so it never makes a saved plan stale; the audit log records the request with no fields changed.
+    const noop =
+      movesRevision(operation) &&
+      decision.effects.length === 0 &&
+      decision.ledger.length === 0 &&
+      passwordHash === undefined;
     const stored = this.commit(
       decision.effects,
       decision.ledger,
@@ -313,8 +320,8 @@ export class ConsoleService {
         now,
         passwordHash,
         idempotency: options.idempotency,
-        moveRevision: movesRevision(operation),
-        audits: [this.auditOf(operation, options)],
+        moveRevision: movesRevision(operation) && !noop,
+        audits: [this.auditOf(operation, noop ? { ...options, auditFields: [] } : options)],
       },
       render,
     );

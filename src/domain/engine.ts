@@ -797,8 +797,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     if (isRefusal(group)) return no(group);
     const user = findUser(ctx, op.login);
     if (isRefusal(user)) return no(user);
-    if (group.members.includes(op.login))
-      return no(refuse("conflict", `${op.login} is already in group ${op.group}`));
+    // PUT semantics: adding a current member is a no-op, not a refusal.
+    if (group.members.includes(op.login)) return ok();
     return ok([{ type: "put_group", group: { ...group, members: [...group.members, op.login].sort() } }]);
   },
 

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ConsoleStore } from "../../src/console/store.js";
+import { warmUpContract } from "../support/api-contract.js";
 import { type ApiResponse, callApi, REPO, type ServeProcess, spawnServe } from "../support/console.js";
 
 const CLI = join(REPO, "dist", "cmd", "orgctl.js");
@@ -21,6 +22,9 @@ const children: ServeProcess[] = [];
 beforeAll(() => {
   if (!existsSync(CLI)) execFileSync("npm", ["run", "build"], { cwd: REPO, stdio: "inherit" });
   dir = mkdtempSync(join(tmpdir(), "orgctl-durability-"));
+  // Checking responses against the API description compiles validators on first use; done mid-burst, that
+  // pause would let every request finish before the kill.
+  warmUpContract();
 }, 300_000);
 
 afterEach(async () => {

@@ -910,7 +910,14 @@ describe("groups", () => {
     const added = await ts.api("PUT", "/v1/groups/eng/members/bob");
     expectStatus(added, 200);
     expect(added.body.members).toEqual(["bob"]);
-    expectError(await ts.api("PUT", "/v1/groups/eng/members/bob"), 409, "conflict");
+    // PUT is idempotent, as the API description says: adding a current member answers the group unchanged
+    // and leaves the revision where it was.
+    const revision = await revisionOf(ts);
+    const again = await ts.api("PUT", "/v1/groups/eng/members/bob");
+    expectStatus(again, 200);
+    expect(again.body).toEqual(added.body);
+    expect(again.headers.get("etag")).toBe(`"${revision}"`);
+    expect(await revisionOf(ts)).toBe(revision);
     expectError(await ts.api("PUT", "/v1/groups/eng/members/ghost"), 404, "not_found");
     expectError(await ts.api("PUT", "/v1/groups/ops/members/bob"), 404, "not_found");
     expect((await userOf(ts, "bob")).groups).toEqual(["eng"]);

@@ -7,6 +7,7 @@ import type { FaultSpec } from "../../src/console/faults.js";
 import { type RunningConsole, startConsole } from "../../src/console/server.js";
 import { type BootstrapOptions, DEFAULT_BOOTSTRAP } from "../../src/console/service.js";
 import type { Verifier } from "../../src/domain/index.js";
+import { checkResponse } from "./api-contract.js";
 
 export const OWNER_TOKEN = "oct_test-owner-token-7Qm2xK9pL4vN8rT3";
 
@@ -121,7 +122,10 @@ export async function callApi(
       parsed = text;
     }
   }
-  return { status: response.status, headers: response.headers, body: parsed };
+  const answer = { status: response.status, headers: response.headers, body: parsed };
+  // Every response a test sees must be one the published API description allows (see api-contract.ts).
+  checkResponse(method, path, answer);
+  return answer;
 }
 
 export interface ServeProcess {
