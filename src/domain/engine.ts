@@ -131,6 +131,18 @@ function permit(ctx: Context, action: Action, target?: User, targetRoleAfter?: R
   return null;
 }
 
+/** Why `name` cannot be a new group's name (invalid or taken), or null. */
+function newGroupNameRefusal(ctx: Context, name: string): Refusal | null {
+  if (!GROUP_NAME.test(name)) {
+    return refuse(
+      "invalid",
+      `group name ${name} is not valid; use 1-64 lower-case letters, digits, dots, dashes or underscores`,
+    );
+  }
+  if (ctx.state.groups.has(name)) return refuse("conflict", `group ${name} already exists`, { group: name });
+  return null;
+}
+
 function protectOwner(ctx: Context, target: User, what: string): Refusal | null {
   if (ctx.actor && target.login === ctx.state.org.owner && ctx.actor.login !== target.login) {
     return refuse("owner_protected", `${target.login} is the owner; no other admin may ${what} the owner`, {
@@ -740,16 +752,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
   create_group(ctx, op) {
     const denied = permit(ctx, "manage_groups");
     if (denied) return no(denied);
-    if (!GROUP_NAME.test(op.name)) {
-      return no(
-        refuse(
-          "invalid",
-          `group name ${op.name} is not valid; use 1-64 lower-case letters, digits, dots, dashes or underscores`,
-        ),
-      );
-    }
-    if (ctx.state.groups.has(op.name))
-      return no(refuse("conflict", `group ${op.name} already exists`, { group: op.name }));
+    const taken = newGroupNameRefusal(ctx, op.name);
+    if (taken) return no(taken);
     return ok([{ type: "put_group", group: { name: op.name, description: op.description, members: [] } }]);
   },
 
@@ -766,16 +770,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     if (denied) return no(denied);
     const group = findGroup(ctx, op.name);
     if (isRefusal(group)) return no(group);
-    if (!GROUP_NAME.test(op.to)) {
-      return no(
-        refuse(
-          "invalid",
-          `group name ${op.to} is not valid; use 1-64 lower-case letters, digits, dots, dashes or underscores`,
-        ),
-      );
-    }
-    if (ctx.state.groups.has(op.to))
-      return no(refuse("conflict", `group ${op.to} already exists; pick another name`, { group: op.to }));
+    const taken = newGroupNameRefusal(ctx, op.to);
+    if (taken) return no(taken);
     return ok([
       { type: "delete_group", name: op.name },
       { type: "put_group", group: { ...group, name: op.to } },

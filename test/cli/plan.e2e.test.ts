@@ -1,11 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, hasStackTrace, REPO_ROOT, runCli } from "../support/cli.js";
+import { type CliResult, closedPort, hasStackTrace, REPO_ROOT, runCli } from "../support/cli.js";
 import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/console.js";
 
 /** Each test spawns the CLI (up to 60 s a run) several times. */
@@ -83,16 +82,6 @@ function expectSchemaValid(value: unknown): void {
 
 function expectNoSecret(...texts: string[]): void {
   for (const text of texts) expect(text).not.toContain(SECRET);
-}
-
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no port");
-  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
-  return address.port;
 }
 
 async function apiOk(ts: TestConsole, method: string, path: string, body?: unknown): Promise<void> {

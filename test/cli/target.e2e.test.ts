@@ -4,11 +4,10 @@
  * The built CLI against the real console on a loopback port (test/support/console.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
+import { type CliResult, closedPort, hasStackTrace, runCli } from "../support/cli.js";
 import { OWNER_TOKEN, OWNER_USER_YAML, startTestConsole, type TestConsole } from "../support/console.js";
 
 const E2E = { timeout: 180_000 };
@@ -27,15 +26,6 @@ ${OWNER_USER_YAML}  - login: bob
     plan: free
     role: member
 `;
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  if (!address || typeof address === "string") throw new Error("no port");
-  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
-  return address.port;
-}
 
 function expectError(result: CliResult, code: string): string {
   expect(result.code, result.stdout + result.stderr).toBe(1);

@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 
 export const REPO_ROOT = join(import.meta.dirname, "..", "..");
@@ -92,4 +93,14 @@ export function runCli(args: string[], options: RunCliOptions = {}): Promise<Cli
 /** True when the text holds a JavaScript stack frame, which a user-facing error must never show. */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+/m.test(text);
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no port");
+  await new Promise<void>((resolve, reject) => server.close((e) => (e ? reject(e) : resolve())));
+  return address.port;
 }
