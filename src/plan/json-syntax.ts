@@ -31,6 +31,16 @@ export function firstJsonError(text: string): { offset: number; problem: string 
     }
     return "a string that is never closed";
   };
+  /** A property name and its colon, at text[i]; null when they are fine. */
+  const propertyName = (): string | null => {
+    if (text[i] !== '"') return "a property name in double quotes was expected";
+    const bad = string();
+    if (bad) return bad;
+    ws();
+    if (text[i] !== ":") return "a colon after the property name was expected";
+    i++;
+    return null;
+  };
   const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
   // expect: "value" (a value must come), then after it "," or a closer.
   let expectValue = true;
@@ -54,12 +64,8 @@ export function firstJsonError(text: string): { offset: number; problem: string 
           continue;
         }
         if (c === "{") {
-          if (text[i] !== '"') return fail("a property name in double quotes was expected");
-          const bad = string();
+          const bad = propertyName();
           if (bad) return fail(bad);
-          ws();
-          if (text[i] !== ":") return fail("a colon after the property name was expected");
-          i++;
         }
         continue;
       }
@@ -84,12 +90,8 @@ export function firstJsonError(text: string): { offset: number; problem: string 
       i++;
       ws();
       if (top === "object") {
-        if (text[i] !== '"') return fail("a property name in double quotes was expected");
-        const bad = string();
+        const bad = propertyName();
         if (bad) return fail(bad);
-        ws();
-        if (text[i] !== ":") return fail("a colon after the property name was expected");
-        i++;
       }
       expectValue = true;
       continue;
