@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { Worker } from "node:worker_threads";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import {
   Composer,
@@ -20,6 +19,7 @@ import {
 import { normalizeAddress } from "../domain/addresses.js";
 import type { ProfileField, Role } from "../domain/model.js";
 import { packageRoot } from "../package-root.js";
+import { fastRead } from "./fast-yaml.js";
 import {
   ConfigInvalidError,
   type ConfigIssue,
@@ -94,107 +94,16 @@ export function loadConfig(file: string): LoadedConfig {
 export function parseConfig(bytes: Uint8Array, file: string): LoadedConfig {
   const hash = createHash("sha256").update(bytes).digest("hex");
   const text = decodeUtf8(bytes, file);
-  const parsed = parseYamlText(text, file);
-  return finishConfig(parsed.value, file, hash, () => parsed);
+  return finishConfig(parseYamlText(text, file), file, hash);
 }
 
 /**
- * Like `loadConfig`, but a large file is parsed on a worker thread, so that the caller can read the live
- * console meanwhile. Positions are only worked out (on this thread) when an error needs one.
+ * `loadConfig` for callers that read the console meanwhile. One parse on this thread: worker threads saved
+ * little wall time for their CPU (and split the value cap per half), and the fast reader made them moot.
  */
 export async function loadConfigAsync(file: string): Promise<LoadedConfig> {
-  const bytes = readChecked(file);
-  if (bytes.length < WORKER_THRESHOLD_BYTES || !existsSync(WORKER_URL)) return parseConfig(bytes, file);
-  const hash = createHash("sha256").update(bytes).digest("hex");
-  const text = decodeUtf8(bytes, file);
-  // The users list, by far the largest part, is parsed in two halves on two threads; anything unusual
-  // (anchors, flow style, an error anywhere) falls back to one parse of the whole file, which also gives
-  // the located errors.
-  const split = splitUsers(text);
-  let value: unknown = null;
-  if (split) {
-    try {
-      const halves = Promise.all(split.halves.map((half) => parseOnWorker(half, file)));
-      const head = parseYamlText(split.head, file).value;
-      const parts = await halves;
-      if (head && typeof head === "object" && !Array.isArray(head) && parts.every(Array.isArray)) {
-        // `users: []` stands where the list was, so the keys keep the file's order.
-        value = { ...(head as Record<string, unknown>), users: parts.flat() };
-      }
-    } catch {
-      value = null;
-    }
-  }
-  if (value === null) value = await parseOnWorker(text, file);
-  let parsed: ParsedYaml | null = null;
-  return finishConfig(value, file, hash, () => {
-    parsed ??= parseYamlText(text, file);
-    return parsed;
-  });
+  return loadConfig(file);
 }
-
-function parseOnWorker(text: string, file: string): Promise<unknown> {
-  return new Promise<unknown>((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, {
-      workerData: { text, file },
-      resourceLimits: { maxOldGenerationSizeMb: 2048 },
-    });
-    worker.once(
-      "message",
-      (message: { ok: true; value: unknown } | { ok: false; issues?: ConfigIssue[]; error?: string }) => {
-        void worker.terminate();
-        if (message.ok) resolve(message.value);
-        else if (message.issues) reject(new ConfigInvalidError(message.issues));
-        else reject(new Error(message.error ?? "the config parser failed"));
-      },
-    );
-    worker.once("error", (error: Error & { code?: string }) => {
-      if (error.code !== "ERR_WORKER_OUT_OF_MEMORY") return reject(error);
-      reject(
-        new ConfigInvalidError([
-          issueAt(
-            file,
-            1,
-            1,
-            "file_too_large",
-            "the file needs more memory to read than orgctl allows; split the organization",
-            "",
-          ),
-        ]),
-      );
-    });
-  });
-}
-
-/**
- * Cuts a large org.yaml into the document without its users (`users: []` in their place) and two halves of
- * the top-level block list of users, cut between items. Null when the file is not plain enough to cut
- * safely: no `users:` block, flow style, or anchors and aliases that could cross the cut.
- */
-export function splitUsers(text: string): { head: string; halves: string[] } | null {
-  const start = /^users:[ \t]*(#.*)?\r?\n/m.exec(text);
-  if (!start) return null;
-  const bodyStart = start.index + start[0].length;
-  const next = /^[^\s#-]/m.exec(text.slice(bodyStart));
-  const bodyEnd = next ? bodyStart + next.index : text.length;
-  const body = text.slice(bodyStart, bodyEnd);
-  if (/[&*]/.test(body) || /[&*]/.test(text.slice(0, start.index))) return null;
-  const first = /^([ \t]*)- /m.exec(body);
-  if (!first) return null;
-  const item = new RegExp(`^${first[1]}- `, "gm");
-  const starts: number[] = [];
-  for (let match = item.exec(body); match; match = item.exec(body)) starts.push(match.index);
-  if (starts.length < 2) return null;
-  const cut = starts[Math.floor(starts.length / 2)]!;
-  return {
-    head: `${text.slice(0, start.index)}users: []\n${text.slice(bodyEnd)}`,
-    halves: [body.slice(0, cut), body.slice(cut)],
-  };
-}
-
-/** Above this size, parsing on a worker thread pays for the thread's start-up. */
-const WORKER_THRESHOLD_BYTES = 256 * 1024;
-const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
 function readChecked(file: string): Buffer {
   try {
@@ -226,12 +135,62 @@ function decodeUtf8(bytes: Uint8Array, file: string): string {
 
 export interface ParsedYaml {
   value: unknown;
-  doc: Document;
-  locateOffset: (offset: number) => { line: number; col: number };
+  /** Position of the value at `path` (or of its key, `atKey`), or of the deepest existing parent. */
+  locate(path: PathSegment[], atKey?: boolean): { line: number; col: number };
 }
 
-/** YAML text → plain value, with the document kept for positions. Throws located issues. */
+/**
+ * A syntax error in a file up to this size is explained by the `yaml` package, whose messages are the
+ * reference, even when the fast reader found it first; a larger file gets the fast reader's own located
+ * message, so that every file within the caps is answered within the benchmark's time.
+ */
+export const FULL_PARSER_ERRORS_BYTES = 256 * 1024;
+
+/**
+ * YAML text → plain value, with positions worked out only when asked. The fast reader (fast-yaml.ts) reads
+ * what it composes exactly as `yaml` does, and refuses duplicate keys and deep nesting with `yaml`'s issues;
+ * anything else (aliases, tags, directives, a syntax error in a small file) is read by `yaml`.
+ * Throws located issues.
+ */
 export function parseYamlText(text: string, file: string): ParsedYaml {
+  checkCaps(text, file);
+  const fast = fastRead(text, MAX_NESTING_DEPTH);
+  if (fast.kind === "ok") {
+    let full: ReturnType<typeof readWithYaml> | null = null;
+    return {
+      value: fast.value,
+      locate: (path, atKey = false) => {
+        const position = fast.locate(path, atKey);
+        if (position) return position;
+        full ??= readWithYaml(text, file);
+        return locatePath(full.doc, path, full.locateOffset, atKey);
+      },
+    };
+  }
+  const ownRefusal =
+    fast.kind === "invalid" &&
+    (text.length > FULL_PARSER_ERRORS_BYTES ||
+      fast.issues.every((issue) => issue.code !== "yaml_syntax" && !issue.approximate));
+  if (fast.kind === "invalid" && ownRefusal) {
+    throw new ConfigInvalidError(
+      fast.issues.map((issue) =>
+        issueAt(
+          file,
+          issue.line,
+          issue.col,
+          issue.code,
+          issue.code === "yaml_syntax" ? `${issue.message}; fix the YAML syntax` : issue.message,
+          "",
+        ),
+      ),
+    );
+  }
+  const { value, doc, locateOffset } = readWithYaml(text, file);
+  return { value, locate: (path, atKey = false) => locatePath(doc, path, locateOffset, atKey) };
+}
+
+/** The caps every path checks the same way, before any parser runs: value count and flow nesting. */
+function checkCaps(text: string, file: string): void {
   const { count: nodes, depth } = estimateNodes(text);
   if (depth > MAX_FLOW_DEPTH) {
     throw new ConfigInvalidError([
@@ -257,6 +216,13 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
       ),
     ]);
   }
+}
+
+/** The reference reader: `yaml`'s parser and composer, with located errors. */
+export function readWithYaml(
+  text: string,
+  file: string,
+): { value: unknown; doc: Document; locateOffset: (offset: number) => { line: number; col: number } } {
   const lineCounter = new LineCounter();
   const locateOffset = (offset: number) => {
     const pos = lineCounter.linePos(offset);
@@ -435,15 +401,10 @@ export function duplicateKeys(doc: Document): { offset: number; key: string; fir
   return found.sort((a, b) => a.offset - b.offset);
 }
 
-function finishConfig(value: unknown, file: string, hash: string, parsed: () => ParsedYaml): LoadedConfig {
-  const locate = (path: PathSegment[]) => {
-    const { doc, locateOffset } = parsed();
-    return locatePath(doc, path, locateOffset);
-  };
-  const locateKey = (path: PathSegment[]) => {
-    const { doc, locateOffset } = parsed();
-    return locatePath(doc, path, locateOffset, true);
-  };
+function finishConfig(parsed: ParsedYaml, file: string, hash: string): LoadedConfig {
+  const { value } = parsed;
+  const locate = (path: PathSegment[]) => parsed.locate(path);
+  const locateKey = (path: PathSegment[]) => parsed.locate(path, true);
   const schemaIssues = validateShape(value, file, locate, locateKey);
   if (schemaIssues.length > 0) throw new ConfigInvalidError(schemaIssues);
   const desired = normalize(value as RawConfig);
@@ -513,7 +474,7 @@ function firstInvalidUtf8(bytes: Uint8Array): { line: number; col: number } {
 }
 
 /** Finds the node at `path` (or the deepest existing parent) and returns its position. */
-function locatePath(
+export function locatePath(
   doc: Document,
   path: PathSegment[],
   locate: (offset: number) => { line: number; col: number },

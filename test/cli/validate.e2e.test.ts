@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { MAX_CONFIG_BYTES, MAX_YAML_NODES } from "../../src/config/load.js";
 import { type CliResult, hasStackTrace, REPO_ROOT, runCli } from "../support/cli.js";
 
 /** Each test spawns the CLI (up to 60 s a run) several times. */
@@ -88,7 +89,7 @@ describe("orgctl validate: hostile and malformed files", E2E, () => {
     expect(result.stderr).not.toMatch(/call stack|RangeError/i);
   });
 
-  it("locates a duplicate key in the second half of a large users list on plan's worker threads too", async () => {
+  it("locates a duplicate key near the end of a large users list, in validate and in plan alike", async () => {
     const many = Array.from(
       { length: 3000 },
       (_, i) =>
@@ -212,6 +213,29 @@ ${OWNER}  - login: bob
     const result = await validate(HEADER + SECOND_ADMIN + filler);
     const line = expectLocatedError(result, 1, 1, "file_too_large");
     expect(line).toMatch(/the limit is \d+ bytes/);
+  });
+
+  it("refuses a file over the value cap the same way in validate and plan (one check, on one path)", async () => {
+    // 36,000 users of 9 lines each: under the byte cap, over the value cap. Plan once split the users list in
+    // halves and checked the cap per half, so it accepted what validate refused.
+    const many = Array.from(
+      { length: 36_000 },
+      (_, i) =>
+        `  - login: u${i}\n    first_name: U\n    last_name: U\n    email: u${i}@console.test\n    plan: free\n` +
+        "    role: member\n    groups: []\n    aliases: []\n    profile: {}\n",
+    ).join("");
+    const text = `${HEADER}${SECOND_ADMIN}${many}`;
+    expect(text.split("\n").length).toBeGreaterThan(MAX_YAML_NODES);
+    expect(text.length).toBeLessThan(MAX_CONFIG_BYTES);
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "org.yaml"), text);
+    for (const command of ["validate", "plan"]) {
+      const sandbox = command === "plan" ? ["--sandbox", join(dir, "sandbox.db")] : [];
+      const result = await runCli([command, "-f", "org.yaml", ...sandbox], { cwd: dir });
+      const line = expectLocatedError(result, 1, 1, "file_too_large");
+      expect(line, command).toContain(`the limit is ${MAX_YAML_NODES}`);
+    }
   });
 
   it("reports a missing file", async () => {

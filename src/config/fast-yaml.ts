@@ -1,0 +1,440 @@
+/**
+ * The fast reader of org.yaml: js-yaml's event parser (a YAML 1.2 parser that passes the YAML test suite),
+ * composed into a plain value with exactly the `yaml` package's semantics, which stays the reference (and the
+ * only parser for edits that keep comments):
+ * - plain scalars are resolved by the `yaml` core schema's own tags (their `test` and `resolve`), in its order;
+ *   quoted and block scalars are strings;
+ * - map keys become strings the way `yaml`'s toJS makes them (`null` → "", others `String(value)`), and a key
+ *   is a duplicate when its resolved value is `===` to an earlier key's in the same mapping, `yaml`'s
+ *   `uniqueKeys` rule;
+ * - collections nested deeper than the cap are refused where the cap is crossed.
+ * Anything this reader does not compose itself (aliases, tags, directives, several documents, a collection
+ * as a key) is answered `unsupported`, and the caller reads the file with `yaml`. Positions are kept as event
+ * offsets, and a path is located only when an error needs it. Pure.
+ */
+import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent } from "js-yaml";
+import { isScalar, Schema } from "yaml";
+
+export type PathSegment = string | number;
+
+/** Where a value (or its key) starts: 1-based line and column, as `yaml`'s LineCounter gives them. */
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export type FastRead =
+  | {
+      kind: "ok";
+      value: unknown;
+      /**
+       * Position of the value at `path` (or of its key, `atKey`), or of the deepest existing parent; null in
+       * the rare case the events do not tell (an empty value right after a nested collection).
+       */
+      locate(path: PathSegment[], atKey?: boolean): Position | null;
+    }
+  /** The reader's own located refusal, with `yaml`'s codes: `duplicate_key`, `too_deep`, `yaml_syntax`. */
+  | { kind: "invalid"; issues: Issue[] }
+  /** A construct this reader leaves to `yaml` (named for tests and debugging). */
+  | { kind: "unsupported"; reason: string };
+
+interface ScalarTag {
+  default?: boolean | "key";
+  test?: RegExp;
+  resolve(value: string, onError: (message: string) => void, options: object): unknown;
+}
+
+/** The `yaml` core schema's implicit scalar tags, in the order `yaml` tries them. */
+const CORE_TAGS: ScalarTag[] = (new Schema({ schema: "core" }).tags as unknown as ScalarTag[]).filter(
+  (tag) => tag.default === true && tag.test !== undefined,
+);
+const RESOLVE_OPTIONS = { intAsBigInt: false };
+
+/** The first characters any core tag's `test` can match (`~`, null, booleans, numbers); "" is null too. */
+const MAYBE_NOT_STRING = /^(?:$|[~nNtTfF0-9+\-.])/;
+
+function resolvePlain(text: string): unknown {
+  if (!MAYBE_NOT_STRING.test(text)) return text;
+  for (const tag of CORE_TAGS) {
+    if (tag.test!.test(text)) {
+      let failed = false;
+      const value = tag.resolve(
+        text,
+        () => {
+          failed = true;
+        },
+        RESOLVE_OPTIONS,
+      );
+      // `yaml` keeps the source text when a tag cannot resolve it; a tag may answer with a Scalar node.
+      if (failed) return text;
+      return isScalar(value) ? value.value : value;
+    }
+  }
+  return text;
+}
+
+class Unsupported extends Error {}
+
+const TAB_INDENT = /^[ ]*\t/m;
+const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
+/**
+ * A refusal of the parser stands on its own only where it was seen to agree with `yaml`'s: not near tabs,
+ * explicit keys, or a flow collection closed at the start of a line.
+ */
+const SYNTAX_DOUBT = /\t|(?:^|[\s[{,])\?(?:\s|$)|^\s*[\]}]/m;
+
+interface Frame {
+  /** Index of the collection's event. */
+  event: number;
+  container: Record<string, unknown> | unknown[];
+  isMap: boolean;
+  /** For a mapping: the key waiting for its value, and the keys seen (resolved values). */
+  pendingKey: string | null;
+  pendingKeyEvent: number;
+  seen: Map<unknown, number> | null;
+}
+
+/**
+ * Reads `text` as one YAML document. `maxDepth` caps collection nesting the way `firstTooDeep` counts it
+ * (the document's top collection is level 1).
+ */
+export function fastRead(text: string, maxDepth: number): FastRead {
+  // Where the two parsers were seen to differ (differential tests): tabs in indentation, and block scalars
+  // with an explicit indentation indicator.
+  if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
+  if (INDENT_INDICATOR.test(text)) return { kind: "unsupported", reason: "an indentation indicator" };
+  let events: Event[];
+  try {
+    // js-yaml counts one level more than orgctl's cap (the document); the exact cap is checked below.
+    events = parseEvents(text, { maxDepth: maxDepth + 2 });
+  } catch (error) {
+    const { reason, mark } = error as { reason?: string; mark?: { line: number; column: number } };
+    if (typeof reason !== "string" || !mark) return { kind: "unsupported", reason: "parser failure" };
+    if (/maxDepth/.test(reason)) {
+      // The parser stops a level or two past the cap (it counts compact sequences its own way). The lines
+      // before the one it stopped on usually hold the exact crossing; otherwise the place is near, not
+      // exact, and the caller asks `yaml` for it when it can afford to.
+      const exact = crossingBefore(text, mark.line, maxDepth);
+      if (exact) return { kind: "invalid", issues: [exact] };
+      return {
+        kind: "invalid",
+        issues: [{ ...tooDeep(mark.line + 1, mark.column + 1, maxDepth), approximate: true }],
+      };
+    }
+    // `yaml` reads control characters that js-yaml refuses.
+    if (/non-printable/.test(reason)) return { kind: "unsupported", reason: "a non-printable character" };
+    if (SYNTAX_DOUBT.test(text))
+      return { kind: "unsupported", reason: "a syntax error where the parsers may differ" };
+    return {
+      kind: "invalid",
+      issues: [{ line: mark.line + 1, col: mark.column + 1, code: "yaml_syntax", message: reason }],
+    };
+  }
+  const lines = new LineIndex(text);
+  try {
+    const composed = compose(text, events, maxDepth, lines);
+    if ("issues" in composed) return { kind: "invalid", issues: composed.issues };
+    const { value } = composed;
+    let index: EventIndex | null = null;
+    return {
+      kind: "ok",
+      value,
+      locate(path, atKey = false) {
+        index ??= new EventIndex(text, events);
+        const offset = index.locate(path, atKey);
+        if (offset === null) return null;
+        return offset < 0 ? { line: 1, col: 1 } : lines.position(offset);
+      },
+    };
+  } catch (error) {
+    if (error instanceof Unsupported) return { kind: "unsupported", reason: error.message };
+    throw error;
+  }
+}
+
+function tooDeep(line: number, col: number, maxDepth: number): Issue {
+  return {
+    line,
+    col,
+    code: "too_deep",
+    message: `collections here are nested more than ${maxDepth} levels deep; flatten the file`,
+  };
+}
+
+/** The exact too_deep crossing within the lines before `line` (0-based), when they parse on their own. */
+function crossingBefore(text: string, line: number, maxDepth: number): Issue | null {
+  let end = 0;
+  for (let n = 0; n < line && end !== -1; n++) end = text.indexOf("\n", end) + 1 || -1;
+  if (end <= 0) return null;
+  const prefix = text.slice(0, end);
+  try {
+    const events = parseEvents(prefix, { maxDepth: maxDepth + 2 });
+    const composed = compose(prefix, events, maxDepth, new LineIndex(prefix));
+    if ("issues" in composed && composed.issues[0]?.code === "too_deep") return composed.issues[0];
+  } catch {
+    // not on its own
+  }
+  return null;
+}
+
+type Issue = {
+  line: number;
+  col: number;
+  code: string;
+  message: string;
+  /** Located near the cause rather than at it (a syntax error always is, by the other parser's rules). */
+  approximate?: boolean;
+};
+
+function compose(
+  text: string,
+  events: Event[],
+  maxDepth: number,
+  lines: LineIndex,
+): { value: unknown } | { issues: Issue[] } {
+  let documents = 0;
+  let root: unknown = null;
+  const stack: Frame[] = [];
+  const duplicates: Issue[] = [];
+
+  const place = (value: unknown, event: number): void => {
+    const frame = stack[stack.length - 1];
+    if (!frame) {
+      root = value;
+      return;
+    }
+    if (!frame.isMap) {
+      (frame.container as unknown[]).push(value);
+      return;
+    }
+    if (frame.pendingKey === null) {
+      // `value` is a key: only scalars (resolved to their JS value) are composed here.
+      throw new Unsupported("a collection as a mapping key");
+    }
+    setKey(frame.container as Record<string, unknown>, frame.pendingKey, value);
+    frame.pendingKey = null;
+    void event;
+  };
+
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    switch (event.type) {
+      case EVENT_ID.DOCUMENT:
+        documents++;
+        if (documents > 1) throw new Unsupported("more than one document");
+        if (event.directives.length > 0) throw new Unsupported("a directive");
+        break;
+      case EVENT_ID.ALIAS:
+        throw new Unsupported("an alias");
+      case EVENT_ID.MAPPING:
+      case EVENT_ID.SEQUENCE: {
+        if (event.tagStart >= 0) throw new Unsupported("a tag");
+        const frame = stack[stack.length - 1];
+        if (frame?.isMap && frame.pendingKey === null) throw new Unsupported("a collection as a mapping key");
+        if (stack.length + 1 > maxDepth) {
+          const { line, col } = lines.position(event.start);
+          return { issues: [tooDeep(line, col, maxDepth)] };
+        }
+        const isMap = event.type === EVENT_ID.MAPPING;
+        stack.push({
+          event: i,
+          container: isMap ? {} : [],
+          isMap,
+          pendingKey: null,
+          pendingKeyEvent: -1,
+          seen: isMap ? new Map() : null,
+        });
+        break;
+      }
+      case EVENT_ID.POP: {
+        const frame = stack.pop();
+        if (frame) place(frame.container, frame.event);
+        break;
+      }
+      case EVENT_ID.SCALAR: {
+        if (event.tagStart >= 0) throw new Unsupported("a tag");
+        const source = getScalarValue(text, event);
+        const value = event.style === SCALAR_STYLE.PLAIN ? resolvePlain(source) : source;
+        const frame = stack[stack.length - 1];
+        if (frame?.isMap && frame.pendingKey === null) {
+          // A key. Objects (none here) and NaN never collide, as in `yaml`'s check.
+          const offset = scalarStart(text, event, events[i - 1]);
+          if (offset < 0) throw new Unsupported("an empty key");
+          if (!Number.isNaN(value)) {
+            const first = frame.seen!.get(value);
+            if (first === undefined) frame.seen!.set(value, offset);
+            else {
+              const at = lines.position(offset);
+              const firstAt = lines.position(first);
+              duplicates.push({
+                ...at,
+                code: "duplicate_key",
+                message: `the key ${JSON.stringify(String(value))} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
+              });
+            }
+          }
+          frame.pendingKey = value === null ? "" : String(value);
+          frame.pendingKeyEvent = i;
+        } else {
+          place(value, i);
+        }
+        break;
+      }
+    }
+  }
+  // org.yaml is a mapping; a lone scalar is left to `yaml`, which reads the edge cases of scalars at the root.
+  if (root === null || typeof root !== "object") throw new Unsupported("a document that is not a collection");
+  return duplicates.length > 0 ? { issues: duplicates } : { value: root };
+}
+
+/** Sets a key as `yaml`'s toJS does: an own property even for `__proto__`. */
+function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
+  if (key in map)
+    Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+  else map[key] = value;
+}
+
+/**
+ * Where `yaml` starts a scalar node: at the opening quote, at a block scalar's `|`/`>` indicator, and for an
+ * empty value just after its indicator (`:` or `-`) or properties and the blanks that follow. -1 when the
+ * events do not tell (an empty value after a nested collection): the caller then asks `yaml`.
+ */
+function scalarStart(text: string, event: ScalarEvent, previous: Event | undefined): number {
+  if (event.valueStart < 0) return emptyStart(text, event, previous);
+  switch (event.style) {
+    case SCALAR_STYLE.SINGLE_QUOTED:
+    case SCALAR_STYLE.DOUBLE_QUOTED:
+      return event.valueStart - 1;
+    case SCALAR_STYLE.LITERAL_BLOCK:
+    case SCALAR_STYLE.FOLDED_BLOCK: {
+      const from = previous?.type === EVENT_ID.SCALAR && previous.valueEnd >= 0 ? previous.valueEnd : -1;
+      if (from < 0) return -1;
+      for (let i = from; i < event.valueStart; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 124 || c === 62) return i;
+      }
+      return -1;
+    }
+    default:
+      return event.valueStart;
+  }
+}
+
+function emptyStart(text: string, event: ScalarEvent, previous: Event | undefined): number {
+  let at = Math.max(event.anchorEnd, event.tagEnd);
+  if (at < 0) {
+    if (previous?.type === EVENT_ID.SEQUENCE && text.charCodeAt(previous.start) === 45)
+      at = previous.start + 1;
+    else if (previous?.type === EVENT_ID.SCALAR && previous.valueEnd >= 0) {
+      let i = previous.valueEnd;
+      if (previous.style === SCALAR_STYLE.SINGLE_QUOTED || previous.style === SCALAR_STYLE.DOUBLE_QUOTED) i++;
+      while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
+      if (text[i] !== ":" && text[i] !== "-") return -1;
+      at = i + 1;
+    } else return -1;
+  }
+  while (at < text.length && (text[at] === " " || text[at] === "\t")) at++;
+  return at;
+}
+
+/** Offsets of line starts, for offset → line/column by binary search. */
+class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(text: string) {
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) this.starts.push(i + 1);
+  }
+  position(offset: number): Position {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, col: offset - this.starts[lo]! + 1 };
+  }
+}
+
+/**
+ * Navigation over the events of a composed document, built lazily per collection: the children of each
+ * collection are listed the first time a path goes through it, so locating many paths costs one pass.
+ */
+class EventIndex {
+  /** For each collection event, the index of its POP event. */
+  private readonly end: Int32Array;
+  private readonly children = new Map<
+    number,
+    { keys: Map<string, [number, number]> | null; items: number[] }
+  >();
+  constructor(
+    private readonly text: string,
+    private readonly events: Event[],
+  ) {
+    this.end = new Int32Array(events.length).fill(-1);
+    const open: number[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const type = events[i]!.type;
+      if (type === EVENT_ID.MAPPING || type === EVENT_ID.SEQUENCE || type === EVENT_ID.DOCUMENT) open.push(i);
+      else if (type === EVENT_ID.POP) this.end[open.pop()!] = i;
+    }
+  }
+
+  /**
+   * The offset of the node at `path` (its key's, `atKey`), or of the deepest existing parent; -1 for the
+   * document's start, null when the events cannot tell.
+   */
+  locate(path: PathSegment[], atKey: boolean): number | null {
+    let node = this.events.findIndex((e) => e.type !== EVENT_ID.DOCUMENT);
+    if (node < 0 || this.events[node]!.type === EVENT_ID.POP) return -1;
+    let position = this.start(node, node - 1);
+    if (position < 0) return null;
+    for (let s = 0; s < path.length; s++) {
+      const event = this.events[node]!;
+      if (event.type === EVENT_ID.MAPPING) {
+        const pair = this.list(node).keys!.get(String(path[s]));
+        if (!pair) break;
+        const [key, value] = pair;
+        node = value;
+        position = atKey && s === path.length - 1 ? this.start(key, key - 1) : this.start(value, value - 1);
+      } else if (event.type === EVENT_ID.SEQUENCE) {
+        const item = this.list(node).items[Number(path[s])];
+        if (item === undefined) break;
+        node = item;
+        position = this.start(item, item - 1);
+      } else break;
+      if (position < 0) return null;
+    }
+    return position;
+  }
+
+  private start(index: number, previousIndex: number): number {
+    const event = this.events[index]!;
+    if (event.type === EVENT_ID.SCALAR) return scalarStart(this.text, event, this.events[previousIndex]);
+    if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) return event.start;
+    return -1;
+  }
+
+  private list(index: number): { keys: Map<string, [number, number]> | null; items: number[] } {
+    let listing = this.children.get(index);
+    if (listing) return listing;
+    const isMap = this.events[index]!.type === EVENT_ID.MAPPING;
+    listing = { keys: isMap ? new Map() : null, items: [] };
+    for (let i = index + 1; i < this.end[index]!; ) {
+      listing.items.push(i);
+      const event = this.events[i]!;
+      i = event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE ? this.end[i]! + 1 : i + 1;
+    }
+    if (isMap) {
+      for (let k = 0; k + 1 < listing.items.length; k += 2) {
+        const keyEvent = this.events[listing.items[k]!] as ScalarEvent;
+        const raw = getScalarValue(this.text, keyEvent);
+        const resolved = keyEvent.style === SCALAR_STYLE.PLAIN ? resolvePlain(raw) : raw;
+        // Keys are matched as `yaml`'s locator matches them: String() of the value, the first pair winning.
+        const name = String(resolved);
+        if (!listing.keys!.has(name)) listing.keys!.set(name, [listing.items[k]!, listing.items[k + 1]!]);
+      }
+    }
+    this.children.set(index, listing);
+    return listing;
+  }
+}

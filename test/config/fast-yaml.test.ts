@@ -1,0 +1,347 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { generateOrg, orgYaml } from "../../bench/generate.js";
+import { fastRead } from "../../src/config/fast-yaml.js";
+import {
+  ConfigInvalidError,
+  FULL_PARSER_ERRORS_BYTES,
+  locatePath,
+  MAX_NESTING_DEPTH,
+  type PathSegment,
+  parseYamlText,
+  readWithYaml,
+} from "../../src/config/load.js";
+
+/**
+ * The fast reader must be indistinguishable from `yaml` wherever it answers: the same value, the same
+ * positions, the same refusals. Every text here goes through both.
+ */
+type Reference =
+  | { ok: true; value: unknown; locate: (path: PathSegment[], atKey: boolean) => string }
+  | { ok: false; issues: { line: number; col: number; code: string }[] };
+
+function reference(text: string): Reference {
+  try {
+    const { value, doc, locateOffset } = readWithYaml(text, "org.yaml");
+    return {
+      ok: true,
+      value,
+      locate: (path, atKey) => {
+        const { line, col } = locatePath(doc, path, locateOffset, atKey);
+        return `${line}:${col}`;
+      },
+    };
+  } catch (error) {
+    if (!(error instanceof ConfigInvalidError)) throw error;
+    return { ok: false, issues: error.issues.map(({ line, col, code }) => ({ line, col, code })) };
+  }
+}
+
+/** Every path to a value in `value`, keys and list items alike. */
+function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][] = []): PathSegment[][] {
+  out.push(prefix);
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) pathsOf(item, [...prefix, i], out);
+  } else if (value && typeof value === "object")
+    for (const key of Object.keys(value))
+      pathsOf((value as Record<string, unknown>)[key], [...prefix, key], out);
+  return out;
+}
+
+function expectSameAsYaml(text: string): "ok" | "invalid" | "unsupported" {
+  const fast = fastRead(text, MAX_NESTING_DEPTH);
+  if (fast.kind === "unsupported") return "unsupported";
+  const ref = reference(text);
+  if (fast.kind === "ok") {
+    expect(ref.ok, `yaml refuses what the fast reader accepts:\n${text}`).toBe(true);
+    if (!ref.ok) return "ok";
+    expect(fast.value).toStrictEqual(ref.value);
+    for (const path of pathsOf(fast.value).slice(0, 400)) {
+      for (const atKey of [false, true]) {
+        const position = fast.locate(path, atKey);
+        if (!position) continue;
+        expect(`${position.line}:${position.col}`, `${JSON.stringify(path)} atKey=${atKey} in\n${text}`).toBe(
+          ref.locate(path, atKey),
+        );
+      }
+    }
+    return "ok";
+  }
+  expect(ref.ok, `yaml accepts what the fast reader refuses (${JSON.stringify(fast.issues)}):\n${text}`).toBe(
+    false,
+  );
+  if (ref.ok) return "invalid";
+  // Duplicate keys and nesting are the reader's own checks: the same issues, at the same places.
+  const own = fast.issues.filter((issue) => issue.code !== "yaml_syntax" && !issue.approximate);
+  if (own.length > 0 && own.length === fast.issues.length) {
+    expect(own.map(({ line, col, code }) => ({ line, col, code }))).toEqual(
+      ref.issues.filter((issue) => issue.code === "duplicate_key" || issue.code === "too_deep"),
+    );
+  }
+  return "invalid";
+}
+
+const examples = readdirSync("examples", { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .flatMap((entry) =>
+    readdirSync(join("examples", entry.name))
+      .filter((name) => name.endsWith(".yaml"))
+      .map((name) => join("examples", entry.name, name)),
+  );
+
+describe("the fast YAML reader", () => {
+  it.each(examples)("reads %s exactly as yaml does", (file) => {
+    expect(expectSameAsYaml(readFileSync(file, "utf8"))).toBe("ok");
+  });
+
+  it("reads a generated 300-user org exactly as yaml does", () => {
+    const org = generateOrg(300);
+    expect(expectSameAsYaml(orgYaml(org, { login: "owner", email: "owner@bench.example" }, "business"))).toBe(
+      "ok",
+    );
+  });
+
+  // Scalars whose type depends on the schema: YAML 1.1 forms stay strings under 1.2 core, as in yaml.
+  const scalars = [
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "nULL",
+    "",
+    "true",
+    "True",
+    "TRUE",
+    "tRUE",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "0",
+    "-0",
+    "+0",
+    "007",
+    "0o17",
+    "0O17",
+    "0x1F",
+    "0X1F",
+    "0b101",
+    "+12",
+    "-12",
+    "1_000",
+    "1,000",
+    "1.0",
+    "1.",
+    ".5",
+    "-.5",
+    "+.5",
+    "1e3",
+    "1E3",
+    "1e+3",
+    "1.5e-3",
+    ".inf",
+    "-.Inf",
+    "+.INF",
+    ".nan",
+    ".NaN",
+    "NaN",
+    "inf",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "12:30:00",
+    "190:20:30",
+    "0.1.2",
+    "1e",
+    "9007199254740993",
+    "123456789012345678901234567890",
+    "0x",
+    "0o",
+    "-",
+    "--",
+    "a#b",
+    "a #b",
+    "é",
+    "🙂",
+    "<<",
+    "=",
+    "!",
+    "&a",
+    "*a",
+    "@x",
+    "`x",
+    "%x",
+    "|",
+    ">",
+    "'q'",
+    '"q"',
+    "a: b",
+    "- a",
+    "[a]",
+    "{a: 1}",
+  ];
+  it.each(scalars.map((s) => [s]))(
+    "resolves the scalar %j as yaml does, as a value and as a key",
+    (scalar) => {
+      for (const text of [
+        `v: ${scalar}\n`,
+        `v: '${scalar.replace(/'/g, "''")}'\n`,
+        `v: ${JSON.stringify(scalar)}\n`,
+        `${scalar}: v\n`,
+        `- ${scalar}\n`,
+        `v: [${scalar}]\n`,
+        `v: |\n  ${scalar}\n`,
+        `v: >-\n  ${scalar}\n  ${scalar}\n`,
+      ]) {
+        expectSameAsYaml(text);
+      }
+    },
+  );
+
+  it("refuses duplicate keys at the repeat, as yaml's check does", () => {
+    for (const text of [
+      "1: a\n1.0: b\n",
+      "~: a\nnull: b\n",
+      "0x10: a\n16: b\n",
+      "a: 1\nb: 2\na: 3\n",
+      "m: {a: 1, b: 2, a: 3}\n",
+      "x:\n  y:\n    z: 1\n    z: 2\n",
+      "\"x\": 1\n'x': 2\nx: 3\n",
+      "true: a\nTrue: b\n",
+      "__proto__: a\n__proto__: b\n",
+    ]) {
+      expect(expectSameAsYaml(text), text).toBe("invalid");
+    }
+    for (const text of ['1: a\n"1": b\n', ".nan: a\n.nan: b\n", "a: 1\nA: 2\n", "true: a\n'true': b\n"]) {
+      expect(expectSameAsYaml(text), text).toBe("ok");
+    }
+  });
+
+  it(`refuses nesting past ${MAX_NESTING_DEPTH} levels where it is crossed, and accepts it at the cap`, () => {
+    const deepMap = (levels: number) =>
+      `${Array.from({ length: levels }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")} leaf\n`;
+    expect(expectSameAsYaml(deepMap(MAX_NESTING_DEPTH))).toBe("ok");
+    expect(expectSameAsYaml(deepMap(MAX_NESTING_DEPTH + 1))).toBe("invalid");
+    expect(fastRead(deepMap(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH)).toMatchObject({
+      kind: "invalid",
+      issues: [{ code: "too_deep", line: MAX_NESTING_DEPTH + 1 }],
+    });
+    expect(fastRead(deepMap(1000), MAX_NESTING_DEPTH)).toMatchObject({ kind: "invalid" });
+  });
+
+  it("leaves to yaml what it does not compose itself", () => {
+    for (const text of [
+      "a: &x 1\nb: *x\n",
+      "a: !!str 1\n",
+      "%YAML 1.1\n---\na: yes\n",
+      "a: 1\n---\nb: 2\n",
+      "? [a]\n: 1\n",
+      ": a\n",
+    ]) {
+      expect(fastRead(text, MAX_NESTING_DEPTH).kind, text).toBe("unsupported");
+    }
+  });
+
+  it("keeps __proto__ an own key, as yaml does", () => {
+    const fast = fastRead("__proto__: {polluted: 1}\n", MAX_NESTING_DEPTH);
+    expect(fast.kind).toBe("ok");
+    if (fast.kind !== "ok") return;
+    expect(Object.keys(fast.value as object)).toEqual(["__proto__"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("gives a large file's syntax error located by its own parser, without yaml", () => {
+    const users = "  - login: u\n".repeat(Math.ceil(FULL_PARSER_ERRORS_BYTES / 12) + 10);
+    const text = `version: 1\nusers:\n${users}  - login: [unclosed\n`;
+    expect(text.length).toBeGreaterThan(FULL_PARSER_ERRORS_BYTES);
+    try {
+      parseYamlText(text, "org.yaml");
+      expect.unreachable();
+    } catch (error) {
+      const issues = (error as ConfigInvalidError).issues;
+      expect(issues).toHaveLength(1);
+      expect(issues[0]!.code).toBe("yaml_syntax");
+      expect(issues[0]!.line).toBeGreaterThan(text.split("\n").length - 3);
+      expect(issues[0]!.message).toMatch(/; fix the YAML syntax$/);
+    }
+  });
+
+  // Random documents in every style yaml writes, then randomly damaged: wherever the fast reader answers,
+  // it answers as yaml does.
+  const scalar = fc.oneof(
+    fc.constantFrom(...scalars),
+    fc.string({ maxLength: 6 }),
+    fc.integer(),
+    fc.double({ noNaN: true }),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  const key = fc.oneof(
+    fc.constantFrom("a", "b", "1", "~", "true", "x y", "__proto__"),
+    fc.string({ maxLength: 4 }),
+  );
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, scalar, tie("list"), tie("map")),
+    list: fc.array(tie("node"), { maxLength: 4 }),
+    map: fc.dictionary(key, tie("node"), { maxKeys: 4 }),
+  })).node;
+  const style = fc.record({
+    defaultStringType: fc.constantFrom(
+      "PLAIN",
+      "QUOTE_DOUBLE",
+      "QUOTE_SINGLE",
+      "BLOCK_LITERAL",
+      "BLOCK_FOLDED",
+    ),
+    defaultKeyType: fc.constantFrom(null, "PLAIN", "QUOTE_DOUBLE", "QUOTE_SINGLE"),
+    collectionStyle: fc.constantFrom("any", "block", "flow"),
+    indent: fc.integer({ min: 1, max: 4 }),
+  });
+  const damage = fc.array(
+    fc.record({
+      at: fc.nat(),
+      text: fc.constantFrom(
+        ":",
+        " ",
+        "\n",
+        "-",
+        "#",
+        "'",
+        '"',
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "\t",
+        "  ",
+        "? ",
+        "|",
+        ">",
+        "a",
+      ),
+    }),
+    { maxLength: 3 },
+  );
+
+  it("agrees with yaml on random documents, damaged or not", () => {
+    const seen = { ok: 0, invalid: 0, unsupported: 0 };
+    fc.assert(
+      fc.property(value, style, damage, (doc, options, edits) => {
+        let text = stringify(doc, options as never);
+        for (const edit of edits) {
+          const at = edit.at % (text.length + 1);
+          text = text.slice(0, at) + edit.text + text.slice(at);
+        }
+        seen[expectSameAsYaml(text)]++;
+      }),
+      { numRuns: 3000 },
+    );
+    // The property ran on every kind of answer, not only on what the reader leaves to yaml.
+    expect(seen.ok).toBeGreaterThan(300);
+    expect(seen.invalid).toBeGreaterThan(30);
+  });
+});
