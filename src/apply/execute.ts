@@ -193,18 +193,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   async function runStep(step: PlanStep): Promise<StepOutcome> {
     try {
-      const body = step.request.body ? { ...step.request.body } : undefined;
-      let payload = body;
-      if (step.request.secret) {
-        payload = {
-          ...(body ?? {}),
-          [step.request.secret.field]: options.resolveSecret(step.request.secret.ref),
-        };
-      }
-      const result = await client.request(step.request.method, step.request.path, {
-        ...(payload !== undefined ? { body: payload } : {}),
-        idempotencyKey: stepKey(plan, step),
-      });
+      const secret = step.secret ? options.resolveSecret(step.secret) : undefined;
+      const result = await client.perform(step.operation, stepKey(plan, step), secret);
       return { ok: true, replayed: Boolean(result?.replayed) };
     } catch (error) {
       return failureOf(error);

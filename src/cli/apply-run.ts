@@ -62,7 +62,15 @@ function readPlanFile(path: string): Plan {
       `${path}:${line}:${col}: the plan file is not valid JSON (${problem}); make it again with orgctl plan --out`,
     );
   }
-  if ((plan as { format_version?: unknown } | null)?.format_version !== PLAN_FORMAT_VERSION) {
+  const format = (plan as { format_version?: unknown } | null)?.format_version;
+  if (typeof format === "number" && Number.isInteger(format) && format >= 1 && format < PLAN_FORMAT_VERSION) {
+    // Its steps are HTTP requests, which this orgctl no longer sends from a file.
+    throw new CliError(
+      "plan_format_old",
+      `${path} is a format ${format} plan, made by an older orgctl; this orgctl applies format ${PLAN_FORMAT_VERSION} plans only: run orgctl plan --out again and apply that file`,
+    );
+  }
+  if (format !== PLAN_FORMAT_VERSION) {
     throw new CliError(
       "invalid_plan",
       `${path} is not an orgctl plan (format ${PLAN_FORMAT_VERSION}); make it with orgctl plan --out`,

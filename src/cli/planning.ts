@@ -177,13 +177,13 @@ function checkSecrets(plan: Plan, config: LoadedConfig): void {
   const source = sourceOf(config);
   const indexOf = new Map(config.desired.users.map((u, i) => [u.login, i]));
   for (const step of plan.steps) {
-    const secret = step.request.secret;
+    const secret = step.secret;
     if (!secret) continue;
     const i = indexOf.get(step.key);
     const at = i === undefined ? undefined : source(["users", i, "password"]);
     let problem: { code: string; message: string; fix: string } | null = null;
     try {
-      const tooWeak = passwordProblem(resolveSecret(secret.ref, baseDir));
+      const tooWeak = passwordProblem(resolveSecret(secret, baseDir));
       if (tooWeak) {
         problem = {
           code: "password_policy",
@@ -197,8 +197,8 @@ function checkSecrets(plan: Plan, config: LoadedConfig): void {
         code: "secret_missing",
         message: `${step.key}: ${error.message}`,
         fix:
-          secret.ref.env !== undefined
-            ? `export ${secret.ref.env} in the job that runs plan and apply (a CI secret)`
+          secret.env !== undefined
+            ? `export ${secret.env} in the job that runs plan and apply (a CI secret)`
             : "create the file, or point password: at another one",
       };
     }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type Dispatcher, Pool } from "undici";
+import { requestOf } from "../api/operations.js";
 import type {
   BillingStatus,
   Catalog,
@@ -7,6 +8,7 @@ import type {
   DomainStatus,
   Profile,
   RenewalForecast,
+  RequestedOperation,
   Role,
   TxtRecord,
   UserStatus,
@@ -37,7 +39,9 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+import type { HttpMethod } from "../api/routes.js";
+
+export type { HttpMethod };
 
 export interface RequestOptions {
   body?: unknown;
@@ -391,6 +395,19 @@ export class ConsoleClient {
       }
       throw this.#apiError(status, text, retryAfter, method, path);
     }
+  }
+
+  /**
+   * Carries out one domain operation: its route comes from the API table (src/api/operations.ts). The key makes
+   * it safe to retry. `secret` is the resolved password for operations that send one.
+   */
+  async perform<T = unknown>(
+    operation: RequestedOperation,
+    idempotencyKey: string,
+    secret?: string,
+  ): Promise<ApiResult<T>> {
+    const { method, path, body } = requestOf(operation, secret);
+    return this.request<T>(method, path, { ...(body !== undefined ? { body } : {}), idempotencyKey });
   }
 
   /** Every item of a paged list (`{items, next_cursor}`), following cursors until `next_cursor` is null. */
