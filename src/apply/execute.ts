@@ -1,3 +1,4 @@
+import { API } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import type { SecretRef } from "../config/model.js";
@@ -228,7 +229,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
 async function readBalance(client: ConsoleClient, fallback: number): Promise<number> {
   try {
-    const wallet = await client.request<{ balance_cents: number }>("GET", "/v1/wallet", {
+    const wallet = await client.request<{ balance_cents: number }>(API.wallet.method, API.wallet.path, {
       query: { days: 0 },
     });
     return wallet.body.balance_cents;

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
+import { API } from "../api/routes.js";
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import { applyPlan } from "../apply/execute.js";
 import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
@@ -202,7 +203,7 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
             "(--endpoint or ORGCTL_ENDPOINT, or --sandbox), or make a new plan against this console",
         );
       }
-      const org = await target.client.request<OrgInfo>("GET", "/v1/org");
+      const org = await target.client.request<OrgInfo>(API.org.method, API.org.path);
       if (org.body.revision !== saved.console.revision) {
         throw new CliError(
           "stale_plan",

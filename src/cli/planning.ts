@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { API } from "../api/routes.js";
 import { resolveSecret, SecretMissingError } from "../apply/secrets.js";
 import type { ConsoleClient, LiveSnapshot } from "../client/console-client.js";
 import { ConsoleApiError } from "../client/errors.js";
@@ -142,8 +143,8 @@ async function attributeDrift(
     for (let page = 0; page < AUDIT_PAGES; page++) {
       const query: string = `limit=${AUDIT_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
       const res: { body: { items: AuditRecord[]; next_cursor: string | null } } = await client.request(
-        "GET",
-        `/v1/audit?${query}`,
+        API.audit.method,
+        `${API.audit.path}?${query}`,
       );
       entries.push(...res.body.items);
       cursor = res.body.next_cursor;

@@ -39,7 +39,7 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-import type { HttpMethod } from "../api/routes.js";
+import { API, type HttpMethod } from "../api/routes.js";
 
 export type { HttpMethod };
 
@@ -423,17 +423,17 @@ export class ConsoleClient {
   async readLive(): Promise<LiveSnapshot> {
     const revisions: number[] = [];
     for (let attempt = 0; attempt <= READ_RETRIES; attempt++) {
-      const before = await this.request<OrgInfo>("GET", "/v1/org");
+      const before = await this.request<OrgInfo>(API.org.method, API.org.path);
       const revision = before.body.revision;
       const [catalog, wallet, users, groups, domains, retired] = await Promise.all([
-        this.request<Catalog>("GET", "/v1/catalog"),
-        this.request<WalletInfo>("GET", "/v1/wallet", { query: { days: 30 } }),
-        this.#collectConcurrently<UserInfo>("/v1/users", before.body.counts.users),
-        this.#collectConcurrently<GroupInfo>("/v1/groups", before.body.counts.groups),
-        this.#collect<DomainInfo>("/v1/domains"),
-        this.#collect<string>("/v1/addresses/retired"),
+        this.request<Catalog>(API.catalog.method, API.catalog.path),
+        this.request<WalletInfo>(API.wallet.method, API.wallet.path, { query: { days: 30 } }),
+        this.#collectConcurrently<UserInfo>(API.users.path, before.body.counts.users),
+        this.#collectConcurrently<GroupInfo>(API.groups.path, before.body.counts.groups),
+        this.#collect<DomainInfo>(API.domains.path),
+        this.#collect<string>(API.retiredAddresses.path),
       ]);
-      const after = await this.request<OrgInfo>("GET", "/v1/org");
+      const after = await this.request<OrgInfo>(API.org.method, API.org.path);
       revisions.push(revision, after.body.revision);
       const etags = [
         before.etag,
