@@ -79,7 +79,7 @@ function stepJson(step: PlanStep): Record<string, unknown> {
     ["summary", step.summary],
     ["destructive", step.destructive],
     ["replaces", step.replaces],
-    ["operation", canonical(step.operation)],
+    ["operation", operationJson(step.operation)],
     ["secret", step.secret === undefined ? undefined : secretRefJson(step.secret)],
     ["source", step.source],
     ["patch", step.patch?.map(patchJson)],
@@ -108,6 +108,12 @@ function stepJson(step: PlanStep): Record<string, unknown> {
     ["balance_after_cents", step.balance_after_cents],
     ["depends_on", [...step.depends_on]],
   ]);
+}
+
+/** An operation: its name first, then its arguments with their keys sorted. */
+function operationJson(operation: PlanStep["operation"]): Record<string, unknown> {
+  const { op, ...args } = operation;
+  return { op, ...(canonical(args) as Record<string, unknown>) };
 }
 
 /** Where the secret comes from, and its rotation label: the only keys a reference has. */
