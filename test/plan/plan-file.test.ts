@@ -44,11 +44,36 @@ describe("a saved plan file", () => {
 
   it("is refused when a step's kind, key, id, symbol or destructive flag is not its operation's", () => {
     const cases: [(plan: Plan) => void, RegExp][] = [
-      [(p) => void (stepOf(p, "change_plan").kind = "group"), /kind: a change_plan step is about a user/],
-      [(p) => void (stepOf(p, "change_plan").key = "owner"), /key: the step is about "owner"/],
-      [(p) => void (stepOf(p, "create_group").id = "group/eng:x"), /id: a create_group of "eng" has the id/],
-      [(p) => void (stepOf(p, "create_group").symbol = "-"), /symbol: a create_group step shows as \+/],
-      [(p) => void (stepOf(p, "disable_user").symbol = "+"), /symbol: a disable_user step shows as ~/],
+      [
+        (p) => {
+          stepOf(p, "change_plan").kind = "group";
+        },
+        /kind: a change_plan step is about a user/,
+      ],
+      [
+        (p) => {
+          stepOf(p, "change_plan").key = "owner";
+        },
+        /key: the step is about "owner"/,
+      ],
+      [
+        (p) => {
+          stepOf(p, "create_group").id = "group/eng:x";
+        },
+        /id: a create_group of "eng" has the id/,
+      ],
+      [
+        (p) => {
+          stepOf(p, "create_group").symbol = "-";
+        },
+        /symbol: a create_group step shows as \+/,
+      ],
+      [
+        (p) => {
+          stepOf(p, "disable_user").symbol = "+";
+        },
+        /symbol: a disable_user step shows as ~/,
+      ],
       [
         (p) => {
           const s = stepOf(p, "add_member");
