@@ -1,3 +1,4 @@
+import { API } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import type { SecretRef } from "../config/model.js";
@@ -193,18 +194,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   async function runStep(step: PlanStep): Promise<StepOutcome> {
     try {
-      const body = step.request.body ? { ...step.request.body } : undefined;
-      let payload = body;
-      if (step.request.secret) {
-        payload = {
-          ...(body ?? {}),
-          [step.request.secret.field]: options.resolveSecret(step.request.secret.ref),
-        };
-      }
-      const result = await client.request(step.request.method, step.request.path, {
-        ...(payload !== undefined ? { body: payload } : {}),
-        idempotencyKey: stepKey(plan, step),
-      });
+      const secret = step.secret ? options.resolveSecret(step.secret) : undefined;
+      const result = await client.perform(step.operation, stepKey(plan, step), secret);
       return { ok: true, replayed: Boolean(result?.replayed) };
     } catch (error) {
       return failureOf(error);
@@ -238,7 +229,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
 async function readBalance(client: ConsoleClient, fallback: number): Promise<number> {
   try {
-    const wallet = await client.request<{ balance_cents: number }>("GET", "/v1/wallet", {
+    const wallet = await client.request<{ balance_cents: number }>(API.wallet.method, API.wallet.path, {
       query: { days: 0 },
     });
     return wallet.body.balance_cents;

@@ -46,8 +46,8 @@ function entityKeys(step: PlanStep): string[] {
     case "user":
       return [`user:${step.key}`];
     case "alias": {
-      const login = /\/v1\/users\/([^/]+)\//.exec(step.request.path)?.[1];
-      return [`address:${step.key}`, ...(login ? [`user:${decodeURIComponent(login)}`] : [])];
+      const login = (step.operation as { login?: string }).login;
+      return [`address:${step.key}`, ...(login ? [`user:${login}`] : [])];
     }
     case "membership": {
       const [group, login] = step.key.split("/");
@@ -71,7 +71,8 @@ function freesSeat(step: PlanStep): boolean {
 }
 
 function addsAdmin(step: PlanStep): boolean {
-  const role = step.request.body?.role;
+  const op = step.operation;
+  const role = op.op === "change_role" ? op.role : op.op === "create_user" ? op.user.role : undefined;
   return (
     step.action === "enable_user" ||
     (step.action === "change_role" && role === "org_admin") ||

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { API } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError } from "../client/errors.js";
 
@@ -57,7 +58,7 @@ export class ApplyLock {
     const deadline = Date.now() + timeoutMs;
     for (let wait = 500; ; wait = Math.min(wait * 2, 5000)) {
       try {
-        const result = await client.request<Lease>("POST", "/v1/lock", {
+        const result = await client.request<Lease>(API.takeLock.method, API.takeLock.path, {
           body: { holder: name, ttl_seconds: LOCK_TTL_SECONDS },
           // A key makes the client retry a lost answer; the console then finds this holder's own lease.
           idempotencyKey: `orgctl-lock-${randomUUID()}`,
@@ -82,7 +83,7 @@ export class ApplyLock {
       () => {
         // An async wrapper, so that even a synchronous throw becomes the rejection caught here.
         void (async () => {
-          await this.client.request("POST", "/v1/lock", {
+          await this.client.request(API.takeLock.method, API.takeLock.path, {
             body: { holder: this.lease.holder, ttl_seconds: LOCK_TTL_SECONDS },
             headers: { "x-lock-id": this.lease.lock_id },
           });
@@ -99,7 +100,7 @@ export class ApplyLock {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.client
-      .request("DELETE", "/v1/lock", {
+      .request(API.releaseLock.method, API.releaseLock.path, {
         headers: { "x-lock-id": this.lease.lock_id },
         // Releasing is safe to repeat (a repeat finds the lease gone, or someone else's and is refused): the
         // key makes the client retry a lost answer, a 503 or a 429, as for the acquire. Without it one lost

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
+import { API } from "../api/routes.js";
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import { applyPlan } from "../apply/execute.js";
 import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
@@ -62,7 +63,15 @@ function readPlanFile(path: string): Plan {
       `${path}:${line}:${col}: the plan file is not valid JSON (${problem}); make it again with orgctl plan --out`,
     );
   }
-  if ((plan as { format_version?: unknown } | null)?.format_version !== PLAN_FORMAT_VERSION) {
+  const format = (plan as { format_version?: unknown } | null)?.format_version;
+  if (typeof format === "number" && Number.isInteger(format) && format >= 1 && format < PLAN_FORMAT_VERSION) {
+    // Its steps are HTTP requests, which this orgctl no longer sends from a file.
+    throw new CliError(
+      "plan_format_old",
+      `${path} is a format ${format} plan, made by an older orgctl; this orgctl applies format ${PLAN_FORMAT_VERSION} plans only: run orgctl plan --out again and apply that file`,
+    );
+  }
+  if (format !== PLAN_FORMAT_VERSION) {
     throw new CliError(
       "invalid_plan",
       `${path} is not an orgctl plan (format ${PLAN_FORMAT_VERSION}); make it with orgctl plan --out`,
@@ -194,7 +203,7 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
             "(--endpoint or ORGCTL_ENDPOINT, or --sandbox), or make a new plan against this console",
         );
       }
-      const org = await target.client.request<OrgInfo>("GET", "/v1/org");
+      const org = await target.client.request<OrgInfo>(API.org.method, API.org.path);
       if (org.body.revision !== saved.console.revision) {
         throw new CliError(
           "stale_plan",

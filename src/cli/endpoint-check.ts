@@ -1,3 +1,4 @@
+import { API } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import { CliError } from "./errors.js";
@@ -53,7 +54,7 @@ export function explainEndpointError(error: unknown, endpoint: string, url: URL)
       return new CliError(
         "token_rejected",
         `the console at ${endpoint} does not accept ORGCTL_TOKEN (${error.message}); set ORGCTL_TOKEN ` +
-          "to a valid API token for this console (an org_admin issues one: POST /v1/tokens)",
+          `to a valid API token for this console (an org_admin issues one: ${API.issueToken.method} ${API.issueToken.path})`,
       );
     }
     if (error.status === 404) {
@@ -63,7 +64,7 @@ export function explainEndpointError(error: unknown, endpoint: string, url: URL)
         : `check the path: the endpoint is the URL the console serves /v1/... under, e.g. ${url.origin}`;
       return new CliError(
         "endpoint_wrong_path",
-        `no orgctl console answers at ${endpoint} (GET ${endpoint}/v1/org: 404); ${fix}`,
+        `no orgctl console answers at ${endpoint} (${API.org.method} ${endpoint}${API.org.path}: 404); ${fix}`,
       );
     }
     return error;
@@ -92,7 +93,7 @@ export function explainEndpointError(error: unknown, endpoint: string, url: URL)
 /** One read before anything else, so that a wrong endpoint or token is named as such and nothing is done. */
 export async function checkEndpoint(client: ConsoleClient, url: URL): Promise<void> {
   try {
-    await client.request("GET", "/v1/org");
+    await client.request(API.org.method, API.org.path);
   } catch (error) {
     throw explainEndpointError(error, client.endpoint, url);
   }

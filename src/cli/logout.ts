@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
+import { API } from "../api/routes.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
@@ -62,7 +63,7 @@ Exit codes:
       const logins = checkLogins(rawLogins);
       const target = await openTargetNextTo(flags);
       try {
-        const result = await target.client.request<BulkResult>("POST", "/v1/users/bulk", {
+        const result = await target.client.request<BulkResult>(API.usersBulk.method, API.usersBulk.path, {
           body: { action: "logout", logins },
           // Safe to retry: a replay answers from the console's idempotency store with no second effect.
           idempotencyKey: `orgctl-logout-${randomUUID()}`,

@@ -1,4 +1,5 @@
 import { dirname, resolve } from "node:path";
+import { API } from "../api/routes.js";
 import { resolveSecret, SecretMissingError } from "../apply/secrets.js";
 import type { ConsoleClient, LiveSnapshot } from "../client/console-client.js";
 import { ConsoleApiError } from "../client/errors.js";
@@ -142,8 +143,8 @@ async function attributeDrift(
     for (let page = 0; page < AUDIT_PAGES; page++) {
       const query: string = `limit=${AUDIT_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
       const res: { body: { items: AuditRecord[]; next_cursor: string | null } } = await client.request(
-        "GET",
-        `/v1/audit?${query}`,
+        API.audit.method,
+        `${API.audit.path}?${query}`,
       );
       entries.push(...res.body.items);
       cursor = res.body.next_cursor;
@@ -177,13 +178,13 @@ function checkSecrets(plan: Plan, config: LoadedConfig): void {
   const source = sourceOf(config);
   const indexOf = new Map(config.desired.users.map((u, i) => [u.login, i]));
   for (const step of plan.steps) {
-    const secret = step.request.secret;
+    const secret = step.secret;
     if (!secret) continue;
     const i = indexOf.get(step.key);
     const at = i === undefined ? undefined : source(["users", i, "password"]);
     let problem: { code: string; message: string; fix: string } | null = null;
     try {
-      const tooWeak = passwordProblem(resolveSecret(secret.ref, baseDir));
+      const tooWeak = passwordProblem(resolveSecret(secret, baseDir));
       if (tooWeak) {
         problem = {
           code: "password_policy",
@@ -197,8 +198,8 @@ function checkSecrets(plan: Plan, config: LoadedConfig): void {
         code: "secret_missing",
         message: `${step.key}: ${error.message}`,
         fix:
-          secret.ref.env !== undefined
-            ? `export ${secret.ref.env} in the job that runs plan and apply (a CI secret)`
+          secret.env !== undefined
+            ? `export ${secret.env} in the job that runs plan and apply (a CI secret)`
             : "create the file, or point password: at another one",
       };
     }

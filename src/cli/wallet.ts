@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { API } from "../api/routes.js";
 import type { ConsoleClient, WalletInfo } from "../client/console-client.js";
 import type { RenewalForecast } from "../domain/index.js";
 import { formatEuro } from "../domain/money.js";
@@ -62,9 +63,9 @@ export async function readWallet(
   let ledger: LedgerRow[] = [];
   for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
     const [walletResult, rows] = await Promise.all([
-      client.request<WalletInfo>("GET", "/v1/wallet", { query: { days } }),
+      client.request<WalletInfo>(API.wallet.method, API.wallet.path, { query: { days } }),
       // Paged oldest first: the newest entries are on the last page.
-      client.listAll<LedgerRow>("/v1/wallet/ledger"),
+      client.listAll<LedgerRow>(API.ledger.path),
     ]);
     wallet = walletResult.body;
     ledger = rows;

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { type Dispatcher, Pool } from "undici";
+import { requestOf } from "../api/operations.js";
 import type {
   BillingStatus,
   Catalog,
@@ -7,6 +8,7 @@ import type {
   DomainStatus,
   Profile,
   RenewalForecast,
+  RequestedOperation,
   Role,
   TxtRecord,
   UserStatus,
@@ -37,7 +39,9 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+import { API, type HttpMethod } from "../api/routes.js";
+
+export type { HttpMethod };
 
 export interface RequestOptions {
   body?: unknown;
@@ -393,6 +397,19 @@ export class ConsoleClient {
     }
   }
 
+  /**
+   * Carries out one domain operation: its route comes from the API table (src/api/operations.ts). The key makes
+   * it safe to retry. `secret` is the resolved password for operations that send one.
+   */
+  async perform<T = unknown>(
+    operation: RequestedOperation,
+    idempotencyKey: string,
+    secret?: string,
+  ): Promise<ApiResult<T>> {
+    const { method, path, body } = requestOf(operation, secret);
+    return this.request<T>(method, path, { ...(body !== undefined ? { body } : {}), idempotencyKey });
+  }
+
   /** Every item of a paged list (`{items, next_cursor}`), following cursors until `next_cursor` is null. */
   async listAll<T>(path: string, options: ListAllOptions = {}): Promise<T[]> {
     return (await this.#collect<T>(path, options)).items;
@@ -406,17 +423,17 @@ export class ConsoleClient {
   async readLive(): Promise<LiveSnapshot> {
     const revisions: number[] = [];
     for (let attempt = 0; attempt <= READ_RETRIES; attempt++) {
-      const before = await this.request<OrgInfo>("GET", "/v1/org");
+      const before = await this.request<OrgInfo>(API.org.method, API.org.path);
       const revision = before.body.revision;
       const [catalog, wallet, users, groups, domains, retired] = await Promise.all([
-        this.request<Catalog>("GET", "/v1/catalog"),
-        this.request<WalletInfo>("GET", "/v1/wallet", { query: { days: 30 } }),
-        this.#collectConcurrently<UserInfo>("/v1/users", before.body.counts.users),
-        this.#collectConcurrently<GroupInfo>("/v1/groups", before.body.counts.groups),
-        this.#collect<DomainInfo>("/v1/domains"),
-        this.#collect<string>("/v1/addresses/retired"),
+        this.request<Catalog>(API.catalog.method, API.catalog.path),
+        this.request<WalletInfo>(API.wallet.method, API.wallet.path, { query: { days: 30 } }),
+        this.#collectConcurrently<UserInfo>(API.users.path, before.body.counts.users),
+        this.#collectConcurrently<GroupInfo>(API.groups.path, before.body.counts.groups),
+        this.#collect<DomainInfo>(API.domains.path),
+        this.#collect<string>(API.retiredAddresses.path),
       ]);
-      const after = await this.request<OrgInfo>("GET", "/v1/org");
+      const after = await this.request<OrgInfo>(API.org.method, API.org.path);
       revisions.push(revision, after.body.revision);
       const etags = [
         before.etag,

@@ -1,3 +1,5 @@
+import { API } from "../api/routes.js";
+
 /**
  * Fault injection for `orgctl serve --faults SPEC`, to prove that clients survive what real networks and
  * consoles do. SPEC is comma-separated `key=value`:
@@ -77,7 +79,7 @@ export class FaultInjector {
 
   /** The fault for this request, or null. Health checks are never faulted. */
   pick(method: string, path: string): FaultKind | null {
-    if (path === "/v1/healthz" || this.random() >= this.spec.rate) return null;
+    if (path === API.healthz.path || this.random() >= this.spec.rate) return null;
     const mutating = method !== "GET" && method !== "HEAD";
     const kinds = this.spec.kinds.filter((k) => k !== "commit-drop" || mutating);
     if (kinds.length === 0) return null;

@@ -1,5 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { OPERATION_ROUTES, type RoutedOperationName } from "../api/operations.js";
+import { API, type RouteSpec } from "../api/routes.js";
 import {
   type Action,
   type Actor,
@@ -9,6 +11,7 @@ import {
   forecastRenewals,
   isAllowed,
   type Operation,
+  type RequestedOperationOf,
   type Role,
   targetOf,
   type User,
@@ -56,7 +59,7 @@ export interface Route {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   template: string;
   public?: boolean;
-  /** Self-service routes (`/v1/me`): the only ones a member may call. Every other route is an admin route. */
+  /** Self-service routes (the user's own account): the only ones a member may call. Every other route is an admin route. */
   selfService?: boolean;
   /** Lock routes and logins do not change the organization and carry no revision. */
   handler: (ctx: RequestContext) => Promise<RouteResult> | RouteResult;
@@ -145,36 +148,130 @@ function sortedKeys(map: Map<string, unknown>): string[] {
   return [...map.keys()].sort();
 }
 
+/** A route's method and template, from the API table. */
+function at(spec: RouteSpec): Pick<Route, "method" | "template"> {
+  return { method: spec.method, template: spec.path };
+}
+
+/** What the console does around one operation's route: what only it makes, and how it answers. */
+interface OperationHandling<K extends RoutedOperationName> {
+  /** The whole operation: the requested one with what only the console makes (a token, a DNS lookup). */
+  complete?: (op: RequestedOperationOf<K>, ctx: RequestContext) => Operation | Promise<Operation>;
+  /** The answer, from the state after the change. */
+  render: (op: RequestedOperationOf<K>, ctx: RequestContext) => Render;
+  /** The password the request carries, for the store to hash (never part of the operation). */
+  password?: (op: RequestedOperationOf<K>, ctx: RequestContext) => MutationOptions["password"] | undefined;
+}
+
+const passwordOf = (ctx: RequestContext): string | undefined => {
+  const password = (ctx.body as Body | undefined)?.password;
+  return typeof password === "string" ? password : undefined;
+};
+
+const HANDLING: { [K in RoutedOperationName]: OperationHandling<K> } = {
+  top_up: {
+    render: () => (state, entries) => ({
+      status: 201,
+      body: { entry: entries[0], balance_cents: state.balance },
+    }),
+  },
+  update_org: {
+    render: (_op, ctx) => (state) => ({
+      status: 200,
+      body: orgJson(state, userOf(state, me(ctx).login), ctx.service.now()),
+    }),
+  },
+  create_domain: {
+    complete: (op) => ({ ...op, verification_token: randomBytes(16).toString("hex") }),
+    render: (op) => (state) => ({ status: 201, body: domainJson(state, state.domains.get(op.name)!) }),
+  },
+  verify_domain: {
+    async complete(op, ctx) {
+      const state = ctx.service.state;
+      const domain = state.domains.get(op.name);
+      let txt: string[] = [];
+      // Only look up DNS when it can matter; the rule engine decides whether the record proves ownership.
+      if (domain && domain.status === "pending" && state.org.verifier === "dns") {
+        txt = await ctx.resolveTxt(`_orgctl-verification.${op.name}`);
+      }
+      return { ...op, txt_values: txt };
+    },
+    render: (op) => (state) => ({ status: 200, body: domainJson(state, state.domains.get(op.name)!) }),
+  },
+  delete_domain: { render: () => noContent },
+  create_user: {
+    // The engine only needs to know a password is set; the hash is made and stored at the edge.
+    complete: (op, ctx) => ({ ...op, user: { ...op.user, password_hash: passwordOf(ctx) ? "set" : null } }),
+    render: (op) => renderUser(op.user.login, 201),
+    password: (op, ctx) => {
+      const plain = passwordOf(ctx);
+      return plain ? { login: op.user.login, plain } : undefined;
+    },
+  },
+  update_user: { render: (op) => renderUser(op.login) },
+  disable_user: { render: (op) => renderUser(op.login) },
+  enable_user: { render: (op) => renderUser(op.login) },
+  delete_user: { render: () => noContent },
+  change_plan: { render: (op) => renderUser(op.login) },
+  change_role: { render: (op) => renderUser(op.login) },
+  set_password: {
+    render: () => noContent,
+    password: (op, ctx) => ({ login: op.login, plain: String((ctx.body as Body).password) }),
+  },
+  logout: { render: () => noContent },
+  add_alias: { render: (op) => renderUser(op.login, 201) },
+  remove_alias: { render: (op) => renderUser(op.login) },
+  create_group: { render: (op) => renderGroup(op.name, 201) },
+  update_group: { render: (op) => renderGroup(op.name) },
+  rename_group: { render: (op) => renderGroup(op.to) },
+  delete_group: { render: () => noContent },
+  add_member: { render: (op) => renderGroup(op.group) },
+  remove_member: { render: (op) => renderGroup(op.group) },
+};
+
+/**
+ * The console's route for each domain operation, declared from the API table: the request is read back into
+ * the operation by the table's own parser, completed with what only the console makes, and run through
+ * `mutate` (role check by the rule engine, one transaction with its ledger and audit entries).
+ */
+const OPERATION_ROUTE_LIST: Route[] = (Object.keys(OPERATION_ROUTES) as RoutedOperationName[]).map((name) => {
+  const spec = OPERATION_ROUTES[name] as (typeof OPERATION_ROUTES)[RoutedOperationName];
+  const handling = HANDLING[name] as OperationHandling<RoutedOperationName>;
+  return {
+    method: spec.method,
+    template: spec.path,
+    async handler(ctx: RequestContext) {
+      const requested = spec.parse(
+        ctx.params,
+        (ctx.body ?? {}) as Body,
+      ) as RequestedOperationOf<RoutedOperationName>;
+      const operation = handling.complete
+        ? await handling.complete(requested, ctx)
+        : (requested as unknown as Operation);
+      const password = handling.password?.(requested, ctx);
+      return mutate(ctx, operation, handling.render(requested, ctx), password ? { password } : {});
+    },
+  };
+});
+
 export const ROUTES: Route[] = [
-  { method: "GET", template: "/v1/healthz", public: true, handler: () => json(200, { status: "ok" }) },
+  { ...at(API.healthz), public: true, handler: () => json(200, { status: "ok" }) },
 
   // --- organization -------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/org",
+    ...at(API.org),
     handler(ctx) {
       requireRead(ctx);
       return json(200, orgJson(ctx.service.state, me(ctx), ctx.service.now()), ctx.service.state);
     },
   },
   {
-    method: "PATCH",
-    template: "/v1/org",
-    handler: (ctx) =>
-      mutate(ctx, { op: "update_org", name: String((ctx.body as Body).name) }, (state) => ({
-        status: 200,
-        body: orgJson(state, userOf(state, me(ctx).login), ctx.service.now()),
-      })),
-  },
-  {
-    method: "GET",
-    template: "/v1/me",
+    ...at(API.me),
     selfService: true,
     handler: (ctx) => json(200, userJson(ctx.service.state, me(ctx)), ctx.service.state),
   },
   {
-    method: "PATCH",
-    template: "/v1/me",
+    ...at(API.updateMe),
     selfService: true,
     handler: (ctx) =>
       mutate(
@@ -188,8 +285,7 @@ export const ROUTES: Route[] = [
       ),
   },
   {
-    method: "PUT",
-    template: "/v1/me/password",
+    ...at(API.myPassword),
     selfService: true,
     handler: (ctx) => {
       const login = me(ctx).login;
@@ -201,8 +297,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "GET",
-    template: "/v1/catalog",
+    ...at(API.catalog),
     handler(ctx) {
       requireRead(ctx);
       return json(200, ctx.service.state.catalog, ctx.service.state);
@@ -211,8 +306,7 @@ export const ROUTES: Route[] = [
 
   // --- wallet -------------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/wallet",
+    ...at(API.wallet),
     handler(ctx) {
       requireRead(ctx);
       const raw = ctx.query.get("days") ?? "30";
@@ -233,8 +327,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "GET",
-    template: "/v1/wallet/ledger",
+    ...at(API.ledger),
     handler(ctx) {
       requireRead(ctx);
       const limit = limitOf(ctx.query);
@@ -246,26 +339,10 @@ export const ROUTES: Route[] = [
       return json(200, { items: page, next_cursor: next }, ctx.service.state);
     },
   },
-  {
-    method: "POST",
-    template: "/v1/wallet/top-ups",
-    handler(ctx) {
-      const body = ctx.body as Body;
-      return mutate(
-        ctx,
-        { op: "top_up", amount_cents: Number(body.amount_cents), method: String(body.method) },
-        (state, entries) => ({
-          status: 201,
-          body: { entry: entries[0], balance_cents: state.balance },
-        }),
-      );
-    },
-  },
 
   // --- domains ------------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/domains",
+    ...at(API.domains),
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
@@ -277,52 +354,10 @@ export const ROUTES: Route[] = [
       );
     },
   },
-  {
-    method: "POST",
-    template: "/v1/domains",
-    handler(ctx) {
-      const name = String((ctx.body as Body).name)
-        .trim()
-        .toLowerCase();
-      return mutate(
-        ctx,
-        { op: "create_domain", name, verification_token: randomBytes(16).toString("hex") },
-        (state) => ({
-          status: 201,
-          body: domainJson(state, state.domains.get(name)!),
-        }),
-      );
-    },
-  },
-  {
-    method: "DELETE",
-    template: "/v1/domains/{name}",
-    // Domain names compare case-insensitively and are stored in lower case.
-    handler: (ctx) => mutate(ctx, { op: "delete_domain", name: ctx.params.name!.toLowerCase() }, noContent),
-  },
-  {
-    method: "POST",
-    template: "/v1/domains/{name}/verify",
-    async handler(ctx) {
-      const name = ctx.params.name!.toLowerCase();
-      const state = ctx.service.state;
-      const domain = state.domains.get(name);
-      let txt: string[] = [];
-      // Only look up DNS when it can matter; the rule engine decides whether the record proves ownership.
-      if (domain && domain.status === "pending" && state.org.verifier === "dns") {
-        txt = await ctx.resolveTxt(`_orgctl-verification.${name}`);
-      }
-      return mutate(ctx, { op: "verify_domain", name, txt_values: txt }, (s) => ({
-        status: 200,
-        body: domainJson(s, s.domains.get(name)!),
-      }));
-    },
-  },
 
   // --- users --------------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/users",
+    ...at(API.users),
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
@@ -336,39 +371,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "POST",
-    template: "/v1/users",
-    handler(ctx) {
-      const body = ctx.body as Body;
-      const login = String(body.login);
-      const password = typeof body.password === "string" ? body.password : undefined;
-      return mutate(
-        ctx,
-        {
-          op: "create_user",
-          user: {
-            login,
-            email: String(body.email),
-            first_name: String(body.first_name),
-            last_name: String(body.last_name),
-            plan: String(body.plan),
-            role: body.role as Role,
-            // The engine only needs to know a password is set; the hash is made and stored at the edge.
-            password_hash: password ? "set" : null,
-            password_rotation: typeof body.password_rotation === "string" ? body.password_rotation : null,
-            profile: (body.profile as Record<string, string>) ?? {},
-            groups: (body.groups as string[]) ?? [],
-            aliases: (body.aliases as string[]) ?? [],
-          },
-        },
-        renderUser(login, 201),
-        password ? { password: { login, plain: password } } : {},
-      );
-    },
-  },
-  {
-    method: "POST",
-    template: "/v1/users/bulk",
+    ...at(API.usersBulk),
     async handler(ctx) {
       const body = ctx.body as { action: "delete" | "logout"; logins: string[] };
       const operations: Operation[] = body.logins.map((login) =>
@@ -391,115 +394,16 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "GET",
-    template: "/v1/users/{login}",
+    ...at(API.user),
     handler(ctx) {
       const user = userOf(ctx.service.state, ctx.params.login!);
       if (user.login !== me(ctx).login) requireRead(ctx);
       return json(200, userJson(ctx.service.state, user), ctx.service.state);
     },
   },
-  {
-    method: "PATCH",
-    template: "/v1/users/{login}",
-    handler(ctx) {
-      const body = ctx.body as Body;
-      const login = ctx.params.login!;
-      return mutate(
-        ctx,
-        {
-          op: "update_user",
-          login,
-          ...(typeof body.first_name === "string" ? { first_name: body.first_name } : {}),
-          ...(typeof body.last_name === "string" ? { last_name: body.last_name } : {}),
-          ...(body.profile ? { profile: body.profile as Record<string, string | null> } : {}),
-        },
-        renderUser(login),
-      );
-    },
-  },
-  {
-    method: "DELETE",
-    template: "/v1/users/{login}",
-    handler: (ctx) => mutate(ctx, { op: "delete_user", login: ctx.params.login! }, noContent),
-  },
-  {
-    method: "POST",
-    template: "/v1/users/{login}/disable",
-    handler: (ctx) =>
-      mutate(ctx, { op: "disable_user", login: ctx.params.login! }, renderUser(ctx.params.login!)),
-  },
-  {
-    method: "POST",
-    template: "/v1/users/{login}/enable",
-    handler: (ctx) =>
-      mutate(ctx, { op: "enable_user", login: ctx.params.login! }, renderUser(ctx.params.login!)),
-  },
-  {
-    method: "PUT",
-    template: "/v1/users/{login}/plan",
-    handler: (ctx) =>
-      mutate(
-        ctx,
-        { op: "change_plan", login: ctx.params.login!, plan: String((ctx.body as Body).plan) },
-        renderUser(ctx.params.login!),
-      ),
-  },
-  {
-    method: "PUT",
-    template: "/v1/users/{login}/role",
-    handler: (ctx) =>
-      mutate(
-        ctx,
-        { op: "change_role", login: ctx.params.login!, role: (ctx.body as Body).role as Role },
-        renderUser(ctx.params.login!),
-      ),
-  },
-  {
-    method: "PUT",
-    template: "/v1/users/{login}/password",
-    handler: (ctx) => {
-      const login = ctx.params.login!;
-      const body = ctx.body as Body;
-      return mutate(
-        ctx,
-        { op: "set_password", login, rotation: typeof body.rotation === "string" ? body.rotation : null },
-        noContent,
-        {
-          password: { login, plain: String(body.password) },
-        },
-      );
-    },
-  },
-  {
-    method: "DELETE",
-    template: "/v1/users/{login}/sessions",
-    handler: (ctx) => mutate(ctx, { op: "logout", login: ctx.params.login! }, noContent),
-  },
-  {
-    method: "POST",
-    template: "/v1/users/{login}/aliases",
-    handler: (ctx) =>
-      mutate(
-        ctx,
-        { op: "add_alias", login: ctx.params.login!, address: String((ctx.body as Body).address) },
-        renderUser(ctx.params.login!, 201),
-      ),
-  },
-  {
-    method: "DELETE",
-    template: "/v1/users/{login}/aliases/{address}",
-    handler: (ctx) =>
-      mutate(
-        ctx,
-        { op: "remove_alias", login: ctx.params.login!, address: ctx.params.address! },
-        renderUser(ctx.params.login!),
-      ),
-  },
 
   {
-    method: "GET",
-    template: "/v1/addresses/retired",
+    ...at(API.retiredAddresses),
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
@@ -514,8 +418,7 @@ export const ROUTES: Route[] = [
 
   // --- groups -------------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/groups",
+    ...at(API.groups),
     handler(ctx) {
       requireRead(ctx);
       const state = ctx.service.state;
@@ -524,25 +427,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "POST",
-    template: "/v1/groups",
-    handler(ctx) {
-      const body = ctx.body as Body;
-      const name = String(body.name);
-      return mutate(
-        ctx,
-        {
-          op: "create_group",
-          name,
-          description: typeof body.description === "string" ? body.description : "",
-        },
-        renderGroup(name, 201),
-      );
-    },
-  },
-  {
-    method: "GET",
-    template: "/v1/groups/{name}",
+    ...at(API.group),
     handler(ctx) {
       requireRead(ctx);
       const group = ctx.service.state.groups.get(ctx.params.name!);
@@ -550,56 +435,10 @@ export const ROUTES: Route[] = [
       return json(200, groupJson(group), ctx.service.state);
     },
   },
-  {
-    method: "PATCH",
-    template: "/v1/groups/{name}",
-    handler(ctx) {
-      const name = ctx.params.name!;
-      return mutate(
-        ctx,
-        { op: "update_group", name, description: String((ctx.body as Body).description) },
-        renderGroup(name),
-      );
-    },
-  },
-  {
-    method: "POST",
-    template: "/v1/groups/{name}/rename",
-    handler(ctx) {
-      const to = String((ctx.body as Body).name);
-      return mutate(ctx, { op: "rename_group", name: ctx.params.name!, to }, renderGroup(to));
-    },
-  },
-  {
-    method: "DELETE",
-    template: "/v1/groups/{name}",
-    handler: (ctx) => mutate(ctx, { op: "delete_group", name: ctx.params.name! }, noContent),
-  },
-  {
-    method: "PUT",
-    template: "/v1/groups/{name}/members/{login}",
-    handler: (ctx) =>
-      mutate(
-        ctx,
-        { op: "add_member", group: ctx.params.name!, login: ctx.params.login! },
-        renderGroup(ctx.params.name!),
-      ),
-  },
-  {
-    method: "DELETE",
-    template: "/v1/groups/{name}/members/{login}",
-    handler: (ctx) =>
-      mutate(
-        ctx,
-        { op: "remove_member", group: ctx.params.name!, login: ctx.params.login! },
-        renderGroup(ctx.params.name!),
-      ),
-  },
 
   // --- credentials --------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/tokens",
+    ...at(API.tokens),
     handler(ctx) {
       const user = me(ctx);
       const now = ctx.service.now();
@@ -626,8 +465,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "POST",
-    template: "/v1/tokens",
+    ...at(API.issueToken),
     handler(ctx) {
       const body = ctx.body as Body;
       const login = String(body.login);
@@ -649,7 +487,7 @@ export const ROUTES: Route[] = [
               throw new ApiError(
                 422,
                 "token_limit",
-                `${login} already holds ${MAX_API_TOKENS_PER_USER} API tokens; revoke one (DELETE /v1/tokens/{id}) first`,
+                `${login} already holds ${MAX_API_TOKENS_PER_USER} API tokens; revoke one (${API.revokeToken.method} ${API.revokeToken.path}) first`,
                 { login, limit: MAX_API_TOKENS_PER_USER },
               );
             }
@@ -671,15 +509,19 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "DELETE",
-    template: "/v1/tokens/{id}",
+    ...at(API.revokeToken),
     handler(ctx) {
       const id = ctx.params.id!;
       const token = ctx.service.store.tokenById(id);
       if (!token) {
-        throw new ApiError(404, "not_found", `there is no credential ${id}; list them with GET /v1/tokens`, {
-          id,
-        });
+        throw new ApiError(
+          404,
+          "not_found",
+          `there is no credential ${id}; list them with ${API.tokens.method} ${API.tokens.path}`,
+          {
+            id,
+          },
+        );
       }
       ctx.subject = { action: "revoke_token", target: `user/${token.login}`, fields: [`/tokens/${id}`] };
       return mutate(
@@ -694,8 +536,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "POST",
-    template: "/v1/sessions",
+    ...at(API.login),
     public: true,
     async handler(ctx) {
       const body = ctx.body as Body;
@@ -761,8 +602,7 @@ export const ROUTES: Route[] = [
 
   // --- audit log ----------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/audit",
+    ...at(API.audit),
     handler(ctx) {
       ctx.subject = { action: "read_audit", target: "audit", fields: [] };
       requireAction(ctx, "read_audit", "read the audit log");
@@ -805,8 +645,7 @@ export const ROUTES: Route[] = [
 
   // --- apply lock ---------------------------------------------------------------------------------------
   {
-    method: "GET",
-    template: "/v1/lock",
+    ...at(API.lock),
     handler(ctx) {
       requireRead(ctx);
       const lock = ctx.service.store.currentLock(ctx.service.now());
@@ -814,8 +653,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "POST",
-    template: "/v1/lock",
+    ...at(API.takeLock),
     handler(ctx) {
       ctx.subject = { action: "lock_acquire", target: "lock", fields: [] };
       requireAction(ctx, "take_lock", "take the apply lock");
@@ -866,8 +704,7 @@ export const ROUTES: Route[] = [
     },
   },
   {
-    method: "DELETE",
-    template: "/v1/lock",
+    ...at(API.releaseLock),
     handler(ctx) {
       const force = ctx.query.get("force") === "true";
       const action = force ? "lock_break" : "lock_release";
@@ -893,6 +730,7 @@ export const ROUTES: Route[] = [
       });
     },
   },
+  ...OPERATION_ROUTE_LIST,
 ];
 
 /**

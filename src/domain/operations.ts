@@ -50,6 +50,17 @@ export type Operation =
 export type OperationName = Operation["op"];
 export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;
 
+/**
+ * An operation as a client asks for it, and as a plan holds it: the console itself makes a new domain's
+ * verification token and a password's hash, so those are not part of the request. Every `Operation` is one.
+ */
+export type RequestedOperation =
+  | Exclude<Operation, { op: "create_domain" | "create_user" }>
+  | { op: "create_domain"; name: string }
+  | { op: "create_user"; user: Omit<NewUser, "password_hash"> };
+
+export type RequestedOperationOf<K extends OperationName> = Extract<RequestedOperation, { op: K }>;
+
 /** Who asks: a user of the organization (through their token or session), or the console itself. */
 export type Actor = { kind: "user"; login: string } | { kind: "system" };
 

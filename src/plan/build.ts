@@ -6,6 +6,7 @@ import {
   findPlan,
   forecastRenewals,
   formatEuro,
+  type Operation,
   type Refusal,
   verificationRecord,
 } from "../domain/index.js";
@@ -18,10 +19,11 @@ import {
   type Plan,
   type PlanCounts,
   type PlanIssue,
+  type PlannedOperation,
   type PlanStep,
 } from "./model.js";
-import { requestFor } from "./requests.js";
 import { compareSteps, schedule } from "./schedule.js";
+import { type StepShape, shapeOf } from "./step-kinds.js";
 
 export const RENEWAL_HORIZON_DAYS = 30;
 
@@ -48,6 +50,7 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     ...(options.source ? { source: options.source } : {}),
   });
   const errors: PlanIssue[] = [...result.errors];
+  const deletedLogins = deletedLoginsOf(result.steps);
   const warnings: PlanIssue[] = [...result.warnings];
 
   // Verification is proved by DNS, which the caller looked up; steps on a domain not yet provable wait.
@@ -102,9 +105,14 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     if (!domain) continue;
     const existing = state.domains.get(domain);
     blockedIds.add(step.id);
+    const shape = shapeFor(step);
     blocked.push({
       id: step.id,
+      action: shape.action,
+      kind: shape.kind,
+      key: shape.key,
       summary: step.summary,
+      ...(step.source ? { source: step.source } : {}),
       domain,
       txt_record: existing ? verificationRecord(existing.name, existing.verification_token) : null,
       reason: existing
@@ -152,14 +160,12 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   const planSteps: PlanStep[] = scheduled.order.map((s, i) => ({
     id: s.draft.id,
     index: i + 1,
-    action: s.draft.action,
-    kind: s.draft.kind,
-    key: s.draft.key,
-    symbol: s.draft.symbol,
+    ...shapeFor(s.draft),
     summary: s.draft.summary,
-    destructive: s.draft.destructive,
     ...(s.draft.replaces ? { replaces: s.draft.replaces } : {}),
-    request: requestFor(s.draft.operation, s.draft.secret),
+    operation: requestedOf(s.draft.operation),
+    ...(s.draft.secret ? { secret: s.draft.secret } : {}),
+    ...(s.draft.source ? { source: s.draft.source } : {}),
     ...(s.draft.patch ? { patch: s.draft.patch } : {}),
     ...(s.draft.changes ? { changes: s.draft.changes } : {}),
     amount_cents: s.amount_cents,
@@ -186,7 +192,7 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     shortfall_cents: errors.some((e) => e.code === "insufficient_funds") ? computeShortfall() : 0,
     priced_on: dayOf(now),
   };
-  const counts = countSteps(planSteps, blocked);
+  const counts = countSteps(planSteps, blocked, scheduled.failed.length, scheduled.skipped.length);
   const body = {
     format_version: PLAN_FORMAT_VERSION as typeof PLAN_FORMAT_VERSION,
     config: { file: options.configFile, hash: options.configHash },
@@ -206,11 +212,51 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   };
   const planId = createHash("sha256")
     .update(
-      JSON.stringify([body.config.hash, body.console.revision, body.steps.map((s) => [s.id, s.request])]),
+      JSON.stringify([
+        body.config.hash,
+        body.console.revision,
+        body.steps.map((s) => [s.id, s.operation, s.secret ?? null]),
+      ]),
     )
     .digest("hex")
     .slice(0, 16);
   return { plan_id: planId, ...body };
+
+  /** A step's action, kind, key, symbol and destructive flag: the step table's, in the step's place in the plan. */
+  function shapeFor(draft: DraftStep): StepShape {
+    const operation = draft.operation as PlannedOperation;
+    const login = draft.key;
+    return shapeOf(operation, {
+      ...(draft.replaces !== undefined ? { replaces: draft.replaces } : {}),
+      // A disable on the way to a deletion is part of the removal; disabling an account this plan creates loses nothing.
+      removal: operation.op === "disable_user" && deletedLogins.has(login),
+      createdByPlan: operation.op === "disable_user" && draft.deps.has(`user/${login}:create_user`),
+    });
+  }
+}
+
+/** The logins a diff deletes. */
+function deletedLoginsOf(steps: DraftStep[]): Set<string> {
+  return new Set(steps.filter((s) => s.operation.op === "delete_user").map((s) => s.key));
+}
+
+/**
+ * The operation as a plan holds it: what only the console makes (a domain's verification token, a password's
+ * hash, the TXT values it looks up itself) is left out. The engine simulated the whole operation.
+ */
+function requestedOf(operation: Operation): PlannedOperation {
+  switch (operation.op) {
+    case "create_domain":
+      return { op: "create_domain", name: operation.name };
+    case "create_user": {
+      const { password_hash: _hash, ...user } = operation.user;
+      return { op: "create_user", user };
+    }
+    case "verify_domain":
+      return { op: "verify_domain", name: operation.name };
+    default:
+      return operation as PlannedOperation;
+  }
 }
 
 function yearlyCost(state: ConsoleState): number {
@@ -219,8 +265,16 @@ function yearlyCost(state: ConsoleState): number {
   return total;
 }
 
-function countSteps(steps: PlanStep[], blocked: BlockedStep[]): PlanCounts {
-  const counts: PlanCounts = { create: 0, update: 0, delete: 0, replace: 0 };
+function countSteps(steps: PlanStep[], blocked: BlockedStep[], failed: number, skipped: number): PlanCounts {
+  const counts: PlanCounts = {
+    create: 0,
+    update: 0,
+    delete: 0,
+    replace: 0,
+    blocked: blocked.length,
+    failed,
+    skipped,
+  };
   const replaced = new Set<string>();
   const deleted = new Set(steps.filter((s) => s.action === "delete_user").map((s) => s.key));
   for (const step of steps) {
@@ -235,7 +289,6 @@ function countSteps(steps: PlanStep[], blocked: BlockedStep[]): PlanCounts {
     else counts.update += 1;
   }
   counts.replace = replaced.size;
-  void blocked;
   return counts;
 }
 

@@ -27,6 +27,8 @@ export interface DraftStep {
   /** Each changed field's live and desired value (null when absent), from `patch` and the live record. */
   changes?: FieldChange[];
   replaces?: string;
+  /** `file:line:col` of the org.yaml entry behind the step; absent for a record org.yaml does not list. */
+  source?: string;
   deps: Set<string>;
   /** The custom domain this step needs verified, if any. */
   needsDomain?: string;
@@ -77,6 +79,49 @@ export function diff(input: DiffInput): DiffResult {
     return i === undefined ? "" : source(field ? ["users", i, field] : ["users", i]);
   };
 
+  const domainIndex = new Map(desired.domains.map((d, i) => [d.name, i]));
+  const groupIndex = new Map(desired.groups.map((g, i) => [g.name, i]));
+  /** The org.yaml entry an operation comes from: the field it changes when there is one. */
+  const entryOf = (operation: Operation): string => {
+    const listed = (index: Map<string, number>, list: string, name: string) => {
+      const i = index.get(name);
+      return i === undefined ? "" : source([list, i]);
+    };
+    switch (operation.op) {
+      case "update_org":
+        return source(["organization", "name"]);
+      case "create_domain":
+      case "verify_domain":
+        return listed(domainIndex, "domains", operation.name);
+      case "create_group":
+      case "update_group":
+        return listed(groupIndex, "groups", operation.name);
+      case "rename_group":
+        return listed(groupIndex, "groups", operation.to);
+      case "create_user":
+        return at(operation.user.login);
+      case "change_plan":
+        return at(operation.login, "plan");
+      case "change_role":
+        return at(operation.login, "role");
+      case "disable_user":
+      case "enable_user":
+        return at(operation.login, "status") || at(operation.login);
+      case "set_password":
+        return at(operation.login, "password");
+      case "add_alias":
+      case "remove_alias":
+        return at(operation.login, "aliases") || at(operation.login);
+      case "add_member":
+      case "remove_member":
+        return at(operation.login, "groups") || at(operation.login);
+      case "update_user":
+        return at(operation.login);
+      default:
+        return "";
+    }
+  };
+
   const add = (
     step: Omit<DraftStep, "deps" | "id" | "changes"> & {
       deps?: string[];
@@ -88,6 +133,8 @@ export function diff(input: DiffInput): DiffResult {
     const { was, ...rest } = step;
     const id = step.id ?? stepId(step.kind, step.key, step.action);
     const draft: DraftStep = { ...rest, id, deps: new Set(step.deps ?? []) };
+    const entry = entryOf(step.operation);
+    if (entry) draft.source = entry;
     if (step.patch && was !== undefined) draft.changes = changesOf(was, step.patch);
     steps.set(id, draft);
     return draft;
@@ -165,6 +212,8 @@ export function diff(input: DiffInput): DiffResult {
         destructive: false,
         operation: { op: "verify_domain", name },
         secret: null,
+        patch: [{ op: "replace", path: "/status", value: "verified" }],
+        was: { status: current?.status ?? null },
         deps: current ? [] : [stepId("domain", name, "create_domain")],
         needsDomain: name,
       });
@@ -299,6 +348,8 @@ export function diff(input: DiffInput): DiffResult {
         destructive: true,
         operation: { op: "disable_user", login: user.login },
         secret: null,
+        patch: [{ op: "replace", path: "/status", value: "disabled" }],
+        was: { status: user.status },
         ...(replacementFor ? { replaces: replacementFor } : {}),
       });
     }

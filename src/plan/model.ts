@@ -1,22 +1,18 @@
 import type { Operation as JsonPatchOperation } from "fast-json-patch";
 import type { SecretRef } from "../config/model.js";
-import type { Cents, Operation, RenewalForecast, Role, TxtRecord } from "../domain/index.js";
+import type { Cents, RenewalForecast, RequestedOperationOf, Role, TxtRecord } from "../domain/index.js";
+import type { PlannedOperationName } from "./step-kinds.js";
 
-export const PLAN_FORMAT_VERSION = 1 as const;
+/** 2: steps carry their domain operation (no HTTP), old and new values, source positions; failed/skipped/blocked counts. */
+export const PLAN_FORMAT_VERSION = 2 as const;
 
 /** Terraform-like change symbols. */
 export type Symbol = "+" | "~" | "-" | "-/+";
 
 export type ResourceKind = "org" | "domain" | "group" | "user" | "alias" | "membership";
 
-/** An API call, with secrets as references that apply resolves at the last moment. */
-export interface PlannedRequest {
-  method: "POST" | "PUT" | "PATCH" | "DELETE";
-  path: string;
-  body?: Record<string, unknown>;
-  /** The body field that takes the resolved secret, and where it comes from. */
-  secret?: { field: string; ref: SecretRef };
-}
+/** The domain operation a step carries out, as the client asks for it (src/api/operations.ts sends it). */
+export type PlannedOperation = RequestedOperationOf<PlannedOperationName>;
 
 /** One changed field: its live value and the value org.yaml wants (null when absent). */
 export interface FieldChange {
@@ -40,7 +36,8 @@ export interface PlanStep {
   id: string;
   /** 1-based position in run order. */
   index: number;
-  action: Operation["op"];
+  /** `operation.op`; with kind, key, symbol and destructive, from the table in step-kinds.ts. */
+  action: PlannedOperationName;
   kind: ResourceKind;
   /** The resource's identity key (login, group name, domain, address, group/login). */
   key: string;
@@ -50,10 +47,15 @@ export interface PlanStep {
   destructive: boolean;
   /** Set on the steps of a replacement (`-/+`): the login replaced. */
   replaces?: string;
-  request: PlannedRequest;
+  /** What the step does, as a value: apply sends exactly this (src/api/operations.ts maps it to a request). */
+  operation: PlannedOperation;
+  /** The password the step sends, as a reference apply resolves at the last moment; never the value. */
+  secret?: SecretRef;
+  /** `file:line:col` of the org.yaml entry behind the step; absent for records org.yaml does not list. */
+  source?: string;
   /** Field-level change for updates (RFC 6902, from fast-json-patch). */
   patch?: JsonPatchOperation[];
-  /** Each changed field's live → desired value. */
+  /** Each changed field's live → desired value; every step that changes a field of an existing record has them. */
   changes?: FieldChange[];
   /** Drift only: who last changed this record in the console, when the audit log tells. */
   attribution?: Attribution;
@@ -66,7 +68,12 @@ export interface PlanStep {
 
 export interface BlockedStep {
   id: string;
+  action: PlannedOperationName;
+  kind: ResourceKind;
+  key: string;
   summary: string;
+  /** `file:line:col` of the org.yaml entry behind the step. */
+  source?: string;
   domain: string;
   /** Null when the domain does not exist yet: its record is known once it is created. */
   txt_record: TxtRecord | null;
@@ -107,6 +114,12 @@ export interface PlanCounts {
   update: number;
   delete: number;
   replace: number;
+  /** Steps waiting for a domain's verification (`blocked`). */
+  blocked: number;
+  /** Steps the simulation refused (each is an error). */
+  failed: number;
+  /** Steps left out because a step they need is refused. */
+  skipped: number;
 }
 
 export interface Plan {

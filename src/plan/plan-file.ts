@@ -1,17 +1,9 @@
 import { isDeepStrictEqual } from "node:util";
+import { routeOf } from "../api/operations.js";
 import type { SecretRef } from "../config/model.js";
-import {
-  GROUP_NAME,
-  isValidDomainName,
-  isWellFormedAddress,
-  LOGIN,
-  type NewUser,
-  type Operation,
-  type OperationName,
-} from "../domain/index.js";
+import { GROUP_NAME, isValidDomainName, isWellFormedAddress, LOGIN } from "../domain/index.js";
 import type { Plan, PlanStep } from "./model.js";
-import { requestFor } from "./requests.js";
-
+import { isPlannedOperation, shapeOf } from "./step-kinds.js";
 /** One reason a plan file is refused: where (the step, when it is about one) and what is wrong. */
 export interface PlanFileProblem {
   /** 1-based position in the file's `steps`, and the step's id when it has one. */
@@ -31,10 +23,11 @@ export interface SchemaError {
 }
 
 /**
- * Checks a plan file's value, which is hostile input: the schema first (shape, types, patterns), then that
- * each step's request is exactly the one the planner makes for that step's action (`requestFor`, the code
- * that builds requests), with well-formed identifiers, and that the steps form a run order. An empty list
- * means the plan may be applied. Pure.
+ * Checks a plan file's value, which is hostile input: the schema first (shape, types, each operation's
+ * arguments), then that each step is what the planner makes of its operation: the action, kind and key the
+ * step table gives it, well-formed identifiers, a secret only where the operation takes one, and steps that
+ * form a run order. Apply sends only the operations, through the API table; an empty list means the plan may
+ * be applied. Pure.
  */
 export function checkPlanFile(
   value: unknown,
@@ -73,8 +66,8 @@ export function checkPlanFile(
       }
     }
     ids.set(step.id, i + 1);
-    const wrong = requestProblem(step);
-    if (wrong) problems.push({ step: at, pointer: `${pointer}/request`, message: wrong });
+    const wrong = stepProblem(step);
+    if (wrong) problems.push({ step: at, pointer: `${pointer}/${wrong.field}`, message: wrong.message });
   });
   return problems;
 }
@@ -90,12 +83,12 @@ export function checkSecretRefs(
 ): PlanFileProblem[] {
   const problems: PlanFileProblem[] = [];
   plan.steps.forEach((step, i) => {
-    const ref = step.request.secret?.ref;
+    const ref = step.secret;
     if (!ref) return;
     if (!isDeepStrictEqual(withoutUndefined(ref), withoutUndefined(passwordOf(step.key)))) {
       problems.push({
         step: { position: i + 1, id: step.id },
-        pointer: `/steps/${i}/request/secret/ref`,
+        pointer: `/steps/${i}/secret`,
         message: `is not the password reference org.yaml gives ${step.key}`,
       });
     }
@@ -112,116 +105,66 @@ export function formatPlanFileProblem(problem: PlanFileProblem): string {
   return `${where}${field ? ` ${field.slice(1)}` : ""}: ${problem.message}`;
 }
 
-// --- each step's request, rebuilt ------------------------------------------------------------------------
+// --- each step, held to the step table ---------------------------------------------------------------------
 
-type Fields = Record<string, unknown>;
-
-/**
- * The operation a step carries out, recovered from its identity (`key`, the path) and its body; `requestFor`
- * then rebuilds the request, which must equal the file's. Only identities are read here: the method, the
- * path's shape and the body's fields all come from `requestFor`. Null for actions a plan never holds.
- */
-const OPERATION_OF: { [K in OperationName]?: (step: PlanStep, body: Fields, path: string[]) => Operation } = {
-  update_org: (_s, body) => ({ op: "update_org", name: body.name as string }),
-  create_domain: (s) => ({ op: "create_domain", name: s.key, verification_token: "" }),
-  verify_domain: (s) => ({ op: "verify_domain", name: s.key }),
-  delete_domain: (s) => ({ op: "delete_domain", name: s.key }),
-  create_group: (s, body) => ({ op: "create_group", name: s.key, description: body.description as string }),
-  update_group: (s, body) => ({ op: "update_group", name: s.key, description: body.description as string }),
-  delete_group: (s) => ({ op: "delete_group", name: s.key }),
-  rename_group: (s, _b, path) => ({ op: "rename_group", name: path[2] ?? "", to: s.key }),
-  add_member: (s) => ({ op: "add_member", ...membership(s.key) }),
-  remove_member: (s) => ({ op: "remove_member", ...membership(s.key) }),
-  create_user: (_s, body) => {
-    const { password_rotation: _rotation, ...user } = body;
-    return { op: "create_user", user: user as unknown as NewUser };
-  },
-  update_user: (s, body) => ({ ...body, op: "update_user", login: s.key }),
-  disable_user: (s) => ({ op: "disable_user", login: s.key }),
-  enable_user: (s) => ({ op: "enable_user", login: s.key }),
-  delete_user: (s) => ({ op: "delete_user", login: s.key }),
-  change_plan: (s, body) => ({ op: "change_plan", login: s.key, plan: body.plan as string }),
-  change_role: (s, body) => ({ op: "change_role", login: s.key, role: body.role as never }),
-  set_password: (s) => ({ op: "set_password", login: s.key }),
-  add_alias: (s, _b, path) => ({ op: "add_alias", login: path[2] ?? "", address: s.key }),
-  remove_alias: (s, _b, path) => ({ op: "remove_alias", login: path[2] ?? "", address: s.key }),
-};
-
-function membership(key: string): { group: string; login: string } {
-  const slash = key.indexOf("/");
-  return slash === -1
-    ? { group: key, login: "" }
-    : { group: key.slice(0, slash), login: key.slice(slash + 1) };
-}
-
-/** What is wrong with a step's request, or null when it is exactly what the planner makes for it. */
-function requestProblem(step: PlanStep): string | null {
-  const recover = OPERATION_OF[step.action];
-  if (!recover) return `orgctl never plans a ${step.action} step`;
-  const segments = step.request.path.split("/").slice(1).map(decodeSegment);
-  const operation = recover(
-    step,
-    step.request.body ?? {},
-    segments.map((s) => s ?? ""),
-  );
-  const badName = badIdentifier(operation);
-  if (badName) return badName;
-  const login = (operation as { user?: { login?: unknown } }).user?.login;
-  if (login !== undefined && login !== step.key) {
-    return `the step is about ${JSON.stringify(step.key)} but creates ${JSON.stringify(login)}`;
+/** What is wrong with a step (the field, and why), or null when it is what the planner makes of its operation. */
+function stepProblem(step: PlanStep): { field: string; message: string } | null {
+  const operation = step.operation;
+  if (!isPlannedOperation(operation.op)) {
+    return { field: "operation/op", message: `orgctl never plans a ${operation.op} operation` };
   }
-  if (step.request.secret && !["create_user", "set_password"].includes(step.action)) {
-    return `a ${step.action} step never carries a secret`;
+  if (step.action !== operation.op) {
+    return { field: "action", message: `is ${step.action}, but the operation is ${operation.op}` };
   }
-  if (step.action === "set_password" && !step.request.secret)
-    return "a set_password step needs a secret reference";
-  const secret: SecretRef | null = step.request.secret?.ref ?? null;
-  let expected: ReturnType<typeof requestFor>;
-  try {
-    expected = requestFor(operation, secret);
-  } catch {
-    return `orgctl never plans a ${step.action} step`;
+  const badName = badIdentifier(operation as unknown as Fields);
+  if (badName) return { field: "operation", message: badName };
+  const shape = shapeOf(operation, step.replaces !== undefined ? { replaces: step.replaces } : {});
+  if (step.kind !== shape.kind)
+    return { field: "kind", message: `a ${step.action} step is about a ${shape.kind}` };
+  if (step.key !== shape.key) {
+    return {
+      field: "key",
+      message: `the step is about ${JSON.stringify(step.key)} but its operation is about ${JSON.stringify(shape.key)}`,
+    };
   }
-  const actual = step.request;
-  if (actual.method !== expected.method || actual.path !== expected.path) {
-    return `${step.action} is sent as ${expected.method} ${expected.path}, not ${actual.method} ${actual.path}`;
+  const id = `${shape.kind}/${shape.key}:${shape.action}`;
+  if (step.id !== id && step.id !== `${id}:new`) {
+    return {
+      field: "id",
+      message: `a ${step.action} of ${JSON.stringify(shape.key)} has the id ${JSON.stringify(id)}`,
+    };
   }
-  if (!isDeepStrictEqual(withoutUndefined(actual.body ?? null), withoutUndefined(expected.body ?? null))) {
-    const allowed = Object.keys(expected.body ?? {});
-    const extra = Object.keys(actual.body ?? {}).filter((k) => !allowed.includes(k));
-    return extra.length > 0
-      ? `the body has fields a ${step.action} never sends: ${extra.join(", ")}`
-      : `the body is not the one a ${step.action} of ${step.key} sends`;
+  // Only a disable can show as part of a removal, and only disabling a new account loses nothing.
+  const symbols = new Set([shape.symbol, ...(step.action === "disable_user" ? ["-"] : [])]);
+  if (!symbols.has(step.symbol))
+    return { field: "symbol", message: `a ${step.action} step shows as ${shape.symbol}` };
+  if (shape.destructive && !step.destructive && step.action !== "disable_user") {
+    return { field: "destructive", message: `a ${step.action} step is destructive` };
   }
-  if (!isDeepStrictEqual(actual.secret ?? null, expected.secret ?? null)) {
-    return "the secret is not a reference to the password of this user";
+  const takesSecret = routeOf(operation.op)?.secretField !== undefined;
+  if (step.secret && !takesSecret)
+    return { field: "secret", message: `a ${step.action} step never carries a secret` };
+  if (step.action === "set_password" && !step.secret) {
+    return { field: "secret", message: "a set_password step needs a secret reference" };
   }
   return null;
 }
 
-function decodeSegment(segment: string): string | null {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
-  }
-}
+type Fields = Record<string, unknown>;
 
 /** The first identifier of the operation that the console would not accept, as a sentence. */
-function badIdentifier(operation: Operation): string | null {
-  const fields = operation as unknown as Fields;
+function badIdentifier(fields: Fields): string | null {
+  const op = String(fields.op);
   const user = (fields.user ?? {}) as Fields;
   const checks: [unknown, string, (value: string) => boolean][] = [
     [fields.login ?? user.login, "login", (v) => LOGIN.test(v)],
     [
-      operation.op.endsWith("_group") || operation.op.endsWith("_member")
-        ? (fields.name ?? fields.group)
-        : undefined,
+      op.endsWith("_group") || op.endsWith("_member") ? (fields.group ?? fields.name) : undefined,
       "group name",
       (v) => GROUP_NAME.test(v),
     ],
-    [operation.op === "rename_group" ? fields.to : undefined, "group name", (v) => GROUP_NAME.test(v)],
-    [operation.op.endsWith("_domain") ? fields.name : undefined, "domain", isValidDomainName],
+    [op === "rename_group" ? fields.to : undefined, "group name", (v) => GROUP_NAME.test(v)],
+    [op.endsWith("_domain") ? fields.name : undefined, "domain", isValidDomainName],
     [fields.address ?? user.email, "address", isWellFormedAddress],
   ];
   for (const [value, what, valid] of checks) {
@@ -249,8 +192,7 @@ function withoutUndefined(value: unknown): unknown {
 const SCHEMA_MESSAGES: Record<string, (error: SchemaError) => string> = {
   additionalProperties: () => "is not a field of an orgctl plan",
   required: (e) => `needs "${String(e.params.missingProperty)}"`,
-  pattern: () =>
-    "is not in the form orgctl writes (an API path under /v1 with encoded segments, an id, a hash)",
+  pattern: () => "is not in the form orgctl writes (a login, a name, an id, a hash)",
   propertyNames: (e) =>
     `holds the field "${String(e.params.propertyName)}": a plan never holds a secret, only a reference to it`,
   enum: (e) => `must be one of ${((e.params.allowedValues as unknown[]) ?? []).join(", ")}`,
@@ -262,7 +204,7 @@ function schemaProblems(errors: SchemaError[], value: unknown): PlanFileProblem[
   const seen = new Set<string>();
   for (const error of errors) {
     // oneOf/anyOf summaries repeat what their branches said.
-    if (error.keyword === "oneOf" || error.keyword === "anyOf") continue;
+    if (error.keyword === "oneOf" || error.keyword === "anyOf" || error.keyword === "if") continue;
     // The propertyNames error that follows says it better than its inner `not`.
     if (error.schemaPath?.includes("/propertyNames/")) continue;
     const pointer =

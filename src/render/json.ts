@@ -1,19 +1,11 @@
 import type { Operation as PatchOperation } from "fast-json-patch";
 import type { SecretRef } from "../config/model.js";
 import type { RenewalForecast } from "../domain/renewals.js";
-import type {
-  BlockedStep,
-  MoneySummary,
-  Plan,
-  PlanCounts,
-  PlanIssue,
-  PlannedRequest,
-  PlanStep,
-} from "../plan/model.js";
+import type { BlockedStep, MoneySummary, Plan, PlanCounts, PlanIssue, PlanStep } from "../plan/model.js";
 
 /**
  * The plan as JSON (schemas/plan.schema.json): two-space indent, a trailing newline, keys in the order of
- * the Plan interface. Free-form objects (request bodies, patch values) have their keys sorted, so the same
+ * the Plan interface. Free-form objects (operations, patch values) have their keys sorted, so the same
  * plan always gives the same bytes, however its objects were built. Optional fields that are absent are
  * left out; nothing is added or hidden: `orgctl apply PLANFILE` reads this back.
  */
@@ -87,7 +79,9 @@ function stepJson(step: PlanStep): Record<string, unknown> {
     ["summary", step.summary],
     ["destructive", step.destructive],
     ["replaces", step.replaces],
-    ["request", requestJson(step.request)],
+    ["operation", operationJson(step.operation)],
+    ["secret", step.secret === undefined ? undefined : secretRefJson(step.secret)],
+    ["source", step.source],
     ["patch", step.patch?.map(patchJson)],
     [
       "changes",
@@ -116,21 +110,10 @@ function stepJson(step: PlanStep): Record<string, unknown> {
   ]);
 }
 
-function requestJson(request: PlannedRequest): Record<string, unknown> {
-  return ordered([
-    ["method", request.method],
-    ["path", request.path],
-    ["body", request.body === undefined ? undefined : canonical(request.body)],
-    [
-      "secret",
-      request.secret === undefined
-        ? undefined
-        : ordered([
-            ["field", request.secret.field],
-            ["ref", secretRefJson(request.secret.ref)],
-          ]),
-    ],
-  ]);
+/** An operation: its name first, then its arguments with their keys sorted. */
+function operationJson(operation: PlanStep["operation"]): Record<string, unknown> {
+  const { op, ...args } = operation;
+  return { op, ...(canonical(args) as Record<string, unknown>) };
 }
 
 /** Where the secret comes from, and its rotation label: the only keys a reference has. */
@@ -157,7 +140,11 @@ function patchJson(op: PatchOperation): Record<string, unknown> {
 function blockedJson(step: BlockedStep): Record<string, unknown> {
   return ordered([
     ["id", step.id],
+    ["action", step.action],
+    ["kind", step.kind],
+    ["key", step.key],
     ["summary", step.summary],
+    ["source", step.source],
     ["domain", step.domain],
     [
       "txt_record",
@@ -189,6 +176,9 @@ function countsJson(counts: PlanCounts): Record<string, unknown> {
     ["update", counts.update],
     ["delete", counts.delete],
     ["replace", counts.replace],
+    ["blocked", counts.blocked],
+    ["failed", counts.failed],
+    ["skipped", counts.skipped],
   ]);
 }
 

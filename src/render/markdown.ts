@@ -2,9 +2,9 @@ import { formatEuro } from "../domain/money.js";
 import type { BlockedStep, Plan, PlanIssue, PlanStep } from "../plan/model.js";
 import {
   attributionLine,
-  describePatchOp,
   describeSecret,
   failedLine,
+  fieldChangeLines,
   moneyMove,
   type Purpose,
   summaryLine,
@@ -137,7 +137,7 @@ function blockedItems(blocked: BlockedStep[]): string[] {
 function changeCell(step: PlanStep): string {
   let cell = escapeMarkdown(step.summary);
   if (step.destructive) cell += " ⚠️ **destructive**";
-  if (step.request.secret) cell += ` (${escapeMarkdown(describeSecret(step.request.secret))})`;
+  if (step.secret) cell += ` (${escapeMarkdown(describeSecret(step.secret))})`;
   if (step.attribution) cell += ` — ${escapeMarkdown(attributionLine(step.attribution))}`;
   return cell;
 }
@@ -149,10 +149,7 @@ function tableRow(step: PlanStep): string {
 
 function patchLines(step: PlanStep): string[] {
   const lines = [`#${step.index} ${step.summary}`];
-  for (const op of step.patch ?? []) {
-    const { symbol, text } = describePatchOp(step, op);
-    lines.push(`    ${symbol} ${text}`);
-  }
+  for (const { symbol, text } of fieldChangeLines(step)) lines.push(`    ${symbol} ${text}`);
   return lines.map(spaceControls);
 }
 
@@ -247,7 +244,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
           },
         }
       : null;
-  const withPatch = ordered.filter((s) => (s.patch?.length ?? 0) > 0);
+  const withPatch = ordered.filter((s) => fieldChangeLines(s).length > 0);
   const patchItems = withPatch.map((s) => patchLines(s).join("\n"));
   const fence = fenceFor(patchItems);
   const patches =

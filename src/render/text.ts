@@ -1,7 +1,14 @@
-import type { Operation as PatchOperation } from "fast-json-patch";
 import type { SecretRef } from "../config/model.js";
 import { type Cents, formatEuro } from "../domain/money.js";
-import type { Attribution, BlockedStep, Plan, PlanIssue, PlanStep, ResourceKind } from "../plan/model.js";
+import type {
+  Attribution,
+  BlockedStep,
+  FieldChange,
+  Plan,
+  PlanIssue,
+  PlanStep,
+  ResourceKind,
+} from "../plan/model.js";
 
 /** What the report is for: a plan to apply, or a drift check that only reads. */
 export type Purpose = "plan" | "drift";
@@ -106,11 +113,10 @@ export function failedLine(plan: Plan): string {
 }
 
 /** `password from env VAR` / `password from file PATH`: where a secret comes from, never the secret. */
-export function describeSecret(secret: { field: string; ref: SecretRef }): string {
-  const field = secret.field || "password";
-  if (secret.ref.env !== undefined) return `${field} from env ${secret.ref.env}`;
-  if (secret.ref.file !== undefined) return `${field} from file ${secret.ref.file}`;
-  return `${field} from an unnamed source`;
+export function describeSecret(ref: SecretRef): string {
+  if (ref.env !== undefined) return `password from env ${ref.env}`;
+  if (ref.file !== undefined) return `password from file ${ref.file}`;
+  return "password from an unnamed source";
 }
 
 /** `changed by alice (session) at 2026-03-01T12:00:00.000Z: update_user`. */
@@ -132,32 +138,32 @@ export interface PatchLine {
   text: string;
 }
 
-/** One field-level change, live → desired, e.g. `{symbol: "~", text: "/plan: entry → pro"}`. */
-export function describePatchOp(step: PlanStep, op: PatchOperation): PatchLine {
-  const sensitive = SENSITIVE_PATH.test(op.path);
-  const value = (v: unknown) => (sensitive ? "(sensitive, not shown)" : formatValue(v));
-  switch (op.op) {
-    case "add":
-      return { symbol: "+", text: `${op.path}: ${value(op.value)}` };
-    case "remove": {
-      const change = sensitive ? undefined : step.changes?.find((c) => c.path === op.path);
-      const was = change === undefined || change.from === null ? "" : ` (was ${formatValue(change.from)})`;
-      return { symbol: "-", text: `${op.path}${was}` };
+/**
+ * Each field a step changes, old → new, from the step's own `changes` (its patch alone when a hand-made plan
+ * has no changes): `{symbol: "~", text: "/plan: entry → pro"}`. A field that was absent is added (`+`), one
+ * that goes away is removed (`-`, with what it was).
+ */
+export function fieldChangeLines(step: PlanStep): PatchLine[] {
+  const changes: FieldChange[] =
+    step.changes ??
+    (step.patch ?? []).map((op) => ({
+      path: op.path,
+      from: null,
+      to: op.op === "add" || op.op === "replace" ? (op.value ?? null) : null,
+    }));
+  return changes.map((change) => {
+    const kind = step.patch?.find((op) => op.path === change.path)?.op;
+    const sensitive = SENSITIVE_PATH.test(change.path);
+    const value = (v: unknown) => (sensitive ? "(sensitive, not shown)" : formatValue(v));
+    if (kind === "remove" || (change.to === null && change.from !== null)) {
+      const was = sensitive || change.from === null ? "" : ` (was ${formatValue(change.from)})`;
+      return { symbol: "-", text: `${change.path}${was}` };
     }
-    case "replace": {
-      const change = sensitive ? undefined : step.changes?.find((c) => c.path === op.path);
-      return {
-        symbol: "~",
-        text: `${op.path}: ${change === undefined ? "" : `${formatValue(change.from)} → `}${value(op.value)}`,
-      };
-    }
-    case "move":
-      return { symbol: "~", text: `${op.path}: moved from ${op.from}` };
-    case "copy":
-      return { symbol: "+", text: `${op.path}: copied from ${op.from}` };
-    default:
-      return { symbol: "~", text: `${op.path}: ${op.op}` };
-  }
+    if (kind === "add" || change.from === null)
+      return { symbol: "+", text: `${change.path}: ${value(change.to)}` };
+    const from = sensitive ? "" : `${formatValue(change.from)} → `;
+    return { symbol: "~", text: `${change.path}: ${from}${value(change.to)}` };
+  });
 }
 
 function paintSymbol(symbol: string, paint: Paint): string {
@@ -182,11 +188,10 @@ function stepLines(step: PlanStep, paint: Paint): string[] {
   if (move) line += ` · ${move}`;
   line += ` · #${step.index}`;
   const lines = [line];
-  for (const op of step.patch ?? []) {
-    const { symbol, text } = describePatchOp(step, op);
+  for (const { symbol, text } of fieldChangeLines(step)) {
     lines.push(`      ${paintSymbol(symbol, paint)} ${clean(text)}`);
   }
-  if (step.request.secret) lines.push(`      ${clean(describeSecret(step.request.secret))}`);
+  if (step.secret) lines.push(`      ${clean(describeSecret(step.secret))}`);
   if (step.attribution) lines.push(`      ${clean(attributionLine(step.attribution))}`);
   return lines;
 }

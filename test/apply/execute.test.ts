@@ -35,13 +35,13 @@ function threeSteps(): Plan {
   });
 }
 
-/** A client whose mutation for group b throws `thrown` (sync or async); every other call succeeds. */
+/** A client whose operation for group b (the second) throws `thrown` (sync or async); every other call succeeds. */
 function clientThrowing(thrown: () => unknown, mode: "sync" | "async"): ConsoleClient {
   const ok = { status: 200, body: { balance_cents: 12_000 }, etag: null, replayed: false };
   return {
-    request(method: string, path: string, options?: { body?: { name?: string } }) {
-      if (method === "GET") return Promise.resolve(ok);
-      if (path === "/v1/test" && options?.body === undefined && mutations++ === 1) {
+    request: () => Promise.resolve(ok),
+    perform() {
+      if (mutations++ === 1) {
         if (mode === "sync") throw thrown();
         return Promise.reject(thrown());
       }
@@ -102,9 +102,12 @@ describe("applyPlan: orgctl's own failure while reporting a step", () => {
       const client = {
         request(method: string) {
           calls.push(method);
-          if (on === "step_failed" && method !== "GET")
-            return Promise.reject(new ConsoleApiError(409, "conflict", "no"));
           return Promise.resolve({ status: 200, body: { balance_cents: 1 }, etag: null, replayed: false });
+        },
+        perform() {
+          calls.push("perform");
+          if (on === "step_failed") return Promise.reject(new ConsoleApiError(409, "conflict", "no"));
+          return Promise.resolve({ status: 200, body: {}, etag: null, replayed: false });
         },
       } as unknown as ConsoleClient;
       const run = applyPlan(threeSteps(), {

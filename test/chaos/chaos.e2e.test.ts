@@ -389,7 +389,7 @@ function orgYaml(s: Scenario): string {
 
 interface PlanJson {
   plan_id: string;
-  steps: { id: string; action: string; key: string; amount_cents: number; request: { secret?: unknown } }[];
+  steps: { id: string; action: string; key: string; amount_cents: number; secret?: unknown }[];
   errors: { code: string; message: string }[];
   money: { charges_cents: number; refunds_cents: number; balance_before_cents: number };
 }
@@ -506,7 +506,7 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
       expect(predicted.errors).toEqual([]);
       const forgotten = s.forgetSecret && runs.length === 0;
       let args = ["apply", "-f", "org.yaml", "--auto-approve", "--format", "json", "--parallelism", "4"];
-      if (forgotten && predicted.steps.some((step) => step.request.secret)) {
+      if (forgotten && predicted.steps.some((step) => step.secret)) {
         // Planned from org.yaml, a missing variable is refused before anything is sent...
         let refused = await cli(args, false);
         for (let attempt = 1; TRANSIENT.test(refused.stderr) && attempt < 3; attempt++) {
@@ -536,9 +536,7 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
             .join("; ")}`,
       );
       expect([0, 1], result.stderr).toContain(result.code);
-      const needsSecret = new Set(
-        predicted.steps.filter((step) => step.request.secret).map((step) => step.id),
-      );
+      const needsSecret = new Set(predicted.steps.filter((step) => step.secret).map((step) => step.id));
       if (forgotten) {
         log.push(`apply #${runs.length} ran without CHAOS_PW (${needsSecret.size} steps need it)`);
         if (needsSecret.size > 0) expect(result.code, "an apply without its password variable").toBe(1);

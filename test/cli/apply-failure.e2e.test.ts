@@ -211,9 +211,9 @@ describe("orgctl apply when a step fails", () => {
     const rest = ["membership/g11/pat:add_member", "membership/g12/pat:add_member"];
     expect(leftPlan.steps.map((s) => s.id).sort()).toEqual([...rest, PAT_CREATE].sort());
     const create = leftPlan.steps.find((s) => s.id === PAT_CREATE) as unknown as {
-      request: { body: { aliases: string[] } };
+      operation: { user: { aliases: string[] } };
     };
-    expect([...create.request.body.aliases].sort()).toEqual(["pat.b@fail.example", "pat@fail.example"]);
+    expect([...create.operation.user.aliases].sort()).toEqual(["pat.b@fail.example", "pat@fail.example"]);
 
     // 3. In text, the summary names the failed step and its code, and says what to do.
     const text = await cli(["apply", "rest.json", "--auto-approve"]);

@@ -86,112 +86,98 @@ interface Case {
   says: RegExp;
 }
 
+/** The step's operation, as a record a tamperer can write anything into. */
+const opOf = (step: PlanStep) => step.operation as unknown as Record<string, unknown>;
+
 const CASES: Case[] = [
   {
-    name: "a method changed (POST → DELETE)",
+    name: "an operation the planner never makes (top_up)",
     tamper: (_p, step) => {
-      step("create_group").request.method = "DELETE";
+      const s = step("create_group");
+      s.operation = { op: "top_up", amount_cents: 1, method: "test" } as never;
     },
     stepAction: "create_group",
-    says: /create_group is sent as POST \/v1\/groups, not DELETE \/v1\/groups/,
+    says: /operation\/op: must be one of/,
   },
   {
-    name: "a path pointed at another user (admin)",
+    name: "an unknown operation",
     tamper: (_p, step) => {
-      step("add_member").request.path = "/v1/groups/staff/members/admin";
+      opOf(step("add_member")).op = "grant_owner";
     },
     stepAction: "add_member",
-    says: /add_member is sent as PUT \/v1\/groups\/staff\/members\/frank, not PUT \/v1\/groups\/staff\/members\/admin/,
+    says: /operation\/op: must be one of/,
   },
   {
-    name: "a path with ..",
+    name: "a create_user with a field the operation does not have (owner: true)",
     tamper: (_p, step) => {
-      step("add_alias").request.path = "/v1/users/frank/../../v1/org";
+      (opOf(step("create_user")).user as Record<string, unknown>).owner = true;
+    },
+    stepAction: "create_user",
+    says: /operation\/user\/owner: is not a field of an orgctl plan/,
+  },
+  {
+    name: "a path-like login (../admin)",
+    tamper: (_p, step) => {
+      opOf(step("add_member")).login = "../admin";
+    },
+    stepAction: "add_member",
+    says: /operation\/login: is not in the form orgctl writes/,
+  },
+  {
+    name: "an encoded path in an address (a/b%2F..)",
+    tamper: (_p, step) => {
+      opOf(step("add_alias")).address = "x@console.test/../../v1/org";
     },
     stepAction: "add_alias",
-    says: /request\/path: is not in the form orgctl writes/,
+    says: /operation\/address: is not in the form orgctl writes/,
   },
   {
-    name: "an absolute URL as the path",
+    name: "a membership pointed at another user (admin)",
     tamper: (_p, step) => {
-      step("create_group").request.path = "http://attacker.example/v1/groups";
+      opOf(step("add_member")).login = "admin";
     },
-    stepAction: "create_group",
-    says: /request\/path: is not in the form orgctl writes/,
-  },
-  {
-    name: "an identifier that is not a login (a/b, encoded)",
-    tamper: (_p, step) => {
-      const s = step("create_user");
-      s.key = "../admin";
-      s.request.body = { ...s.request.body, login: "../admin" };
-    },
-    stepAction: "create_user",
-    says: /"\.\.\/admin" is not a valid login/,
-  },
-  {
-    name: "a body field the action never sends (owner: true)",
-    tamper: (_p, step) => {
-      const s = step("create_user");
-      s.request.body = { ...s.request.body, owner: true };
-    },
-    stepAction: "create_user",
-    says: /the body has fields a create_user never sends: owner/,
+    stepAction: "add_member",
+    says: /key: the step is about "staff\/frank" but its operation is about "staff\/admin"/,
   },
   {
     name: "a role smuggled into a membership",
     tamper: (_p, step) => {
-      const s = step("add_member");
-      s.request.body = { role: "org_admin" };
+      opOf(step("add_member")).role = "org_admin";
     },
     stepAction: "add_member",
-    says: /the body has fields a add_member never sends: role/,
+    says: /operation\/role: is not a field of an orgctl plan/,
   },
   {
-    name: "a secret written into the body",
+    name: "an action that is not the operation's",
     tamper: (_p, step) => {
-      const s = step("create_user");
-      s.request.body = { ...s.request.body, password: "hunter2-literal" };
+      step("create_group").action = "delete_group";
     },
-    stepAction: "create_user",
-    says: /holds the field "password": a plan never holds a secret, only a reference to it/,
+    stepAction: "create_group",
+    says: /action: is delete_group, but the operation is create_group/,
   },
   {
-    name: "a secret reference moved to another field",
+    name: "a secret written into the operation",
     tamper: (_p, step) => {
-      step("create_user").request.secret!.field = "first_name";
+      (opOf(step("create_user")).user as Record<string, unknown>).password = "hunter2-literal";
     },
     stepAction: "create_user",
-    says: /request\/secret\/field: must be "password"/,
+    says: /operation\/user\/password: is not a field of an orgctl plan/,
   },
   {
     name: "a secret reference added to a step that never has one",
     tamper: (_p, step) => {
-      step("create_group").request.secret = {
-        field: "password",
-        ref: { file: "/etc/shadow", rotation: null },
-      };
+      step("create_group").secret = { file: "/etc/shadow", rotation: null };
     },
     stepAction: "create_group",
-    says: /a create_group step never carries a secret/,
+    says: /secret: a create_group step never carries a secret/,
   },
   {
     name: "a password read from another file than org.yaml says",
     tamper: (_p, step) => {
-      step("create_user").request.secret!.ref = { file: "/etc/hostname", rotation: null };
+      step("create_user").secret = { file: "/etc/hostname", rotation: null };
     },
     stepAction: "create_user",
-    says: /request\/secret\/ref: is not the password reference org\.yaml gives erin/,
-  },
-  {
-    name: "an action the planner never makes (top_up)",
-    tamper: (_p, step) => {
-      const s = step("create_group");
-      (s as { action: string }).action = "top_up";
-      s.request = { method: "POST", path: "/v1/wallet/topups", body: { amount_cents: 1, method: "test" } };
-    },
-    stepAction: null,
-    says: /action: must be one of/,
+    says: /secret: is not the password reference org\.yaml gives erin/,
   },
   {
     name: "a dependency on a step that does not exist",
@@ -221,6 +207,8 @@ describe("orgctl apply PLANFILE refuses a tampered plan and sends nothing", { ti
   const state = async () => ({
     revision: (await ts.api("GET", "/v1/org")).body.revision as number,
     ledger: JSON.stringify((await ts.api("GET", "/v1/wallet/ledger?limit=1000")).body.items),
+    // The newest audit entry: a request that reached the console, refused or not, would be recorded.
+    audit: JSON.stringify((await ts.api("GET", "/v1/audit?limit=1")).body.items),
   });
 
   beforeAll(async () => {
@@ -257,7 +245,31 @@ describe("orgctl apply PLANFILE refuses a tampered plan and sends nothing", { ti
     for (const action of ["create_group", "create_user", "add_alias", "add_member"] as const) {
       expect(actions, JSON.stringify([...actions])).toContain(action);
     }
-    expect(original.steps.find((s) => s.action === "create_user")?.request.secret).toBeDefined();
+    expect(original.format_version).toBe(2);
+    expect(original.steps.find((s) => s.action === "create_user")?.secret).toEqual({
+      env: "ERIN_PASSWORD",
+      rotation: null,
+    });
+    // No HTTP in a plan: each step is its operation.
+    for (const step of original.steps) {
+      expect(step.operation.op).toBe(step.action);
+      expect(Object.keys(step)).not.toContain("request");
+    }
+    expect(readFileSync(join(dir, "plan.json"), "utf8")).not.toMatch(/"\/v1|"method"|"path"/);
+  });
+
+  it("refuses a format 1 plan with the fix (plan again), and sends nothing", async () => {
+    const plan = { ...structuredClone(original), format_version: 1 };
+    writeFileSync(join(dir, "old.json"), JSON.stringify(plan, null, 2));
+    const before = await state();
+    const seenBefore = proxy.seen.length;
+    const result = await runCli(["apply", "old.json", "--endpoint", proxy.url], { cwd: dir, env });
+    const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+    expect(result.code, context).toBe(1);
+    expect(result.stderr, context).toContain("orgctl: plan_format_old: old.json is a format 1 plan");
+    expect(result.stderr, context).toContain("run orgctl plan --out again");
+    expect(proxy.seen.slice(seenBefore)).toEqual([]);
+    expect(await state()).toEqual(before);
   });
 
   it.each(CASES)("$name: exit 1, the step named, nothing sent", async (c) => {

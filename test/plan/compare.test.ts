@@ -57,7 +57,7 @@ describe("what is not listed", () => {
     expect(plan.warnings).toEqual([]);
     // alice's profile is not listed, and by default her own profile is hers: nothing to change.
     expect(ids(plan)).toEqual([]);
-    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 0 });
+    expect(plan.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
   });
 
   it("by default users' own profile edits are not drift; ignore_profile_fields: [] manages them all", () => {
@@ -127,7 +127,7 @@ describe("comparing", () => {
     expect(plan.errors).toEqual([]);
     expect(plan.steps).toEqual([]);
     expect(plan.blocked).toEqual([]);
-    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 0 });
+    expect(plan.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 0 });
   });
 
   it("compares aliases and groups as sets: their order in org.yaml makes no difference", () => {
@@ -181,19 +181,23 @@ describe("comparing", () => {
     const live = () => buildState({ users: [{ login: "bob", profile: { mobile: "+33 7 11" } }] });
 
     const all = planFor(desired([]), liveView(live()));
-    expect(all.steps.map((s) => [s.id, s.request.body])).toEqual([
+    expect(all.steps.map((s) => [s.id, s.operation])).toEqual([
       [
         "user/bob:update_user",
-        { profile: { external_email: "bob@new.example", mobile: "+1 555", postal_address: "1 Main St" } },
+        {
+          op: "update_user",
+          login: "bob",
+          profile: { external_email: "bob@new.example", mobile: "+1 555", postal_address: "1 Main St" },
+        },
       ],
     ]);
 
     const ignored = planFor(desired(["mobile", "postal_address"]), liveView(live()));
-    expect(ignored.steps.map((s) => [s.id, s.summary, s.request.body, s.patch])).toEqual([
+    expect(ignored.steps.map((s) => [s.id, s.summary, s.operation, s.patch])).toEqual([
       [
         "user/bob:update_user",
         "update user bob: profile.external_email",
-        { profile: { external_email: "bob@new.example" } },
+        { op: "update_user", login: "bob", profile: { external_email: "bob@new.example" } },
         [{ op: "add", path: "/profile/external_email", value: "bob@new.example" }],
       ],
     ]);
@@ -213,30 +217,33 @@ describe("comparing", () => {
       liveView(live),
     );
     expect(plan.errors).toEqual([]);
-    expect(plan.steps.map((s) => [s.index, s.id, s.symbol, s.patch, s.request])).toEqual([
+    expect(plan.steps.map((s) => [s.index, s.id, s.symbol, s.patch, s.operation, s.changes])).toEqual([
       [
         1,
         "org/organization:update_org",
         "~",
         [{ op: "replace", path: "/name", value: "New Name" }],
-        { method: "PATCH", path: "/v1/org", body: { name: "New Name" } },
+        { op: "update_org", name: "New Name" },
+        [{ path: "/name", from: "Test Org", to: "New Name" }],
       ],
       [
         2,
         "group/eng:update_group",
         "~",
         [{ op: "replace", path: "/description", value: "Engineers" }],
-        { method: "PATCH", path: "/v1/groups/eng", body: { description: "Engineers" } },
+        { op: "update_group", name: "eng", description: "Engineers" },
+        [{ path: "/description", from: "", to: "Engineers" }],
       ],
       [
         3,
         "user/bob:update_user",
         "~",
         [{ op: "replace", path: "/first_name", value: "Robert" }],
-        { method: "PATCH", path: "/v1/users/bob", body: { first_name: "Robert" } },
+        { op: "update_user", login: "bob", first_name: "Robert" },
+        [{ path: "/first_name", from: "Bob", to: "Robert" }],
       ],
     ]);
-    expect(plan.counts).toEqual({ create: 0, update: 3, delete: 0, replace: 0 });
+    expect(plan.counts).toMatchObject({ create: 0, update: 3, delete: 0, replace: 0 });
   });
 
   it("plans a password by reference only, and a reset when the rotation label changes", () => {
@@ -251,26 +258,18 @@ describe("comparing", () => {
       }),
       liveView(live),
     );
-    expect(plan.steps.map((s) => [s.id, s.summary, s.request])).toEqual([
+    expect(plan.steps.map((s) => [s.id, s.summary, s.operation, s.secret])).toEqual([
       [
         "user/bob:set_password",
         "reset password of bob (rotation 2026-03)",
-        {
-          method: "PUT",
-          path: "/v1/users/bob/password",
-          body: { rotation: "2026-03" },
-          secret: { field: "password", ref: { env: "BOB_PW", rotation: "2026-03" } },
-        },
+        { op: "set_password", login: "bob", rotation: "2026-03" },
+        { env: "BOB_PW", rotation: "2026-03" },
       ],
       [
         "user/inv:set_password",
         "set password of inv",
-        {
-          method: "PUT",
-          path: "/v1/users/inv/password",
-          body: {},
-          secret: { field: "password", ref: { file: "inv.pw", rotation: null } },
-        },
+        { op: "set_password", login: "inv", rotation: null },
+        { file: "inv.pw", rotation: null },
       ],
     ]);
   });
@@ -347,10 +346,10 @@ describe("the plan document", () => {
     expect(plan.errors).toEqual([]);
     // creates: group eng, user new with its alias n@example.com in the same call (2); update: upd's plan (1); delete:
     // gone (its disable is part of the deletion: 1); replacements: moved, swap1, swap2 (3 logins, 9 steps).
-    expect(plan.counts).toEqual({ create: 2, update: 1, delete: 1, replace: 3 });
+    expect(plan.counts).toMatchObject({ create: 2, update: 1, delete: 1, replace: 3 });
     expect(plan.steps).toHaveLength(14);
-    expect(plan.steps.find((s) => s.id === "user/new:create_user")!.request.body).toMatchObject({
-      aliases: ["n@example.com"],
+    expect(plan.steps.find((s) => s.id === "user/new:create_user")!.operation).toMatchObject({
+      user: { aliases: ["n@example.com"] },
     });
   });
 });
@@ -393,6 +392,6 @@ describe("a disable is not a deletion", () => {
     expect(plan.steps.map((s) => [s.id, s.symbol, s.destructive])).toEqual([
       ["user/gone:disable_user", "~", true],
     ]);
-    expect(plan.counts).toEqual({ create: 0, update: 1, delete: 0, replace: 0 });
+    expect(plan.counts).toMatchObject({ create: 0, update: 1, delete: 0, replace: 0 });
   });
 });

@@ -32,10 +32,9 @@ describe("creating users", () => {
       key: "bob",
       symbol: "+",
       destructive: false,
-      request: {
-        method: "POST",
-        path: "/v1/users",
-        body: {
+      operation: {
+        op: "create_user",
+        user: {
           login: "bob",
           email: "bob@console.test",
           first_name: "First",
@@ -136,7 +135,7 @@ describe("deleting users (policy removed_users: delete)", () => {
     ]);
     expect(plan.money.refunds_cents).toBe(11_066);
     // Two users deleted (bob's disable is part of his deletion, not a change of its own).
-    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 2, replace: 0 });
+    expect(plan.counts).toMatchObject({ create: 0, update: 0, delete: 2, replace: 0 });
   });
 
   it("under the default policy (disable) only disables, and leaves already-disabled users alone", () => {

@@ -32,9 +32,13 @@ describe("roles", () => {
       [1, "user/zed:change_role", []],
       [2, "user/alice:change_role", ["user/zed:change_role"]],
     ]);
-    expect(plan.steps.map((s) => s.request)).toEqual([
-      { method: "PUT", path: "/v1/users/zed/role", body: { role: "org_admin" } },
-      { method: "PUT", path: "/v1/users/alice/role", body: { role: "member" } },
+    expect(plan.steps.map((s) => s.operation)).toEqual([
+      { op: "change_role", login: "zed", role: "org_admin" },
+      { op: "change_role", login: "alice", role: "member" },
+    ]);
+    expect(plan.steps.map((s) => s.changes)).toEqual([
+      [{ path: "/role", from: "member", to: "org_admin" }],
+      [{ path: "/role", from: "org_admin", to: "member" }],
     ]);
   });
 
@@ -76,9 +80,9 @@ describe("aliases", () => {
       [1, "alias/sales@example.com:remove_alias", []],
       [2, "alias/sales@example.com:add_alias", ["alias/sales@example.com:remove_alias"]],
     ]);
-    expect(plan.steps.map((s) => s.request)).toEqual([
-      { method: "DELETE", path: "/v1/users/alice/aliases/sales%40example.com" },
-      { method: "POST", path: "/v1/users/bob/aliases", body: { address: "sales@example.com" } },
+    expect(plan.steps.map((s) => s.operation)).toEqual([
+      { op: "remove_alias", login: "alice", address: "sales@example.com" },
+      { op: "add_alias", login: "bob", address: "sales@example.com" },
     ]);
     expect(plan.steps.map((s) => s.summary)).toEqual([
       "move alias sales@example.com from alice to bob (remove)",
@@ -161,7 +165,7 @@ describe("groups", () => {
       [1, "group/eng:create_group", []],
       [2, "membership/eng/bob:add_member", ["group/eng:create_group"]],
     ]);
-    expect(plan.steps[1]!.request).toEqual({ method: "PUT", path: "/v1/groups/eng/members/bob" });
+    expect(plan.steps[1]!.operation).toEqual({ op: "add_member", group: "eng", login: "bob" });
   });
 
   it("creates a user in 12 groups with the first 10, then adds the 2 others through the groups", () => {
@@ -179,7 +183,7 @@ describe("groups", () => {
       [14, "membership/g11/bob:add_member", ["group/g11:create_group", "user/bob:create_user"]],
       [15, "membership/g12/bob:add_member", ["group/g12:create_group", "user/bob:create_user"]],
     ]);
-    expect(plan.steps[12]!.request.body?.groups).toEqual(names.slice(0, 10));
+    expect(plan.steps[12]!.operation).toMatchObject({ user: { groups: names.slice(0, 10) } });
   });
 
   it("does not remove memberships of a group it deletes (the delete removes them)", () => {
@@ -206,6 +210,9 @@ describe("domains", () => {
     expect(plan.blocked).toEqual([
       {
         id: "domain/example.com:verify_domain",
+        action: "verify_domain",
+        kind: "domain",
+        key: "example.com",
         summary: "verify domain example.com",
         domain: "example.com",
         txt_record: TXT,
@@ -213,6 +220,9 @@ describe("domains", () => {
       },
       {
         id: "user/bob:create_user",
+        action: "create_user",
+        kind: "user",
+        key: "bob",
         summary: "create user bob <bob@example.com> on free as member (invited)",
         domain: "example.com",
         txt_record: TXT,
@@ -242,7 +252,7 @@ describe("domains", () => {
       [1, "domain/example.com:verify_domain", []],
       [2, "user/bob:create_user", ["domain/example.com:verify_domain"]],
     ]);
-    expect(plan.steps[0]!.request).toEqual({ method: "POST", path: "/v1/domains/example.com/verify" });
+    expect(plan.steps[0]!.operation).toEqual({ op: "verify_domain", name: "example.com" });
   });
 
   it("with the dns verifier, creates a new domain and blocks what needs it (no TXT record known yet)", () => {
@@ -250,16 +260,15 @@ describe("domains", () => {
     const plan = planFor(onExample(), liveView(live));
     expect(plan.errors).toEqual([]);
     expect(order(plan)).toEqual([[1, "domain/example.com:create_domain", []]]);
-    expect(plan.steps[0]!.request).toEqual({
-      method: "POST",
-      path: "/v1/domains",
-      body: { name: "example.com" },
-    });
+    expect(plan.steps[0]!.operation).toEqual({ op: "create_domain", name: "example.com" });
     const reason =
       "example.com must be created and verified first; apply, publish the TXT record orgctl shows, then plan again";
     expect(plan.blocked).toEqual([
       {
         id: "domain/example.com:verify_domain",
+        action: "verify_domain",
+        kind: "domain",
+        key: "example.com",
         summary: "verify domain example.com",
         domain: "example.com",
         txt_record: null,
@@ -267,6 +276,9 @@ describe("domains", () => {
       },
       {
         id: "user/bob:create_user",
+        action: "create_user",
+        kind: "user",
+        key: "bob",
         summary: "create user bob <bob@example.com> on free as member (invited)",
         domain: "example.com",
         txt_record: null,

@@ -24,6 +24,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { requestOf } from "../../src/api/operations.js";
 import type { DesiredOrg, DesiredUser, Policy, Unlisted } from "../../src/config/model.js";
 import {
   addDays,
@@ -47,7 +48,6 @@ import { diff } from "../../src/plan/diff.js";
 import type { Plan } from "../../src/plan/model.js";
 import { checkPlanFile } from "../../src/plan/plan-file.js";
 import { planSchemaErrors } from "../../src/plan/plan-schema.js";
-import { requestFor } from "../../src/plan/requests.js";
 import { renderJson } from "../../src/render/json.js";
 import { BY_OWNER, buildState, NOW, OWNER, PROVIDER, TODAY, type UserSpec } from "../support/builders.js";
 import { desiredOrg, liveView, planFor } from "../support/plan-builders.js";
@@ -596,7 +596,17 @@ function replay(live: ConsoleState, c: DesiredCase, plan: Plan): ConsoleState {
     if (operation.op === "verify_domain") {
       operation = { ...operation, txt_values: c.verifiedTxt.get(operation.name) ?? [] };
     }
-    expect(planned.request).toEqual(requestFor(operation, draft!.secret));
+    // The plan holds the operation the engine simulated, minus what only the console makes: the same request.
+    expect(requestOf(planned.operation)).toEqual(requestOf(operation));
+    expect(planned.secret ?? null).toEqual(draft!.secret);
+    // The step table (step-kinds.ts) and the diff agree on what each step is.
+    expect([planned.action, planned.kind, planned.key, planned.symbol, planned.destructive]).toEqual([
+      draft!.action,
+      draft!.kind,
+      draft!.key,
+      draft!.symbol,
+      draft!.destructive,
+    ]);
     const decision = step(state, { kind: "user", login: c.actor }, operation, NOW);
     if (!decision.ok) {
       expect.fail(

@@ -33,8 +33,11 @@ describe("an email change", () => {
       ["-/+", true, "bob", Math.floor((9000 * 306) / 365)],
       ["-/+", false, "bob", -9000],
     ]);
-    expect(plan.steps[2]!.request.body).toMatchObject({ email: "bob.new@console.test", groups: ["eng"] });
-    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 1 });
+    expect(plan.steps[2]!.operation).toMatchObject({
+      op: "create_user",
+      user: { email: "bob.new@console.test", groups: ["eng"] },
+    });
+    expect(plan.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 1 });
   });
 
   it("of a user meant to stay disabled creates the new account and then disables it", () => {
@@ -55,8 +58,8 @@ describe("an email change", () => {
       [3, "user/bob:create_user", ["user/bob:delete_user"]],
       [4, "user/bob:disable_user:new", ["user/bob:create_user"]],
     ]);
-    expect(plan.steps[3]!.request).toEqual({ method: "POST", path: "/v1/users/bob/disable" });
-    expect(plan.counts).toEqual({ create: 0, update: 0, delete: 0, replace: 1 });
+    expect(plan.steps[3]!.operation).toEqual({ op: "disable_user", login: "bob" });
+    expect(plan.counts).toMatchObject({ create: 0, update: 0, delete: 0, replace: 1 });
   });
 
   it("of a protected user is an error, and plans nothing for that user", () => {

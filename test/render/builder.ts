@@ -2,16 +2,60 @@
  * Plan values built by hand for the renderer tests: steps get their run-order index and the wallet balance
  * after them; counts and the money totals follow from the steps unless a test overrides them.
  */
-import type { BlockedStep, MoneySummary, Plan, PlanIssue, PlanStep } from "../../src/plan/model.js";
+import type {
+  BlockedStep,
+  MoneySummary,
+  Plan,
+  PlanIssue,
+  PlannedOperation,
+  PlanStep,
+} from "../../src/plan/model.js";
 
 export type StepSpec = Partial<Omit<PlanStep, "index" | "balance_after_cents">> &
   Pick<PlanStep, "id" | "kind" | "action" | "symbol" | "summary">;
 
+/** A plausible operation for a hand-made step, from its action and key (a test may give its own). */
+function operationOf(action: PlanStep["action"], key: string): PlannedOperation {
+  const [group = "", login = ""] = key.split("/");
+  const byAction: Record<string, PlannedOperation> = {
+    update_org: { op: "update_org", name: key },
+    create_user: {
+      op: "create_user",
+      user: {
+        login: key,
+        email: `${key}@acme.test`,
+        first_name: key,
+        last_name: key,
+        plan: "pro",
+        role: "member",
+      },
+    },
+    add_member: { op: "add_member", group, login },
+    remove_member: { op: "remove_member", group, login },
+    add_alias: { op: "add_alias", login: "bob", address: key },
+    remove_alias: { op: "remove_alias", login: "bob", address: key },
+    create_group: { op: "create_group", name: key, description: "" },
+    update_group: { op: "update_group", name: key, description: "" },
+    rename_group: { op: "rename_group", name: `${key}-old`, to: key },
+    change_plan: { op: "change_plan", login: key, plan: "pro" },
+    change_role: { op: "change_role", login: key, role: "member" },
+    update_user: { op: "update_user", login: key },
+    set_password: { op: "set_password", login: key, rotation: null },
+  };
+  const named = action.endsWith("_domain")
+    ? { name: key }
+    : action.endsWith("_group")
+      ? { name: key }
+      : { login: key };
+  return byAction[action] ?? ({ op: action, ...named } as PlannedOperation);
+}
+
 export function step(spec: StepSpec): Omit<PlanStep, "index" | "balance_after_cents"> {
+  const key = spec.key ?? spec.id.split("/").slice(1).join("/").split(":")[0] ?? "";
   return {
-    key: spec.id.split("/")[1]?.split(":")[0] ?? "",
+    key,
     destructive: false,
-    request: { method: "POST", path: "/v1/test" },
+    operation: operationOf(spec.action, key),
     amount_cents: 0,
     depends_on: [],
     ...spec,
@@ -36,7 +80,15 @@ export function buildPlan(spec: PlanSpec = {}): Plan {
     lowest = Math.min(lowest, balance);
     return { ...s, index: i + 1, balance_after_cents: balance };
   });
-  const counts = { create: 0, update: 0, delete: 0, replace: 0 };
+  const counts = {
+    create: 0,
+    update: 0,
+    delete: 0,
+    replace: 0,
+    blocked: spec.blocked?.length ?? 0,
+    failed: 0,
+    skipped: 0,
+  };
   const replaced = new Set<string>();
   for (const s of steps) {
     if (s.replaces) replaced.add(s.replaces);
@@ -46,7 +98,7 @@ export function buildPlan(spec: PlanSpec = {}): Plan {
   }
   counts.replace = replaced.size;
   return {
-    format_version: 1,
+    format_version: 2,
     plan_id: "0123456789abcdef",
     config: { file: "org.yaml", hash: "5f1e2d3c4b5a69788796a5b4c3d2e1f0" },
     console: {
@@ -110,7 +162,6 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         symbol: "-",
         summary: "delete user carol <carol@acme.test> (pro)",
         destructive: true,
-        request: { method: "DELETE", path: "/v1/users/carol" },
         amount_cents: 1233,
       }),
       step({
@@ -121,7 +172,6 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         summary: "delete user dave <dave@old.test> (pro)",
         destructive: true,
         replaces: "dave",
-        request: { method: "DELETE", path: "/v1/users/dave" },
         amount_cents: 500,
       }),
       step({
@@ -131,18 +181,19 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         symbol: "-/+",
         summary: "create user dave <dave@acme.test> on pro as member with password",
         replaces: "dave",
-        request: {
-          method: "POST",
-          path: "/v1/users",
-          body: {
+        operation: {
+          op: "create_user",
+          user: {
             login: "dave",
             email: "dave@acme.test",
+            first_name: "Dave",
+            last_name: "Doe",
             plan: "pro",
             role: "member",
             password_rotation: "2026-q1",
           },
-          secret: { field: "password", ref: { env: "DAVE_PASSWORD", rotation: "2026-q1" } },
         },
+        secret: { env: "DAVE_PASSWORD", rotation: "2026-q1" },
         amount_cents: -9000,
         depends_on: ["user/dave:delete_user"],
       }),
@@ -152,7 +203,6 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         action: "change_plan",
         symbol: "~",
         summary: "change plan of bob: entry → pro",
-        request: { method: "PUT", path: "/v1/users/bob/plan", body: { plan: "pro" } },
         patch: [{ op: "replace", path: "/plan", value: "pro" }],
         changes: [{ path: "/plan", from: "entry", to: "pro" }],
         amount_cents: -3000,
@@ -163,7 +213,6 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         action: "update_org",
         symbol: "~",
         summary: 'rename the organization "Acme" → "Acme | Inc"',
-        request: { method: "PATCH", path: "/v1/org", body: { name: "Acme | Inc" } },
         patch: [{ op: "replace", path: "/name", value: "Acme | Inc" }],
         changes: [{ path: "/name", from: "Acme", to: "Acme | Inc" }],
       }),
@@ -173,7 +222,6 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         action: "add_member",
         symbol: "+",
         summary: "add bob to group eng",
-        request: { method: "PUT", path: "/v1/groups/eng/members/bob" },
         depends_on: ["group/eng:create_group"],
       }),
       step({
@@ -182,12 +230,14 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
         action: "add_alias",
         symbol: "+",
         summary: "add alias b@acme.test to bob",
-        request: { method: "POST", path: "/v1/users/bob/aliases", body: { address: "b@acme.test" } },
       }),
     ],
     blocked: [
       {
         id: "domain/new.example:verify_domain",
+        action: "verify_domain",
+        kind: "domain",
+        key: "new.example",
         summary: "verify domain new.example",
         domain: "new.example",
         txt_record: { name: "_orgctl-verification.new.example", value: "orgctl-verification=tok123" },
@@ -195,6 +245,9 @@ export function samplePlan(overrides: Omit<PlanSpec, "steps"> = {}): Plan {
       },
       {
         id: "alias/eve@later.example:add_alias",
+        action: "add_alias",
+        kind: "alias",
+        key: "eve@later.example",
         summary: "add alias eve@later.example to eve",
         domain: "later.example",
         txt_record: null,

@@ -4,6 +4,7 @@ import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { type Operation, ROLES } from "../../src/domain/index.js";
 import type { Plan } from "../../src/plan/model.js";
+import { PLANNED_OPERATIONS } from "../../src/plan/step-kinds.js";
 import { renderJson } from "../../src/render/json.js";
 import { buildPlan, SAMPLE_ERROR, samplePlan, step } from "./builder.js";
 
@@ -50,7 +51,7 @@ describe("renderJson", () => {
 
   it("is pretty-printed with two spaces and ends with a newline", () => {
     const out = renderJson(samplePlan());
-    expect(out.startsWith('{\n  "format_version": 1,\n  "plan_id": "0123456789abcdef",\n')).toBe(true);
+    expect(out.startsWith('{\n  "format_version": 2,\n  "plan_id": "0123456789abcdef",\n')).toBe(true);
     expect(out.endsWith("}\n")).toBe(true);
     expect(out.endsWith("\n\n")).toBe(false);
   });
@@ -88,7 +89,8 @@ describe("renderJson", () => {
       "summary",
       "destructive",
       "replaces",
-      "request",
+      "operation",
+      "secret",
       "amount_cents",
       "balance_after_cents",
       "depends_on",
@@ -97,9 +99,12 @@ describe("renderJson", () => {
     expect(json.console.target).toBe("https://console.acme.example");
     expect(Object.keys(json.errors[0])).toEqual(["code", "message", "fix", "source"]);
     expect(Object.keys(json.money).at(-1)).toBe("priced_on");
-    // Request bodies are free-form: their keys are sorted.
-    expect(Object.keys(replacement.request.body)).toEqual([
+    // Operations are written with their keys sorted.
+    expect(Object.keys(replacement.operation)).toEqual(["op", "user"]);
+    expect(Object.keys(replacement.operation.user)).toEqual([
       "email",
+      "first_name",
+      "last_name",
       "login",
       "password_rotation",
       "plan",
@@ -110,10 +115,8 @@ describe("renderJson", () => {
   it("shows a secret only as its reference", () => {
     const json = parse(samplePlan());
     const create = json.steps.find((s: { id: string }) => s.id === "user/dave:create_user");
-    expect(create.request.secret).toEqual({
-      field: "password",
-      ref: { env: "DAVE_PASSWORD", rotation: "2026-q1" },
-    });
+    expect(create.secret).toEqual({ env: "DAVE_PASSWORD", rotation: "2026-q1" });
+    expect(JSON.stringify(create.operation)).not.toMatch(/password"/);
     const fromFile = buildPlan({
       steps: [
         step({
@@ -122,17 +125,13 @@ describe("renderJson", () => {
           action: "set_password",
           symbol: "~",
           summary: "set password of bob",
-          request: {
-            method: "PUT",
-            path: "/v1/users/bob/password",
-            secret: { field: "password", ref: { file: "/run/secrets/bob", rotation: null } },
-          },
+          secret: { file: "/run/secrets/bob", rotation: null },
         }),
       ],
     });
     const json2 = parse(fromFile);
     expectValid(json2);
-    expect(json2.steps[0].request.secret.ref).toEqual({ file: "/run/secrets/bob", rotation: null });
+    expect(json2.steps[0].secret).toEqual({ file: "/run/secrets/bob", rotation: null });
   });
 
   it("keeps every step, blocked step, issue and renewal", () => {
@@ -143,7 +142,15 @@ describe("renderJson", () => {
     expect(json.blocked[0].txt_record).toEqual(plan.blocked[0]!.txt_record);
     expect(json.errors).toEqual(plan.errors);
     expect(json.money).toEqual(plan.money);
-    expect(json.counts).toEqual({ create: 4, update: 2, delete: 1, replace: 1 });
+    expect(json.counts).toEqual({
+      create: 4,
+      update: 2,
+      delete: 1,
+      replace: 1,
+      blocked: 2,
+      failed: 0,
+      skipped: 0,
+    });
   });
 });
 
@@ -166,22 +173,26 @@ describe("schemas/plan.schema.json", () => {
   it("refuses a secret value in place of a reference, and a password in a body", () => {
     const a = valid();
     const create = a.steps.find((s: { id: string }) => s.id === "user/dave:create_user");
-    create.request.secret.ref = { value: "hunter2", rotation: null };
+    create.secret = { value: "hunter2", rotation: null };
     expectInvalid(a);
     const b = valid();
-    b.steps.find((s: { id: string }) => s.id === "user/dave:create_user").request.secret.ref = {
+    b.steps.find((s: { id: string }) => s.id === "user/dave:create_user").secret = {
       env: "A",
       file: "/b",
       rotation: null,
     };
     expectInvalid(b);
     const c = valid();
-    c.steps[0].request.body = { password: "hunter2" };
+    c.steps.find((s: { id: string }) => s.id === "user/dave:create_user").operation.user.password = "hunter2";
     expectInvalid(c);
+    const d = valid();
+    d.steps.find((s: { id: string }) => s.id === "user/dave:create_user").operation.user.password_hash = "x";
+    expectInvalid(d);
   });
 
   it("refuses another format version, money in floats and an unknown symbol", () => {
-    expectInvalid({ ...valid(), format_version: 2 });
+    expectInvalid({ ...valid(), format_version: 1 });
+    expectInvalid({ ...valid(), format_version: 3 });
     const a = valid();
     a.money.charges_cents = 120.5;
     expectInvalid(a);
@@ -226,5 +237,9 @@ describe("schemas/plan.schema.json", () => {
     };
     const planned = Object.entries(operations).filter(([, inPlans]) => inPlans);
     expect([...schema.$defs.step.properties.action.enum].sort()).toEqual(planned.map(([op]) => op).sort());
+    // Each planned operation has its argument schema, and the step table knows exactly these.
+    expect([...schema.$defs.operation.properties.op.enum].sort()).toEqual(planned.map(([op]) => op).sort());
+    for (const [op] of planned) expect(schema.$defs[`op_${op}`], op).toBeDefined();
+    expect([...PLANNED_OPERATIONS].sort()).toEqual(planned.map(([op]) => op).sort());
   });
 });

@@ -137,12 +137,7 @@ describe("renderText", () => {
           action: "set_password",
           symbol: "~",
           summary: "set password of bob",
-          request: {
-            method: "PUT",
-            path: "/v1/users/bob/password",
-            body: {},
-            secret: { field: "password", ref: { file: "/run/secrets/bob", rotation: null } },
-          },
+          secret: { file: "/run/secrets/bob", rotation: null },
         }),
       ],
     });
