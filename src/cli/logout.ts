@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
@@ -61,6 +60,7 @@ Exit codes:
     .action(async (rawLogins: string[], flags: TargetFlags) => {
       const logins = checkLogins(rawLogins);
       const target = await openTargetNextTo(flags);
+      const { randomUUID } = await import("node:crypto");
       try {
         const result = await target.client.request<BulkResult>("POST", "/v1/users/bulk", {
           body: { action: "logout", logins },
