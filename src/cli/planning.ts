@@ -30,7 +30,7 @@ export async function makePlan(
 ): Promise<{ plan: Plan; driftSteps: number }> {
   if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
     // A remote console needs nothing from the file to be read: parse and read at the same time.
-    const loading = loadCheckedAsync(flags.file, null);
+    const loading = timed("load", () => loadCheckedAsync(flags.file, null));
     // Settled below; this only keeps an early rejection from being reported as unhandled meanwhile.
     loading.catch(() => {});
     let target: Target;
@@ -43,7 +43,7 @@ export async function makePlan(
     }
     try {
       const [loaded, snapshot] = await Promise.allSettled([
-        timed("load", () => loading),
+        loading,
         timed("read", () => target.client.readLive()),
       ]);
       if (loaded.status === "rejected") throw loaded.reason;
