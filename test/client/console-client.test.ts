@@ -211,10 +211,8 @@ describe("representation types", () => {
 
 // Every behaviour holds over both transports: undici (a console over the network) and node:http (the sandbox).
 describe.each<TransportKind>(["undici", "node-http"])("over %s", (kind) => {
-  beforeEach(() => {
-    transport = kind;
-  });
   beforeEach(async () => {
+    transport = kind;
     sleeps = [];
     tc = await startTestConsole();
   });
