@@ -23,8 +23,8 @@ function flushed(stream: NodeJS.WriteStream): Promise<void> {
 /**
  * Ends a command that is done: writes the timing line when asked for, waits until stdout and stderr are
  * flushed, then exits at once with `code`. Waiting for the event loop to empty instead would also wait for
- * whatever a library left behind: V8's background compilation of undici's WASM parser alone held every
- * networked command 65–100 ms (more under load), and a keep-alive socket or a timer can hold it longer.
+ * whatever was left behind: an idle keep-alive socket, a DNS look-up past its 3 s race, a timer. (V8's
+ * background compilation of undici's WASM parser holds even process.exit: see undici-transport.ts.)
  */
 export async function finish(code: number): Promise<void> {
   process.exitCode = code;
