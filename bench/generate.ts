@@ -40,9 +40,14 @@ export function generateOrg(n: number, prefix = "u"): GeneratedOrg {
   return { users, groups };
 }
 
-export function orgYaml(org: GeneratedOrg, owner: { login: string; email: string }, orgPlan: string): string {
-  return stringify(
-    {
+/** The org.yaml document of a generated organization, as a value (plan's floor parses it as JSON). */
+export function orgDocument(
+  org: GeneratedOrg,
+  owner: { login: string; email: string },
+  orgPlan: string,
+): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify({
       version: 1,
       organization: { name: "Bench Org", plan: orgPlan },
       policy: { removal_threshold: { percent: 100, min_users: 0 } },
@@ -59,9 +64,12 @@ export function orgYaml(org: GeneratedOrg, owner: { login: string; email: string
         },
         ...org.users.map((u) => ({ ...u, ...(u.aliases.length ? {} : { aliases: undefined }) })),
       ],
-    },
-    { lineWidth: 0 },
+    }),
   );
+}
+
+export function orgYaml(org: GeneratedOrg, owner: { login: string; email: string }, orgPlan: string): string {
+  return stringify(orgDocument(org, owner, orgPlan), { lineWidth: 0 });
 }
 
 export const BENCH_CATALOG = {

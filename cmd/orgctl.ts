@@ -1,4 +1,14 @@
 #!/usr/bin/env node
-import { main } from "../src/cli/main.js";
-
-process.exitCode = await main(process.argv);
+// Everything is loaded on demand: `orgctl --version` answers before commander and the commands load, which
+// cost more than Node's own start-up.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
+  const { packageVersion } = await import("../src/package-root.js");
+  process.stdout.write(`${packageVersion()}\n`);
+} else {
+  const [{ main }, { finish }] = await Promise.all([
+    import("../src/cli/main.js"),
+    import("../src/cli/exit.js"),
+  ]);
+  await finish(await main(process.argv));
+}

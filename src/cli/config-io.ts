@@ -1,4 +1,3 @@
-import { resolveTxt } from "node:dns/promises";
 import { checkConfig } from "../config/check.js";
 import { ConfigInvalidError, type LoadedConfig, loadConfig, loadConfigAsync } from "../config/load.js";
 import type { ConfigIssue } from "../config/model.js";
@@ -43,6 +42,9 @@ export async function lookupPendingTxt(
 ): Promise<Map<string, string[]>> {
   const found = new Map<string, string[]>();
   const pending = config.desired.domains.filter((d) => state.domains.get(d.name)?.status === "pending");
+  if (pending.length === 0) return found;
+  // Loaded only when a domain waits for its record: most plans look nothing up.
+  const { resolveTxt } = await import("node:dns/promises");
   await Promise.all(
     pending.map(async ({ name }) => {
       try {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { API } from "../api/routes.js";
 import { CliError } from "./errors.js";
@@ -62,6 +61,7 @@ Exit codes:
     .action(async (rawLogins: string[], flags: TargetFlags) => {
       const logins = checkLogins(rawLogins);
       const target = await openTargetNextTo(flags);
+      const { randomUUID } = await import("node:crypto");
       try {
         const result = await target.client.request<BulkResult>(API.usersBulk.method, API.usersBulk.path, {
           body: { action: "logout", logins },

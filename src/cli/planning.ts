@@ -17,6 +17,7 @@ import { type Purpose, renderText } from "../render/text.js";
 import { loadCheckedAsync, lookupPendingTxt, sourceOf } from "./config-io.js";
 import type { Format } from "./plan.js";
 import { openTarget, refuseImplicitSandboxInCi, type Target, type TargetFlags } from "./target.js";
+import { cpuTimed, recordTiming, timed } from "./timing.js";
 
 export function render(plan: Plan, format: Format, color: boolean, purpose: Purpose = "plan"): string {
   if (format === "json") return renderJson(plan);
@@ -30,7 +31,7 @@ export async function makePlan(
 ): Promise<{ plan: Plan; driftSteps: number }> {
   if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
     // A remote console needs nothing from the file to be read: parse and read at the same time.
-    const loading = loadCheckedAsync(flags.file, null);
+    const loading = timed("load", () => loadCheckedAsync(flags.file, null));
     // Settled below; this only keeps an early rejection from being reported as unhandled meanwhile.
     loading.catch(() => {});
     let target: Target;
@@ -42,7 +43,10 @@ export async function makePlan(
       throw error;
     }
     try {
-      const [loaded, snapshot] = await Promise.allSettled([loading, target.client.readLive()]);
+      const [loaded, snapshot] = await Promise.allSettled([
+        loading,
+        timed("read", () => target.client.readLive()),
+      ]);
       if (loaded.status === "rejected") throw loaded.reason;
       if (snapshot.status === "rejected") throw snapshot.reason;
       const made = await planFrom(
@@ -56,21 +60,23 @@ export async function makePlan(
         await attributeDrift(made.plan, target.client, loaded.value.config, snapshot.value);
       return made;
     } finally {
+      recordTiming("requests", target.client.requestCount);
       await target.close();
     }
   }
   // The sandbox is created from the file, so the file comes first. Plan names and limits are checked
   // against the live catalog once it is read.
   refuseImplicitSandboxInCi(flags);
-  const { config, warnings } = await loadCheckedAsync(flags.file, null);
-  const target = await openTarget(flags, config);
+  const { config, warnings } = await timed("load", () => loadCheckedAsync(flags.file, null));
+  const target = await timed("open", () => openTarget(flags, config));
   try {
     if (!flags.attribute) return await planAgainst(target, config, warnings, flags);
-    const snapshot = await target.client.readLive();
+    const snapshot = await timed("read", () => target.client.readLive());
     const made = await planFrom(config, warnings, snapshot, target.label, flags);
     await attributeDrift(made.plan, target.client, config, snapshot);
     return made;
   } finally {
+    recordTiming("requests", target.client.requestCount);
     await target.close();
   }
 }
@@ -82,7 +88,8 @@ export async function planAgainst(
   warnings: ConfigIssue[],
   flags: { file: string; force?: boolean },
 ): Promise<{ plan: Plan; driftSteps: number }> {
-  return planFrom(config, warnings, await target.client.readLive(), target.label, flags);
+  const snapshot = await timed("read", () => target.client.readLive());
+  return planFrom(config, warnings, snapshot, target.label, flags);
 }
 
 async function planFrom(
@@ -97,14 +104,16 @@ async function planFrom(
   const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
   if (liveIssues.length > 0) throw new ConfigInvalidError(liveIssues);
   const verifiedTxt = await lookupPendingTxt(config, live.state);
-  const plan = buildPlan(config.desired, live, {
-    configFile: flags.file,
-    target,
-    configHash: config.hash,
-    verifiedTxt,
-    force: Boolean(flags.force),
-    source: sourceOf(config),
-  });
+  const plan = cpuTimed("plan", () =>
+    buildPlan(config.desired, live, {
+      configFile: flags.file,
+      target,
+      configHash: config.hash,
+      verifiedTxt,
+      force: Boolean(flags.force),
+      source: sourceOf(config),
+    }),
+  );
   checkSecrets(plan, config);
   for (const warning of warnings) {
     plan.warnings.push({

@@ -1,11 +1,12 @@
 import type { Command } from "commander";
 import { DEFAULT_BOOTSTRAP } from "../console/bootstrap-defaults.js";
-import { type FaultSpec, parseFaults } from "../console/faults.js";
+import type { FaultSpec } from "../console/faults.js";
 import type { BootstrapOptions } from "../console/service.js";
 import { type Catalog, DEFAULT_CATALOG, findOrgPlan, findPlan } from "../domain/catalog.js";
 import type { Verifier } from "../domain/model.js";
 import { firstJsonError } from "../plan/json-syntax.js";
 import { CliError } from "./errors.js";
+import { keepRunning } from "./exit.js";
 import { readIn, refuseDirectory } from "./files.js";
 import { withSqlite } from "./sqlite.js";
 
@@ -138,6 +139,7 @@ for tests of prorating and renewals.`,
       }
       let faults: FaultSpec | undefined;
       if (flags.faults) {
+        const { parseFaults } = await import("../console/faults.js");
         try {
           faults = parseFaults(flags.faults);
         } catch (error) {
@@ -227,6 +229,8 @@ for tests of prorating and renewals.`,
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      // The console serves until a signal: the CLI must not exit when this action returns.
+      keepRunning();
     });
 }
 

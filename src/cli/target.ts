@@ -131,7 +131,9 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
     "the embedded sandbox console",
   );
   if (created) process.stderr.write(`orgctl: created the sandbox console at ${path}\n`);
-  const client = new ConsoleClient({ endpoint: running.url, token: sandboxToken });
+  // The sandbox answers on loopback from this very process: node:http, already loaded by its server, reads
+  // it without undici's import and WASM parser (the fixed cost of a command, not of its requests).
+  const client = new ConsoleClient({ endpoint: running.url, token: sandboxToken, transport: "node-http" });
   return {
     client,
     label: `sandbox ${path}`,

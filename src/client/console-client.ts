@@ -1,5 +1,4 @@
 import { setTimeout as delay } from "node:timers/promises";
-import { type Dispatcher, Pool } from "undici";
 import { requestOf } from "../api/operations.js";
 import type {
   BillingStatus,
@@ -15,6 +14,7 @@ import type {
   Verifier,
 } from "../domain/index.js";
 import { packageVersion } from "../package-root.js";
+import { openTransport, type Transport, type TransportKind, type TransportResponse } from "./transport.js";
 
 // --- options and results ------------------------------------------------------------------------------------
 
@@ -28,6 +28,11 @@ export interface ClientOptions {
   retries?: number;
   /** Keep-alive connections to the console. Default 8. */
   connections?: number;
+  /**
+   * How requests are sent: undici (the default, for a console over the network) or node:http (for the
+   * sandbox console in this process). Either is loaded at the first request, not before.
+   */
+  transport?: TransportKind;
   /** The largest response body read, in bytes; a larger one is refused (`response_too_large`). Default 32 MiB. */
   maxResponseBytes?: number;
   /** The most one request waits in total between its retries (Retry-After and backoff), in ms. Default 60 000. */
@@ -283,7 +288,11 @@ export class ConsoleClient {
   requestCount = 0;
 
   readonly #token: string;
-  readonly #pool: Pool;
+  readonly #transportKind: TransportKind;
+  readonly #connections: number;
+  readonly #timeoutMs: number;
+  readonly #origin: string;
+  #transport: Promise<Transport> | null = null;
   readonly #basePath: string;
   readonly #retries: number;
   readonly #retryBudgetMs: number;
@@ -316,15 +325,10 @@ export class ConsoleClient {
     this.#userAgent = options.userAgent ?? defaultUserAgent();
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#random = options.random ?? Math.random;
-    const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.#pool = new Pool(url.origin, {
-      connections: options.connections ?? DEFAULT_CONNECTIONS,
-      pipelining: 1,
-      keepAliveTimeout: 4_000,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-      connect: { timeout },
-    });
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#connections = options.connections ?? DEFAULT_CONNECTIONS;
+    this.#transportKind = options.transport ?? "undici";
+    this.#origin = url.origin;
   }
 
   /**
@@ -470,7 +474,9 @@ export class ConsoleClient {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close();
+    const transport = this.#transport;
+    this.#transport = null;
+    if (transport) await (await transport).close();
   }
 
   // --- internals ----------------------------------------------------------------------------------------
@@ -500,8 +506,14 @@ export class ConsoleClient {
   > {
     signal?.throwIfAborted();
     this.requestCount++;
+    this.#transport ??= openTransport(this.#transportKind, {
+      origin: this.#origin,
+      connections: this.#connections,
+      timeoutMs: this.#timeoutMs,
+    });
+    const transport = await this.#transport;
     try {
-      const response = await this.#pool.request({
+      const response = await transport.request({
         method,
         path: target,
         headers,
@@ -519,10 +531,10 @@ export class ConsoleClient {
 
   /**
    * The body as text, refusing one larger than the cap: by its Content-Length before reading, or as soon as
-   * the bytes read pass the cap. The body is destroyed then, which closes the connection (undici does not
-   * reuse a connection with an unread body), so nothing is left hanging.
+   * the bytes read pass the cap. The body is discarded then, which closes the connection (a connection with
+   * an unread body is not reused), so nothing is left hanging.
    */
-  async #readCapped(response: Dispatcher.ResponseData, method: string, path: string): Promise<string> {
+  async #readCapped(response: TransportResponse, method: string, path: string): Promise<string> {
     const max = this.#maxResponseBytes;
     const tooLarge = () =>
       new ConsoleApiError(
@@ -534,15 +546,15 @@ export class ConsoleClient {
       );
     const declared = Number(headerOf(response.headers, "content-length"));
     if (Number.isFinite(declared) && declared > max) {
-      response.body.destroy();
+      response.discard();
       throw tooLarge();
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    for await (const chunk of response.body) {
       size += chunk.length;
       if (size > max) {
-        response.body.destroy();
+        response.discard();
         throw tooLarge();
       }
       chunks.push(chunk);

@@ -5,15 +5,28 @@
  *     imports src/render/ink; only src/cli/apply-run.ts imports src/render/ink, and only with `await import`.
  * (b) At run time: the built CLI runs under `node --import PRELOAD`, where PRELOAD registers a resolve hook
  *     (node:module `register`) that records every ESM resolution, and wraps the CommonJS resolver so that
- *     `require()` calls (which Node 20's ESM hooks do not see) are recorded too.
+ *     `require()` calls (which Node 20's ESM hooks do not see) are recorded too. Each command's packages and
+ *     orgctl modules are pinned: `--version` loads no package; `validate` neither the console, the client,
+ *     SQLite nor the TUI; a sandbox plan reads over node:http without undici; a plan over HTTP loads undici
+ *     and not SQLite.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI, ensureBuilt, REPO_ROOT } from "../support/cli.js";
+import { OWNER_TOKEN, OWNER_USER_YAML, startTestConsole } from "../support/console.js";
 
 // --- (a) static ------------------------------------------------------------------------------------------
 
@@ -168,7 +181,12 @@ interface TracedRun {
 let traceDir = "";
 let runs = 0;
 
-function traced(args: string[], cwd: string, extraNodeArgs: string[] = []): Promise<TracedRun> {
+function traced(
+  args: string[],
+  cwd: string,
+  extraNodeArgs: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<TracedRun> {
   const out = join(traceDir, `trace-${++runs}.txt`);
   writeFileSync(out, "");
   const env: Record<string, string> = {};
@@ -176,6 +194,7 @@ function traced(args: string[], cwd: string, extraNodeArgs: string[] = []): Prom
     if (value !== undefined && !key.toUpperCase().startsWith("ORGCTL_")) env[key] = value;
   }
   env.NO_COLOR = "1";
+  Object.assign(env, extraEnv);
   env.ORGCTL_TEST_TRACE = out;
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -238,7 +257,35 @@ function chainOf(run: TracedRun, start: string): string[] {
   return chain.map((m) => m.replace(`file://${REPO_ROOT}`, "").replace(REPO_ROOT, ""));
 }
 
-describe("ink and react: what the built CLI loads at run time", { timeout: 120_000 }, () => {
+/** The packages (node_modules/NAME) a run loaded, sorted. */
+function packagesOf(run: TracedRun): string[] {
+  const names = new Set<string>();
+  for (const { module } of run.modules) {
+    const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(module);
+    if (match) names.add(match[1]!);
+  }
+  return [...names].sort();
+}
+
+/** orgctl's own modules (dist/…, as `src/cli/main.js`) a run loaded, sorted. */
+function ownModulesOf(run: TracedRun): string[] {
+  const dist = `${REPO_ROOT.split(sep).join("/")}/dist/`;
+  const names = new Set<string>();
+  for (const { module } of run.modules) {
+    const path = module.replace(/^file:\/\//, "");
+    if (path.startsWith(dist) && !path.includes("/node_modules/")) names.add(path.slice(dist.length));
+  }
+  return [...names].sort();
+}
+
+const CLIENT_UNDICI = "src/client/undici-transport.js";
+const CLIENT_NODE_HTTP = "src/client/node-http-transport.js";
+const SANDBOX_SERVER = "src/console/server.js";
+/** The console modules every command may load: its error type, and serve's defaults shown in --help. */
+const CONSOLE_CONSTANTS = ["src/console/errors.js", "src/console/bootstrap-defaults.js"];
+const isConsoleModule = (m: string) => m.startsWith("src/console/") && !CONSOLE_CONSTANTS.includes(m);
+
+describe("what the built CLI loads at run time, per command", { timeout: 120_000 }, () => {
   let sandboxDir: string;
 
   beforeAll(() => {
@@ -262,6 +309,7 @@ describe("ink and react: what the built CLI loads at run time", { timeout: 120_0
     );
     expect(tui.code, tui.stderr).toBe(0);
     for (const pattern of TUI) expect(loaded(tui, [pattern]).length, pattern).toBeGreaterThan(0);
+    expect(packagesOf(tui)).toEqual(expect.arrayContaining(["ink", "react"]));
     const db = await traced(["-e", 'new (require("better-sqlite3"))(":memory:").close()'], REPO_ROOT);
     expect(db.code, db.stderr).toBe(0);
     expect(loaded(db, ["/node_modules/better-sqlite3/"]).length).toBeGreaterThan(0);
@@ -269,40 +317,91 @@ describe("ink and react: what the built CLI loads at run time", { timeout: 120_0
     expect(loaded(db, ["/node_modules/bindings/"]).length).toBeGreaterThan(0);
   });
 
-  it("orgctl plan (embedded sandbox) loads neither ink nor react", async () => {
-    const run = await traced(
-      [CLI, "plan", "-f", "org.yaml", "--sandbox", join(sandboxDir, ".orgctl", "sandbox.db")],
-      sandboxDir,
-    );
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^Plan: /m);
-    // It did the real work: the sandbox database and the HTTP client were loaded.
-    expect(loaded(run, NETWORK_AND_DB).length).toBeGreaterThan(0);
-    expect(existsSync(join(sandboxDir, ".orgctl", "sandbox.db"))).toBe(true);
-    expect(loaded(run, TUI)).toEqual([]);
-  });
-
-  it("orgctl --version loads neither ink, react, undici nor better-sqlite3", async () => {
+  it("orgctl --version loads no package at all, and of orgctl only its entry point and package-root", async () => {
     const run = await traced([CLI, "--version"], REPO_ROOT);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    expect(loaded(run, ["/node_modules/commander/"]).length).toBeGreaterThan(0);
-    expect(loaded(run, [...TUI, ...NETWORK_AND_DB])).toEqual([]);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    // The tracer saw the run: the entry point itself is there.
+    expect(ownModulesOf(run)).toEqual(["cmd/orgctl.js", "src/package-root.js"]);
+    expect(packagesOf(run)).toEqual([]);
+  });
+
+  it("orgctl -v answers the same", async () => {
+    const run = await traced([CLI, "-v"], REPO_ROOT);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(packagesOf(run)).toEqual([]);
   });
 
   it("the build ships the precompiled org.yaml validator", () => {
     expect(existsSync(PRECOMPILED_VALIDATOR), PRECOMPILED_VALIDATOR).toBe(true);
   });
 
-  it("orgctl validate loads neither ink, react, undici, better-sqlite3 nor the ajv compiler", async () => {
+  it("orgctl validate loads commander and the YAML parser, but no console, client, planner, TUI, SQLite or ajv compiler", async () => {
     const run = await traced([CLI, "validate", "-f", "org.yaml"], sandboxDir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("org.yaml is valid");
-    expect(loaded(run, ["/node_modules/yaml/"]).length).toBeGreaterThan(0);
-    expect(loaded(run, [...TUI, ...NETWORK_AND_DB])).toEqual([]);
+    expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "yaml"]));
+    expect(
+      loaded(run, [
+        ...TUI,
+        ...NETWORK_AND_DB,
+        "/node_modules/ajv-formats/",
+        "/node_modules/fast-json-patch/",
+      ]),
+    ).toEqual([]);
+    const own = ownModulesOf(run);
+    expect(own).toContain("src/cli/validate.js");
+    expect(
+      own.filter(
+        (m) =>
+          isConsoleModule(m) || /^src\/(client\/(?!errors\.js)|plan\/(?!json-syntax\.js)|render\/)/.test(m),
+      ),
+    ).toEqual([]);
     if (existsSync(PRECOMPILED_VALIDATOR)) {
       expect(loaded(run, ["org-schema-validator.cjs"]).length).toBeGreaterThan(0);
       expect(loaded(run, AJV_COMPILER)).toEqual([]);
+    }
+  });
+
+  it("orgctl plan against the embedded sandbox loads SQLite and reads it with node:http: no undici, ink or react", async () => {
+    const run = await traced(
+      [CLI, "plan", "-f", "org.yaml", "--sandbox", join(sandboxDir, ".orgctl", "sandbox.db")],
+      sandboxDir,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Plan: /m);
+    // It did the real work: the sandbox console and its database were loaded, and the client read it.
+    expect(existsSync(join(sandboxDir, ".orgctl", "sandbox.db"))).toBe(true);
+    expect(packagesOf(run)).toEqual(expect.arrayContaining(["better-sqlite3", "commander", "yaml"]));
+    const own = ownModulesOf(run);
+    expect(own).toEqual(expect.arrayContaining([SANDBOX_SERVER, CLIENT_NODE_HTTP]));
+    expect(own).not.toContain(CLIENT_UNDICI);
+    expect(loaded(run, ["/node_modules/undici/", ...TUI])).toEqual([]);
+  });
+
+  it("orgctl plan against a console over HTTP loads undici, and neither SQLite, the console, ink nor react", async () => {
+    const ts = await startTestConsole();
+    try {
+      const dir = join(traceDir, "remote");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "org.yaml"),
+        `version: 1\norganization:\n  name: Example Org\n  plan: pro\nusers:\n${OWNER_USER_YAML}`,
+      );
+      const run = await traced([CLI, "plan", "-f", "org.yaml", "--endpoint", ts.url], dir, [], {
+        ORGCTL_TOKEN: OWNER_TOKEN,
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain("No changes");
+      expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "undici", "yaml"]));
+      const own = ownModulesOf(run);
+      expect(own).toContain(CLIENT_UNDICI);
+      expect(own).not.toContain(CLIENT_NODE_HTTP);
+      expect(own.filter(isConsoleModule)).toEqual([]);
+      expect(loaded(run, ["/node_modules/better-sqlite3/", ...TUI])).toEqual([]);
+    } finally {
+      await ts.close();
     }
   });
 });
