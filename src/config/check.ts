@@ -1,5 +1,10 @@
 // Imported module by module, not from the domain index: `validate` must not load the whole rule engine.
-import { addressFormatRefusal, reservedAddressRefusal, splitAddress } from "../domain/addresses.js";
+import {
+  addressFormatRefusal,
+  customDomainNameRefusal,
+  reservedAddressRefusal,
+  splitAddress,
+} from "../domain/addresses.js";
 import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "../domain/catalog.js";
 import type { Refusal } from "../domain/refusal.js";
 import {
@@ -37,13 +42,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
   desired.domains.forEach((domain, i) => {
     if (declaredDomains.has(domain.name))
       add("error", ["domains", i, "name"], "conflict", `domain ${domain.name} is listed twice; keep one`);
-    if (domain.name === provider)
-      add(
-        "error",
-        ["domains", i, "name"],
-        "conflict",
-        `${provider} is the provider domain; do not list it under domains`,
-      );
+    refused(["domains", i, "name"], customDomainNameRefusal(provider, domain.name));
     declaredDomains.add(domain.name);
   });
   const groupNames = new Set<string>();

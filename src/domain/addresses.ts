@@ -58,6 +58,18 @@ export function isValidDomainName(name: string): boolean {
   return DOMAIN_NAME.test(name);
 }
 
+/** Why `name` cannot be a custom domain of an organization whose provider domain is `provider`, or null. */
+export function customDomainNameRefusal(provider: string, name: string): Refusal | null {
+  if (!isValidDomainName(name))
+    return refuse("invalid", `${name} is not a valid domain name`, { domain: name });
+  if (name === provider) {
+    return refuse("conflict", `${name} is the provider domain; it always exists and needs no adding`, {
+      domain: name,
+    });
+  }
+  return null;
+}
+
 /** local-part@domain in lower case, as the console accepts it; says nothing about who holds it. */
 export function isWellFormedAddress(address: string): boolean {
   const parts = splitAddress(address);

@@ -1,7 +1,7 @@
 import {
   checkAddressAvailable,
+  customDomainNameRefusal,
   isPermanentAddress,
-  isValidDomainName,
   normalizeAddress,
   permanentAliasRefusal,
   ROUTED_LOCAL_PARTS,
@@ -300,15 +300,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     const denied = permit(ctx, "manage_domains");
     if (denied) return no(denied);
     const name = normalizeAddress(op.name);
-    if (!isValidDomainName(name))
-      return no(refuse("invalid", `${op.name} is not a valid domain name`, { domain: op.name }));
-    if (name === ctx.state.org.provider_domain) {
-      return no(
-        refuse("conflict", `${name} is the provider domain; it always exists and needs no adding`, {
-          domain: name,
-        }),
-      );
-    }
+    const badName = customDomainNameRefusal(ctx.state.org.provider_domain, name);
+    if (badName) return no(badName);
     if (ctx.state.domains.has(name))
       return no(refuse("conflict", `domain ${name} already exists`, { domain: name }));
     const orgPlan = findOrgPlan(ctx.state.catalog, ctx.state.org.plan) ?? {
