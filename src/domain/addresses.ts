@@ -50,7 +50,7 @@ export function permanentAliasRefusal(state: ConsoleState, login: string, addres
       `${normalized} is on the provider domain; such aliases stay with the user until the user is deleted`,
       { address: normalized },
     ),
-    fix: `keep ${normalized} among ${login}'s aliases: it goes only when ${login} is deleted`,
+    fix: `list ${normalized} among ${login}'s aliases in org.yaml: it goes only when ${login} is deleted`,
   };
 }
 

@@ -260,7 +260,7 @@ describe("refusals predicted at plan time", () => {
         code: "alias_permanent",
         message:
           "al.x@console.test is on the provider domain; such aliases stay with the user until the user is deleted (an alias of al in the console, not in org.yaml)",
-        fix: "keep al.x@console.test among al's aliases: it goes only when al is deleted",
+        fix: "list al.x@console.test among al's aliases in org.yaml: it goes only when al is deleted",
         source: "",
         drift: true,
       },
