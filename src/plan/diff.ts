@@ -517,7 +517,8 @@ export function diff(input: DiffInput): DiffResult {
       });
     }
     if (want.role !== have.role) {
-      const refusal = actorMayNot(login, "change the role of");
+      // Another admin changing the owner is the engine's refusal too; the scheduler reports it on the step.
+      const refusal = selfActionRefusal(actor, login, "change the role of");
       if (refusal) {
         errors.push({
           code: refusal.code,
@@ -542,7 +543,7 @@ export function diff(input: DiffInput): DiffResult {
     }
     const isDisabled = have.status === "disabled";
     if (want.status === "disabled" && !isDisabled) {
-      const refusal = actorMayNot(login, "disable");
+      const refusal = selfActionRefusal(actor, login, "disable");
       if (refusal) {
         errors.push({
           code: refusal.code,
