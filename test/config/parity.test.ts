@@ -67,15 +67,18 @@ interface Frame {
   groups: string[];
 }
 
-/** An address: mostly the user's own name on a usable domain, sometimes a shared or doubtful local part. */
-const addressOf = (login: string, suffixes: string[], domains: string[]) =>
+/**
+ * An address: mostly the user's own name on a domain it may use, sometimes a shared or doubtful local part,
+ * or a custom domain the file does not declare.
+ */
+const addressOf = (frame: Frame, login: string, suffixes: string[], usable: string[]) =>
   fc
     .tuple(
       fc.oneof(
         { weight: 8, arbitrary: fc.constantFrom(...suffixes.map((s) => `${login}${s}`)) },
         { weight: 1, arbitrary: fc.constantFrom(...LOCAL_PARTS) },
       ),
-      mostly(domains, [...DOMAINS.filter((d) => !domains.includes(d)), "nowhere.example"]),
+      mostly(usable, [...DOMAINS.filter((d) => !frame.domains.includes(d)), "nowhere.example"]),
     )
     .map(([local, domain]) => `${local}@${domain}`);
 
@@ -85,7 +88,7 @@ const userOf = (frame: Frame, login: string, owner: boolean) =>
       first_name: mostly(NAMES.slice(0, 4), NAMES.slice(4)),
       last_name: mostly(NAMES.slice(0, 4), NAMES.slice(4)),
       // The owner is created by the sandbox at start-up, before any custom domain exists.
-      email: addressOf(login, [""], owner ? [frame.provider] : [frame.provider, ...frame.domains]),
+      email: addressOf(frame, login, [""], owner ? [frame.provider] : [frame.provider, ...frame.domains]),
       plan: fc.oneof(
         { weight: 4, arbitrary: fc.constantFrom("entry", "pro", "ultra") },
         { weight: 1, arbitrary: fc.constant("free") },
@@ -105,7 +108,7 @@ const userOf = (frame: Frame, login: string, owner: boolean) =>
         {
           weight: 3,
           arbitrary: fc.array(
-            addressOf(login, [".a", ".b", "+c", "_d", "-e"], [frame.provider, ...frame.domains]),
+            addressOf(frame, login, [".a", ".b", "+c", "_d", "-e"], [frame.provider, ...frame.domains]),
             { maxLength: 3 },
           ),
         },
