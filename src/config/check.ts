@@ -1,13 +1,30 @@
 // Imported module by module, not from the domain index: `validate` must not load the whole rule engine.
-import { RESERVED_LOCAL_PART, splitAddress } from "../domain/addresses.js";
+import {
+  addressFormatRefusal,
+  customDomainNameRefusal,
+  reservedAddressRefusal,
+  splitAddress,
+} from "../domain/addresses.js";
 import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "../domain/catalog.js";
+import type { Refusal } from "../domain/refusal.js";
+import {
+  aliasLimitRefusal,
+  domainLimitRefusal,
+  isActiveOrgAdmin,
+  namesRefusal,
+  OWNER_ROLE,
+  ownerStateRefusal,
+  seatLimitRefusal,
+} from "../domain/rules.js";
 import type { LoadedConfig, PathSegment } from "./load.js";
 import type { ConfigIssue } from "./model.js";
 import { closest } from "./suggest.js";
 
 /**
  * Semantic checks of a loaded config. Without a catalog only what needs no console is checked; `validate`
- * passes the console's default catalog, `plan` the live one, for plan names and limits.
+ * passes the console's default catalog, `plan` the live one, for plan names and limits. Each rule of the
+ * rule book is asked of src/domain, the code the console decides with, so that a file that passes here is
+ * one the console accepts (test/config/parity.test.ts holds the two to each other).
  */
 export function checkConfig(config: LoadedConfig, catalog: Catalog | null): ConfigIssue[] {
   const { desired } = config;
@@ -16,18 +33,16 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
     const { line, col } = config.locate(path);
     issues.push({ file: config.file, line, col, code, message, path: `/${path.join("/")}`, severity });
   };
+  const refused = (path: PathSegment[], refusal: Refusal | null) => {
+    if (refusal) add("error", path, refusal.code, refusal.message);
+    return refusal !== null;
+  };
   const provider = desired.organization.provider_domain;
   const declaredDomains = new Set<string>();
   desired.domains.forEach((domain, i) => {
     if (declaredDomains.has(domain.name))
       add("error", ["domains", i, "name"], "conflict", `domain ${domain.name} is listed twice; keep one`);
-    if (domain.name === provider)
-      add(
-        "error",
-        ["domains", i, "name"],
-        "conflict",
-        `${provider} is the provider domain; do not list it under domains`,
-      );
+    refused(["domains", i, "name"], customDomainNameRefusal(provider, domain.name));
     declaredDomains.add(domain.name);
   });
   const groupNames = new Set<string>();
@@ -53,22 +68,20 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
       );
     }
     logins.set(user.login, i);
-    if (user.owner) owners += 1;
-    if (user.role === "org_admin" && user.status === "active") activeAdmins += 1;
+    if (user.owner) {
+      owners += 1;
+      const owner = ownerStateRefusal(user);
+      refused(["users", i, user.role !== OWNER_ROLE ? "role" : "status"], owner);
+    }
+    if (isActiveOrgAdmin(user)) activeAdmins += 1;
+    refused(
+      ["users", i, user.first_name ? "last_name" : "first_name"],
+      namesRefusal(user.login, user.first_name, user.last_name),
+    );
     const checkAddress = (address: string, path: PathSegment[]) => {
-      const parts = splitAddress(address);
-      if (!parts) {
-        add("error", path, "invalid", `${address} is not an address; write local-part@domain`);
-        return;
-      }
-      if (parts.local === RESERVED_LOCAL_PART) {
-        add(
-          "error",
-          path,
-          "address_reserved",
-          `${address} is reserved by the provider; choose another address`,
-        );
-      }
+      if (refused(path, addressFormatRefusal(address))) return;
+      refused(path, reservedAddressRefusal(address));
+      const parts = splitAddress(address)!;
       if (parts.domain !== provider && !declaredDomains.has(parts.domain)) {
         add(
           "error",
@@ -112,14 +125,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
         `plan ${user.plan} is not in the catalog; use one of ${catalog.plans.map((p) => p.name).join(", ")}`,
       );
     } else if (plan && catalog) {
-      if (user.aliases.length > plan.aliases) {
-        add(
-          "error",
-          ["users", i, "aliases"],
-          "alias_limit",
-          `plan ${plan.name} allows ${plan.aliases} aliases and ${user.login} has ${user.aliases.length}; choose a larger plan or fewer aliases`,
-        );
-      }
+      refused(["users", i, "aliases"], aliasLimitRefusal(plan, user.login, user.aliases.length));
       if (isPaidPlan(catalog, plan.name)) paid += 1;
       else free += 1;
     }
@@ -157,30 +163,11 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
     );
   }
   if (orgPlan) {
-    if (paid > orgPlan.paid_seats) {
-      add(
-        "error",
-        ["users"],
-        "seat_limit",
-        `${paid} users on paid plans but the ${orgPlan.name} org plan has ${orgPlan.paid_seats} paid seats; move users to the free plan, remove some, or choose a larger org plan`,
-      );
-    }
-    if (free > orgPlan.free_seats) {
-      add(
-        "error",
-        ["users"],
-        "seat_limit",
-        `${free} users on the free plan but the ${orgPlan.name} org plan has ${orgPlan.free_seats} free seats; move users to a paid plan, remove some, or choose a larger org plan`,
-      );
-    }
-    if (desired.domains.length > orgPlan.custom_domains) {
-      add(
-        "error",
-        ["domains"],
-        "domain_limit",
-        `${desired.domains.length} custom domains but the ${orgPlan.name} org plan allows ${orgPlan.custom_domains}; list fewer domains or choose a larger org plan`,
-      );
-    }
+    // Every listed user takes a seat, as if all were created at once; paid and free are reported apart.
+    const none = { paid: 0, free: 0 };
+    refused(["users"], seatLimitRefusal(orgPlan, none, { paid, free: 0 }));
+    refused(["users"], seatLimitRefusal(orgPlan, none, { paid: 0, free }));
+    refused(["domains"], domainLimitRefusal(orgPlan, 0, desired.domains.length));
   }
   return issues.sort((a, b) => a.line - b.line || a.col - b.col || a.code.localeCompare(b.code));
 }

@@ -1,5 +1,5 @@
 import type { DesiredOrg } from "../config/model.js";
-import { splitAddress } from "../domain/index.js";
+import { isActiveOrgAdmin, splitAddress } from "../domain/index.js";
 import { type RunningConsole, startConsole } from "./server.js";
 import { type BootstrapOptions, type Clock, DEFAULT_BOOTSTRAP } from "./service.js";
 
@@ -19,8 +19,7 @@ export function sandboxBootstrap(
 ): BootstrapOptions {
   const provider = desired?.organization.provider_domain ?? DEFAULT_BOOTSTRAP.providerDomain;
   const users = desired?.users ?? [];
-  const candidate =
-    users.find((u) => u.owner) ?? users.find((u) => u.role === "org_admin" && u.status === "active");
+  const candidate = users.find((u) => u.owner) ?? users.find(isActiveOrgAdmin);
   const owner = candidate && splitAddress(candidate.email)?.domain === provider ? candidate : null;
   return {
     ...DEFAULT_BOOTSTRAP,

@@ -12,6 +12,7 @@ import {
   type LedgerDraft,
   movesRevision,
   type Operation,
+  OWNER_ROLE,
   type Role,
   renewDue,
   targetOf,
@@ -163,7 +164,7 @@ export class ConsoleService {
             first_name: options.ownerFirstName,
             last_name: options.ownerLastName,
             plan: options.ownerPlan,
-            role: "org_admin",
+            role: OWNER_ROLE,
             password_hash: null,
           },
         },
@@ -176,13 +177,7 @@ export class ConsoleService {
           `cannot create the owner: ${decision.refusal.message}`,
         );
       }
-      // The owner is created active: they act through their API token from the first request.
-      const effects = decision.effects.map((effect) =>
-        effect.type === "put_user"
-          ? { ...effect, user: { ...effect.user, status: "active" as const } }
-          : effect,
-      );
-      steps.push({ effects, ledger: decision.ledger });
+      steps.push({ effects: decision.effects, ledger: decision.ledger });
       for (const step of steps) store.persist(step.effects, step.ledger, { now });
       store.appendAudit(
         {

@@ -20,13 +20,54 @@ export function splitAddress(address: string): { local: string; domain: string }
   return { local: address.slice(0, at), domain: address.slice(at + 1) };
 }
 
-/** Aliases on the provider domain can never be removed: such an address can never go to anyone else [MF]. */
-export function isPermanentAlias(state: ConsoleState, address: string): boolean {
+/**
+ * An address on the provider domain can never go to anyone else [MF]: as an alias it can never be removed,
+ * and when its user is deleted it is retired forever. An address on a custom domain is freed instead.
+ */
+export function isPermanentAddress(state: ConsoleState, address: string): boolean {
   return splitAddress(normalizeAddress(address))?.domain === state.org.provider_domain;
+}
+
+/**
+ * The custom domain an address is on, which must exist and be verified before the address is used [MF];
+ * null on the provider domain, which always exists and needs no verification.
+ */
+export function customDomainOf(state: ConsoleState, address: string): string | null {
+  const domain = splitAddress(normalizeAddress(address))?.domain;
+  return domain && domain !== state.org.provider_domain ? domain : null;
+}
+
+/** Aliases on the provider domain can never be removed [MF]. */
+export const isPermanentAlias = isPermanentAddress;
+
+/** alias_permanent: why `login` can never lose the alias `address`, or null when it may. */
+export function permanentAliasRefusal(state: ConsoleState, login: string, address: string): Refusal | null {
+  const normalized = normalizeAddress(address);
+  if (!isPermanentAddress(state, normalized)) return null;
+  return {
+    ...refuse(
+      "alias_permanent",
+      `${normalized} is on the provider domain; such aliases stay with the user until the user is deleted`,
+      { address: normalized },
+    ),
+    fix: `list ${normalized} among ${login}'s aliases in org.yaml: it goes only when ${login} is deleted`,
+  };
 }
 
 export function isValidDomainName(name: string): boolean {
   return DOMAIN_NAME.test(name);
+}
+
+/** Why `name` cannot be a custom domain of an organization whose provider domain is `provider`, or null. */
+export function customDomainNameRefusal(provider: string, name: string): Refusal | null {
+  if (!isValidDomainName(name))
+    return refuse("invalid", `${name} is not a valid domain name`, { domain: name });
+  if (name === provider) {
+    return refuse("conflict", `${name} is the provider domain; it always exists and needs no adding`, {
+      domain: name,
+    });
+  }
+  return null;
 }
 
 /** local-part@domain in lower case, as the console accepts it; says nothing about who holds it. */
@@ -35,25 +76,33 @@ export function isWellFormedAddress(address: string): boolean {
   return parts !== null && LOCAL_PART.test(parts.local) && isValidDomainName(parts.domain);
 }
 
+/** Why an address is not one the console accepts (not local-part@domain in lower case), or null. */
+export function addressFormatRefusal(address: string): Refusal | null {
+  if (isWellFormedAddress(address)) return null;
+  return refuse("invalid", `${address} is not a valid address; use local-part@domain in lower case`, {
+    address,
+  });
+}
+
+/** address_reserved [MF]: `abuse@` of every domain belongs to the provider. */
+export function reservedAddressRefusal(address: string): Refusal | null {
+  if (splitAddress(address)?.local !== RESERVED_LOCAL_PART) return null;
+  return refuse(
+    "address_reserved",
+    `${address} is reserved by the provider and can never be a user address or an alias; choose another address`,
+    { address },
+  );
+}
+
 /**
  * Checks that an address may be given to `login` (as email or alias): well formed, not reserved, on a
  * domain that exists and is verified, and free console-wide.
  */
 export function checkAddressAvailable(state: ConsoleState, address: string, login: string): Refusal | null {
-  const parts = splitAddress(address);
-  if (!parts || !LOCAL_PART.test(parts.local) || !isValidDomainName(parts.domain)) {
-    return refuse("invalid", `${address} is not a valid address; use local-part@domain in lower case`, {
-      address,
-    });
-  }
-  if (parts.local === RESERVED_LOCAL_PART) {
-    return refuse(
-      "address_reserved",
-      `${address} is reserved by the provider and can never be a user address or an alias; choose another address`,
-      { address },
-    );
-  }
-  if (parts.domain !== state.org.provider_domain) {
+  const malformed = addressFormatRefusal(address) ?? reservedAddressRefusal(address);
+  if (malformed) return malformed;
+  const parts = splitAddress(address)!;
+  if (customDomainOf(state, address) !== null) {
     const domain = state.domains.get(parts.domain);
     if (!domain) {
       return refuse(

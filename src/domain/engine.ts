@@ -1,10 +1,10 @@
 import {
   checkAddressAvailable,
-  isPermanentAlias,
-  isValidDomainName,
+  customDomainNameRefusal,
+  isPermanentAddress,
   normalizeAddress,
+  permanentAliasRefusal,
   ROUTED_LOCAL_PARTS,
-  splitAddress,
   verificationRecord,
 } from "./addresses.js";
 import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "./catalog.js";
@@ -25,6 +25,15 @@ import { addDays, DAYS_PER_PERIOD, dayOf, daysLeft, prorateChange, unusedRefund 
 import type { Actor, Operation, OperationName, OperationOf } from "./operations.js";
 import { type Action, hasNoMoreRights, isAllowed } from "./permissions.js";
 import { type Refusal, refuse } from "./refusal.js";
+import {
+  aliasLimitRefusal,
+  domainLimitRefusal,
+  isActiveOrgAdmin,
+  namesRefusal,
+  ownerProtectedRefusal,
+  seatLimitRefusal,
+  selfActionRefusal,
+} from "./rules.js";
 
 /** A change to the console's records. Effects replace whole records; they never patch them in place. */
 export type Effect =
@@ -144,19 +153,11 @@ function newGroupNameRefusal(ctx: Context, name: string): Refusal | null {
 }
 
 function protectOwner(ctx: Context, target: User, what: string): Refusal | null {
-  if (ctx.actor && target.login === ctx.state.org.owner && ctx.actor.login !== target.login) {
-    return refuse("owner_protected", `${target.login} is the owner; no other admin may ${what} the owner`, {
-      login: target.login,
-    });
-  }
-  return null;
+  return ownerProtectedRefusal(ctx.state.org.owner, ctx.actor?.login ?? null, target.login, what);
 }
 
 function notSelf(ctx: Context, target: User, what: string): Refusal | null {
-  if (ctx.actor && ctx.actor.login === target.login) {
-    return refuse("self_action", `nobody may ${what} themselves; ask another admin`, { login: target.login });
-  }
-  return null;
+  return selfActionRefusal(ctx.actor?.login ?? null, target.login, what);
 }
 
 function findUser(ctx: Context, login: string): User | Refusal {
@@ -202,25 +203,17 @@ function checkSeats(ctx: Context, paidDelta: number, freeDelta: number): Refusal
   const orgPlan = findOrgPlan(ctx.state.catalog, ctx.state.org.plan);
   if (!orgPlan) return null;
   const { paid_seats, free_seats } = ctx.state.counters;
-  if (paidDelta > 0 && paid_seats + paidDelta > orgPlan.paid_seats) {
-    return refuse(
-      "seat_limit",
-      `the ${orgPlan.name} org plan has ${orgPlan.paid_seats} paid seats and all are used; delete a paid user or move to a larger org plan`,
-      { seats: orgPlan.paid_seats, used: paid_seats, kind: "paid" },
-    );
-  }
-  if (freeDelta > 0 && free_seats + freeDelta > orgPlan.free_seats) {
-    return refuse(
-      "seat_limit",
-      `the ${orgPlan.name} org plan has ${orgPlan.free_seats} free seats and all are used; delete a free user or give them a paid plan`,
-      { seats: orgPlan.free_seats, used: free_seats, kind: "free" },
-    );
-  }
-  return null;
+  return seatLimitRefusal(
+    orgPlan,
+    { paid: paid_seats, free: free_seats },
+    { paid: paidDelta, free: freeDelta },
+  );
 }
 
-function aliasLimit(catalog: Catalog, plan: string): number {
-  return findPlan(catalog, plan)?.aliases ?? 0;
+/** Whether `login` may have `aliases` aliases on `plan` (a plan missing from the catalog allows none). */
+function checkAliasLimit(catalog: Catalog, plan: string, login: string, aliases: number): Refusal | null {
+  const spec = findPlan(catalog, plan) ?? { name: plan, price_cents: 0, aliases: 0, storage_mb: 0 };
+  return aliasLimitRefusal(spec, login, aliases);
 }
 
 function validProfile(profile: Record<string, unknown>): Refusal | null {
@@ -238,9 +231,7 @@ function validProfile(profile: Record<string, unknown>): Refusal | null {
 }
 
 function wouldLoseLastAdmin(ctx: Context, target: User): boolean {
-  return (
-    target.role === "org_admin" && target.status === "active" && ctx.state.counters.active_org_admins <= 1
-  );
+  return isActiveOrgAdmin(target) && ctx.state.counters.active_org_admins <= 1;
 }
 
 function lastAdminRefusal(target: User, what: string): Refusal {
@@ -309,27 +300,18 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     const denied = permit(ctx, "manage_domains");
     if (denied) return no(denied);
     const name = normalizeAddress(op.name);
-    if (!isValidDomainName(name))
-      return no(refuse("invalid", `${op.name} is not a valid domain name`, { domain: op.name }));
-    if (name === ctx.state.org.provider_domain) {
-      return no(
-        refuse("conflict", `${name} is the provider domain; it always exists and needs no adding`, {
-          domain: name,
-        }),
-      );
-    }
+    const badName = customDomainNameRefusal(ctx.state.org.provider_domain, name);
+    if (badName) return no(badName);
     if (ctx.state.domains.has(name))
       return no(refuse("conflict", `domain ${name} already exists`, { domain: name }));
-    const limit = findOrgPlan(ctx.state.catalog, ctx.state.org.plan)?.custom_domains ?? 0;
-    if (ctx.state.domains.size >= limit) {
-      return no(
-        refuse(
-          "domain_limit",
-          `the ${ctx.state.org.plan} org plan allows ${limit} custom domain(s) and all are used; remove one or move to a larger org plan`,
-          { limit, used: ctx.state.domains.size },
-        ),
-      );
-    }
+    const orgPlan = findOrgPlan(ctx.state.catalog, ctx.state.org.plan) ?? {
+      name: ctx.state.org.plan,
+      paid_seats: 0,
+      free_seats: 0,
+      custom_domains: 0,
+    };
+    const full = domainLimitRefusal(orgPlan, ctx.state.domains.size, 1);
+    if (full) return no(full);
     const domain: Domain = {
       name,
       status: ctx.state.org.verifier === "auto" ? "verified" : "pending",
@@ -410,11 +392,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
         }),
       );
     }
-    if (!input.first_name.trim() || !input.last_name.trim()) {
-      return no(
-        refuse("invalid", `user ${input.login} needs a first and a last name`, { login: input.login }),
-      );
-    }
+    const unnamed = namesRefusal(input.login, input.first_name, input.last_name);
+    if (unnamed) return no(unnamed);
     const badPlan = checkPlanExists(ctx.state.catalog, input.plan);
     if (badPlan) return no(badPlan);
     const profileError = validProfile(input.profile ?? {});
@@ -429,19 +408,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       const aliasError = checkAddressAvailable(ctx.state, alias, input.login);
       if (aliasError) return no(aliasError);
     }
-    const limit = aliasLimit(ctx.state.catalog, input.plan);
-    if (aliases.length > limit) {
-      return no(
-        refuse(
-          "alias_limit",
-          `plan ${input.plan} allows ${limit} aliases and ${input.login} would have ${aliases.length}; choose a larger plan or fewer aliases`,
-          {
-            login: input.login,
-            limit,
-          },
-        ),
-      );
-    }
+    const tooMany = checkAliasLimit(ctx.state.catalog, input.plan, input.login, aliases.length);
+    if (tooMany) return no(tooMany);
     const groups = [...new Set(input.groups ?? [])].sort();
     if (groups.length > MAX_GROUPS_AT_CREATE) {
       return no(
@@ -472,7 +440,9 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       last_name: input.last_name.trim(),
       plan: input.plan,
       role: input.role,
-      status: input.password_hash ? "active" : "invited",
+      // Invited until the first login, unless a password is set; the owner is created (with the organization)
+      // active, because the owner acts through an API token from the first request.
+      status: input.password_hash || input.login === ctx.state.org.owner ? "active" : "invited",
       billing: "ok",
       period_start: ctx.today,
       period_end: addDays(ctx.today, DAYS_PER_PERIOD),
@@ -520,8 +490,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     const next: User = { ...target, profile: cleanProfile({ ...target.profile, ...(op.profile ?? {}) }) };
     if (op.first_name !== undefined) next.first_name = op.first_name.trim();
     if (op.last_name !== undefined) next.last_name = op.last_name.trim();
-    if (!next.first_name || !next.last_name)
-      return no(refuse("invalid", `user ${target.login} needs a first and a last name`));
+    const unnamed = namesRefusal(target.login, next.first_name, next.last_name);
+    if (unnamed) return no(unnamed);
     return ok([{ type: "put_user", user: next }]);
   },
 
@@ -571,9 +541,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
         ),
       );
     }
-    const provider = ctx.state.org.provider_domain;
-    const retire = [target.email, ...target.aliases].filter(
-      (address) => splitAddress(address)?.domain === provider,
+    const retire = [target.email, ...target.aliases].filter((address) =>
+      isPermanentAddress(ctx.state, address),
     );
     const effects: Effect[] = [];
     for (const group of ctx.state.groups.values()) {
@@ -616,19 +585,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     if (badPlan) return no(badPlan);
     if (target.plan === op.plan)
       return no(refuse("conflict", `${target.login} is already on ${op.plan}`, { login: target.login }));
-    const limit = aliasLimit(ctx.state.catalog, op.plan);
-    if (target.aliases.length > limit) {
-      return no(
-        refuse(
-          "alias_limit",
-          `${target.login} has ${target.aliases.length} aliases and plan ${op.plan} allows ${limit}; remove aliases first`,
-          {
-            login: target.login,
-            limit,
-          },
-        ),
-      );
-    }
+    const tooMany = checkAliasLimit(ctx.state.catalog, op.plan, target.login, target.aliases.length);
+    if (tooMany) return no(tooMany);
     const wasPaid = isPaidPlan(ctx.state.catalog, target.plan);
     const willPay = isPaidPlan(ctx.state.catalog, op.plan);
     const seats = checkSeats(
@@ -709,19 +667,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       return no(refuse("conflict", `${target.login} already has alias ${address}`, { address }));
     const taken = checkAddressAvailable(ctx.state, address, target.login);
     if (taken) return no(taken);
-    const limit = aliasLimit(ctx.state.catalog, target.plan);
-    if (target.aliases.length + 1 > limit) {
-      return no(
-        refuse(
-          "alias_limit",
-          `plan ${target.plan} allows ${limit} aliases and ${target.login} has ${target.aliases.length}; remove one or choose a larger plan`,
-          {
-            login: target.login,
-            limit,
-          },
-        ),
-      );
-    }
+    const tooMany = checkAliasLimit(ctx.state.catalog, target.plan, target.login, target.aliases.length + 1);
+    if (tooMany) return no(tooMany);
     return ok([{ type: "put_user", user: { ...target, aliases: [...target.aliases, address].sort() } }]);
   },
 
@@ -733,17 +680,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     const address = normalizeAddress(op.address);
     if (!target.aliases.includes(address))
       return no(refuse("not_found", `${target.login} has no alias ${address}`, { address }));
-    if (isPermanentAlias(ctx.state, address)) {
-      return no(
-        refuse(
-          "alias_permanent",
-          `${address} is on the provider domain; such aliases stay with the user until the user is deleted`,
-          {
-            address,
-          },
-        ),
-      );
-    }
+    const permanent = permanentAliasRefusal(ctx.state, target.login, address);
+    if (permanent) return no(permanent);
     return ok([
       { type: "put_user", user: { ...target, aliases: target.aliases.filter((a) => a !== address) } },
     ]);
@@ -955,7 +893,7 @@ function unindexUser(state: ConsoleState, user: User): void {
 function count(counters: Counters, catalog: Catalog, user: User, sign: 1 | -1): void {
   if (isPaidPlan(catalog, user.plan)) counters.paid_seats += sign;
   else counters.free_seats += sign;
-  if (user.role === "org_admin" && user.status === "active") counters.active_org_admins += sign;
+  if (isActiveOrgAdmin(user)) counters.active_org_admins += sign;
 }
 
 export function countersOf(catalog: Catalog, users: Iterable<User>): Counters {

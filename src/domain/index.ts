@@ -8,3 +8,4 @@ export * from "./passwords.js";
 export * from "./permissions.js";
 export * from "./refusal.js";
 export * from "./renewals.js";
+export * from "./rules.js";

@@ -4,6 +4,7 @@ import {
   type ConsoleState,
   dayOf,
   findPlan,
+  fixOf,
   forecastRenewals,
   formatEuro,
   type Operation,
@@ -336,23 +337,9 @@ function failureIssue(
   return {
     code: refusal.code,
     message: `step ${position} (${draft.summary}) would be refused: ${refusal.message}`,
-    fix:
-      FIXES[refusal.code] ??
-      "change org.yaml so that this step is no longer needed, or fix the console first",
+    fix: fixOf(refusal),
     step_id: draft.id,
   };
 }
-
-const FIXES: Partial<Record<Refusal["code"], string>> = {
-  forbidden: "run orgctl with a token of a user whose role may do this (see Roles in the README)",
-  seat_limit: "remove users, move users between free and paid plans, or move to a larger org plan",
-  domain_limit: "list fewer domains or move to a larger org plan",
-  alias_limit: "give the user fewer aliases or a larger plan",
-  address_taken: "choose another address; retired provider addresses can never be reused",
-  address_reserved: "choose another address",
-  last_org_admin: "keep at least one active org_admin in org.yaml",
-  owner_protected: "leave the owner as it is in the console",
-  domain_unverified: "publish the domain's TXT record and plan again",
-};
 
 export { compareSteps };

@@ -2,12 +2,17 @@ import jsonPatch from "fast-json-patch";
 import type { DesiredOrg, DesiredUser, SecretRef } from "../config/model.js";
 import {
   type ConsoleState,
-  isPermanentAlias,
+  customDomainOf as customDomainIn,
+  fixOf,
+  isPermanentAddress,
   MAX_GROUPS_AT_CREATE,
   type Operation,
+  ownerProtectedRefusal,
   PROFILE_FIELDS,
   type Profile,
-  splitAddress,
+  permanentAliasRefusal,
+  type Refusal,
+  selfActionRefusal,
   type User,
 } from "../domain/index.js";
 import type { FieldChange, PlanIssue, ResourceKind, Symbol as StepSymbol } from "./model.js";
@@ -63,7 +68,6 @@ export function diff(input: DiffInput): DiffResult {
   const errors: PlanIssue[] = [];
   const warnings: PlanIssue[] = [];
   const removedUsers: string[] = [];
-  const provider = live.org.provider_domain;
   const userIndex = new Map(desired.users.map((u, i) => [u.login, i]));
   // login → groups, built once: asking each group about each user is quadratic at 10,000 users.
   const memberships = new Map<string, Set<string>>();
@@ -139,10 +143,10 @@ export function diff(input: DiffInput): DiffResult {
     steps.set(id, draft);
     return draft;
   };
-  const customDomainOf = (address: string) => {
-    const domain = splitAddress(address)?.domain;
-    return domain && domain !== provider ? domain : undefined;
-  };
+  const customDomainOf = (address: string) => customDomainIn(live, address) ?? undefined;
+  /** The engine's refusal of the acting user doing `what` to `login` (themselves, or the owner), if any. */
+  const actorMayNot = (login: string, what: string): Refusal | null =>
+    selfActionRefusal(actor, login, what) ?? ownerProtectedRefusal(live.org.owner, actor, login, what);
 
   // --- organization -------------------------------------------------------------------------------------
   if (desired.organization.plan && desired.organization.plan !== live.org.plan) {
@@ -367,7 +371,7 @@ export function diff(input: DiffInput): DiffResult {
         ...(replacementFor ? { replaces: replacementFor } : {}),
       });
       for (const address of [user.email, ...user.aliases]) {
-        if (customDomainOf(address)) frees.set(address, del.id);
+        if (!isPermanentAddress(live, address)) frees.set(address, del.id);
       }
     }
   };
@@ -380,7 +384,7 @@ export function diff(input: DiffInput): DiffResult {
         holder?.kind === "email" &&
         holder.login &&
         !desiredLogins.has(holder.login) &&
-        !customDomainOf(want.email)
+        isPermanentAddress(live, want.email)
       ) {
         // Same mailbox, another login: a rename, which the console never does [MF]. (A custom-domain address
         // can go to a new user once the old one is deleted; a provider address is retired with its user.)
@@ -414,19 +418,12 @@ export function diff(input: DiffInput): DiffResult {
     for (const login of [...live.users.keys()].sort()) {
       if (desiredLogins.has(login)) continue;
       const user = live.users.get(login)!;
-      if (login === actor) {
+      const kept = actorMayNot(login, "disable");
+      if (kept) {
         warnings.push({
-          code: "self_action",
-          message: `${login} is not in org.yaml but is the acting user; orgctl never removes the user it acts as`,
-          fix: `add ${login} to org.yaml, or run orgctl with another admin's token`,
-        });
-        continue;
-      }
-      if (login === live.org.owner) {
-        warnings.push({
-          code: "owner_protected",
-          message: `${login} is the owner and is not in org.yaml; the owner is never removed`,
-          fix: `add ${login} to org.yaml with owner: true`,
+          code: kept.code,
+          message: `${login} is not in org.yaml but stays: ${kept.message}`,
+          fix: fixOf(kept),
         });
         continue;
       }
@@ -445,18 +442,12 @@ export function diff(input: DiffInput): DiffResult {
         fix: `keep the email ${user.email}, or remove protected: true if you really mean to replace the account`,
       };
     }
-    if (user.login === actor) {
+    const refusal = actorMayNot(user.login, "delete");
+    if (refusal) {
       return {
-        code: "self_action",
-        message: `${user.login} is the acting user; orgctl never deletes or replaces the user it acts as`,
-        fix: "run this plan with another org_admin's token",
-      };
-    }
-    if (user.login === live.org.owner) {
-      return {
-        code: "owner_protected",
-        message: `${user.login} is the owner and cannot be ${what}d, so its email cannot change`,
-        fix: `keep the email ${user.email}`,
+        code: refusal.code,
+        message: `a new email for ${user.login} would ${what} (delete) the account: ${refusal.message}`,
+        fix: fixOf(refusal),
       };
     }
     return null;
@@ -577,11 +568,13 @@ export function diff(input: DiffInput): DiffResult {
       });
     }
     if (want.role !== have.role) {
-      if (login === actor) {
+      // Another admin changing the owner is the engine's refusal too; the scheduler reports it on the step.
+      const refusal = selfActionRefusal(actor, login, "change the role of");
+      if (refusal) {
         errors.push({
-          code: "self_action",
-          message: `org.yaml changes the role of ${login}, the acting user (${have.role} → ${want.role}); orgctl never demotes the user it acts as`,
-          fix: `keep role ${have.role} for ${login}, or run with another org_admin's token`,
+          code: refusal.code,
+          message: `org.yaml changes the role of ${login} (${have.role} → ${want.role}): ${refusal.message}`,
+          fix: fixOf(refusal),
           source: at(login, "role"),
         });
       } else {
@@ -601,11 +594,12 @@ export function diff(input: DiffInput): DiffResult {
     }
     const isDisabled = have.status === "disabled";
     if (want.status === "disabled" && !isDisabled) {
-      if (login === actor) {
+      const refusal = selfActionRefusal(actor, login, "disable");
+      if (refusal) {
         errors.push({
-          code: "self_action",
-          message: `org.yaml disables ${login}, the acting user; orgctl never disables the user it acts as`,
-          fix: "run with another org_admin's token",
+          code: refusal.code,
+          message: `org.yaml disables ${login}: ${refusal.message}`,
+          fix: fixOf(refusal),
           source: at(login, "status"),
         });
       } else {
@@ -660,12 +654,13 @@ export function diff(input: DiffInput): DiffResult {
     if (desired.policy.unlisted.aliases === "prune") {
       for (const alias of have.aliases) {
         if (wantAliases.has(alias)) continue;
-        if (isPermanentAlias(live, alias)) {
+        const permanent = permanentAliasRefusal(live, login, alias);
+        if (permanent) {
           // Drift that cannot be reverted: say so and plan the rest, rather than fail every plan.
           warnings.push({
-            code: "alias_permanent",
-            message: `${alias} is a provider-domain alias of ${login} in the console but not in org.yaml; it can never be removed`,
-            fix: `add ${alias} to ${login}'s aliases in org.yaml`,
+            code: permanent.code,
+            message: `${permanent.message} (an alias of ${login} in the console, not in org.yaml)`,
+            fix: fixOf(permanent),
             source: at(login, "aliases") || at(login),
             drift: true,
           });
@@ -745,7 +740,7 @@ export function diff(input: DiffInput): DiffResult {
     const want = desired.users[userIndex.get(login)!]!;
     if (have && have.email === want.email && desired.policy.unlisted.aliases === "prune") {
       for (const alias of have.aliases)
-        if (!want.aliases.includes(alias) && customDomainOf(alias))
+        if (!want.aliases.includes(alias) && !isPermanentAddress(live, alias))
           frees.set(alias, stepId("alias", alias, "remove_alias"));
     }
   }
@@ -780,21 +775,8 @@ export function diff(input: DiffInput): DiffResult {
       }
     }
   }
-  // A domain still used by an address that stays is an error the scheduler would report as domain_in_use;
-  // say it here with a fix.
-  for (const del of domainDeletes) {
-    const users = desired.users.filter((u) =>
-      [u.email, ...u.aliases].some((a) => customDomainOf(a) === del.key),
-    );
-    if (users.length > 0) {
-      errors.push({
-        code: "domain_in_use",
-        message: `domain ${del.key} is not in org.yaml but ${users[0]!.login} still uses it`,
-        fix: `add ${del.key} under domains, or move ${users[0]!.login}'s addresses off it`,
-      });
-      steps.delete(del.id);
-    }
-  }
+  // A domain still used by an address that stays is refused by the engine (domain_in_use) when the
+  // scheduler simulates its removal: that refusal, with its fix, is the plan's error.
   // Drop dependencies on steps that do not exist (e.g. a group that already exists).
   for (const step of steps.values()) for (const dep of step.deps) if (!steps.has(dep)) step.deps.delete(dep);
   return { steps: [...steps.values()], errors, warnings, removedUsers };

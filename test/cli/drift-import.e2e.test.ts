@@ -257,7 +257,9 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
       "No changes to apply, but the console differs from org.yaml in 1 way(s) apply cannot revert (see Warnings).",
     );
     expect(plan.stdout).toMatch(/with-alice\.yaml:\d+:\d+ alias_permanent: carol\.forever@console\.test/);
-    expect(plan.stdout).toContain("fix: add carol.forever@console.test to carol's aliases in org.yaml");
+    expect(plan.stdout).toContain(
+      "fix: list carol.forever@console.test among carol's aliases in org.yaml: it goes only when carol is deleted",
+    );
     expect(plan.stdout).not.toContain("Plan failed");
     const drift = await run(["drift", "-f", withAlice]);
     expect(drift.code, drift.stdout + drift.stderr).toBe(2);

@@ -374,7 +374,7 @@ describe("orgctl validate: semantic checks", E2E, () => {
     const aliases = Array.from({ length: 11 }, (_, i) => `bob${i}@console.test`).join(", ");
     const result = await validate(`${HEADER + SECOND_ADMIN}    aliases: [${aliases}]\n`);
     const line = expectLocatedError(result, 19, 14, "alias_limit");
-    expect(line).toContain("plan entry allows 10 aliases and bob has 11");
+    expect(line).toContain("plan entry allows 10 aliases and bob would have 11");
   });
 
   it("warns about a single org_admin and still exits 0", async () => {

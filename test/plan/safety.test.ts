@@ -110,10 +110,11 @@ describe("the acting user", () => {
       );
       expect(plan.steps).toEqual([]);
       expect(plan.errors).toEqual([]);
-      expect(plan.warnings.map((w) => [w.code, w.message])).toEqual([
+      expect(plan.warnings.map((w) => [w.code, w.message, w.fix])).toEqual([
         [
           "self_action",
-          "admin is not in org.yaml but is the acting user; orgctl never removes the user it acts as",
+          "admin is not in org.yaml but stays: nobody may disable themselves; ask another admin",
+          "run orgctl with another org_admin's token",
         ],
       ]);
     }
@@ -239,7 +240,11 @@ describe("refusals predicted at plan time", () => {
         "remove users, move users between free and paid plans, or move to a larger org plan",
       ],
     ]);
-    expect(plan.errors[0]!.message).toContain("the entry org plan has 2 paid seats and all are used");
+    expect(plan.errors[0]!.message).toBe(
+      "step 2 (create user cat <cat@console.test> on entry as member (invited)) would be refused: " +
+        "3 users on paid plans but the entry org plan has 2 paid seats; move users to the free plan, " +
+        "remove some, or choose a larger org plan",
+    );
   });
 
   it("alias_permanent: a provider-domain alias dropped from org.yaml is drift to report, not an error", () => {
@@ -257,8 +262,8 @@ describe("refusals predicted at plan time", () => {
       {
         code: "alias_permanent",
         message:
-          "al.x@console.test is a provider-domain alias of al in the console but not in org.yaml; it can never be removed",
-        fix: "add al.x@console.test to al's aliases in org.yaml",
+          "al.x@console.test is on the provider domain; such aliases stay with the user until the user is deleted (an alias of al in the console, not in org.yaml)",
+        fix: "list al.x@console.test among al's aliases in org.yaml: it goes only when al is deleted",
         source: "",
         drift: true,
       },
