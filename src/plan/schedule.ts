@@ -54,17 +54,43 @@ function tieRank(step: DraftStep): number {
 }
 
 /**
- * What a step does to the shared resources if run now: steps that only free something (money, a seat, an
- * admin, a domain slot, an address) run before neutral ones, and steps that use something run last. This is
- * why a refund comes before the charge it pays for and a promotion before a demotion, whatever the names.
+ * What a step would do to the shared resources if run now, by the rules (the engine's decision later gives
+ * the facts): steps that only free something (money, a seat, an admin, a domain slot, an address) run
+ * before neutral ones, and steps that use something run last. This is why a refund comes before the charge
+ * it pays for and a promotion before a demotion, whatever the names. Cheap: no decision is made here.
  */
-function rankOf(state: ConsoleState, actor: Actor, step: DraftStep, now: Date): number {
-  const decision = decide(state, actor, step.operation, now);
-  if (!decision.ok) return 10 + tieRank(step);
-  const use = resourceUse(state, decision);
-  const frees = use.some(([, delta]) => delta > 0) || releasesAddress(state, decision);
-  const uses = use.some(([, delta]) => delta < 0);
-  const klass = uses ? 2 : frees ? 0 : 1;
+function rankOf(state: ConsoleState, step: DraftStep): number {
+  const op = step.operation;
+  const target = "login" in op ? state.users.get(op.login) : undefined;
+  const price = (plan: string | undefined) =>
+    state.catalog.plans.find((p) => p.name === plan)?.price_cents ?? 0;
+  const activeAdmin = target?.role === "org_admin" && target.status === "active";
+  let klass = 1;
+  switch (op.op) {
+    case "create_user":
+    case "create_domain":
+      klass = 2;
+      break;
+    case "delete_user":
+    case "delete_domain":
+    case "remove_alias":
+      klass = 0;
+      break;
+    case "change_plan":
+      klass = price(op.plan) < price(target?.plan) ? 0 : price(op.plan) > price(target?.plan) ? 2 : 1;
+      break;
+    case "change_role":
+      klass = op.role === "org_admin" ? (target?.status === "active" ? 0 : 1) : activeAdmin ? 2 : 1;
+      break;
+    case "disable_user":
+      klass = activeAdmin ? 2 : 1;
+      break;
+    case "enable_user":
+      klass = target?.role === "org_admin" ? 0 : 1;
+      break;
+    default:
+      break;
+  }
   return klass * 10 + tieRank(step);
 }
 
@@ -104,17 +130,6 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
   return out;
 }
 
-function releasesAddress(state: ConsoleState, decision: Extract<Decision, { ok: true }>): boolean {
-  for (const effect of decision.effects) {
-    if (effect.type === "delete_user") return true;
-    if (effect.type === "put_user") {
-      const before = state.users.get(effect.user.login);
-      if (before && before.aliases.some((a) => !effect.user.aliases.includes(a))) return true;
-    }
-  }
-  return false;
-}
-
 /**
  * The room each counted resource has in the live state before any step. For admins the floor is not only
  * the engine's one: the organization never has fewer active org_admins during the plan than it has both
@@ -150,15 +165,23 @@ function wakeKeysOf(refusal: Refusal, step: DraftStep, state: ConsoleState): str
   }
 }
 
+interface HeapItem {
+  rank: number;
+  /** Position in `compareSteps` order, worked out once: the heap compares numbers, not strings. */
+  ordinal: number;
+  step: DraftStep;
+}
+
 /** A binary heap of steps, lowest (rank, step order) first. */
 class ReadyHeap {
-  private readonly items: { rank: number; step: DraftStep }[] = [];
+  private readonly items: HeapItem[] = [];
+  constructor(private readonly ordinals: Map<string, number>) {}
   get size(): number {
     return this.items.length;
   }
   push(rank: number, step: DraftStep): void {
     const items = this.items;
-    items.push({ rank, step });
+    items.push({ rank, ordinal: this.ordinals.get(step.id)!, step });
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -187,8 +210,8 @@ class ReadyHeap {
     }
     return top?.step;
   }
-  private less(a: { rank: number; step: DraftStep }, b: { rank: number; step: DraftStep }): boolean {
-    return a.rank - b.rank < 0 || (a.rank === b.rank && compareSteps(a.step, b.step) < 0);
+  private less(a: HeapItem, b: HeapItem): boolean {
+    return a.rank < b.rank || (a.rank === b.rank && a.ordinal < b.ordinal);
   }
 }
 
@@ -211,8 +234,8 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
       else dependents.set(dep, [step.id]);
     }
   }
-  const heap = new ReadyHeap();
-  for (const step of steps) if (step.deps.size === 0) heap.push(rankOf(state, actor, step, now), step);
+  const heap = new ReadyHeap(new Map([...steps].sort(compareSteps).map((s, i) => [s.id, i])));
+  for (const step of steps) if (step.deps.size === 0) heap.push(rankOf(state, step), step);
 
   const order: ScheduledStep[] = [];
   const tracker = new NeedsTracker(actor, now);
@@ -230,7 +253,7 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
     for (const id of ids) {
       if (!parkedSteps.delete(id)) continue;
       const step = byId.get(id)!;
-      heap.push(rankOf(state, actor, step, now), step);
+      heap.push(rankOf(state, step), step);
     }
   };
 
@@ -243,7 +266,7 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
       const retry = [...parkedSteps].map((id) => byId.get(id)!);
       parkedSteps.clear();
       parked.clear();
-      for (const s of retry) heap.push(rankOf(state, actor, s, now), s);
+      for (const s of retry) heap.push(rankOf(state, s), s);
       step = heap.pop()!;
     }
     const decision = decide(state, actor, step.operation, now);
@@ -274,7 +297,7 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
       waiting.set(dependent, left);
       if (left === 0) {
         const ready = byId.get(dependent)!;
-        heap.push(rankOf(state, actor, ready, now), ready);
+        heap.push(rankOf(state, ready), ready);
       }
     }
     for (const [resource, delta] of use) if (delta > 0) wake(resource);
@@ -300,7 +323,11 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
 
 const KIND_ORDER = { org: 0, domain: 1, group: 2, user: 3, alias: 4, membership: 5 } as const;
 
-export function compareSteps(a: DraftStep, b: DraftStep): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.key.localeCompare(b.key) || a.id.localeCompare(b.id);
-}
+/** `localeCompare`'s order, with the collator made once (localeCompare makes one per call). */
+const collator = new Intl.Collator();
 
+export function compareSteps(a: DraftStep, b: DraftStep): number {
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || collator.compare(a.key, b.key) || collator.compare(a.id, b.id)
+  );
+}

@@ -179,17 +179,17 @@ export class NeedsTracker {
       }
     }
 
-    const signals = new Set<string>();
+    const signals: string[] = [];
     const created = (key: string) => {
       this.creator.set(key, step.id);
       this.readers.delete(key);
-      signals.add(key);
+      signals.push(key);
     };
     const removed = (key: string) => {
       this.remover.set(key, step.id);
       for (const id of this.readers.get(key) ?? []) needs.add(id);
       this.readers.delete(key);
-      signals.add(key);
+      signals.push(key);
     };
     const released = (address: string) => {
       removed(`address:${address}`);
@@ -198,7 +198,7 @@ export class NeedsTracker {
         const list = this.releases.get(domain);
         if (list) list.push(step.id);
         else this.releases.set(domain, [step.id]);
-        signals.add(`domain:${domain}`);
+        signals.push(`domain:${domain}`);
       }
     };
     for (const effect of decision.effects) {
@@ -208,19 +208,18 @@ export class NeedsTracker {
           const after = effect.user;
           const key = `user:${after.login}`;
           if (!before) {
+            // The addresses it takes need no record: only their release is ever waited for.
             created(key);
             this.changes.delete(after.login);
-            for (const a of [after.email, ...after.aliases]) created(`address:${a}`);
             break;
           }
           const change = userChange(step.id, before, after);
           for (const a of change.aliasesRemoved) released(a);
-          for (const a of change.aliasesAdded) created(`address:${a}`);
           if (change.fields.length + change.aliasesAdded.length + change.aliasesRemoved.length > 0) {
             const list = this.changes.get(after.login);
             if (list) list.push(change);
             else this.changes.set(after.login, [change]);
-            signals.add(key);
+            signals.push(key);
           }
           break;
         }
@@ -232,15 +231,15 @@ export class NeedsTracker {
           break;
         }
         case "put_group": {
-          const before = state.groups.get(effect.group.name);
-          if (!before) created(`group:${effect.group.name}`);
-          else signals.add(`group:${effect.group.name}`);
-          const had = new Set(before?.members ?? []);
-          for (const login of effect.group.members) {
-            if (!had.has(login)) created(`member:${effect.group.name}/${login}`);
-          }
-          const has = new Set(effect.group.members);
-          for (const login of had) if (!has.has(login)) removed(`member:${effect.group.name}/${login}`);
+          // Memberships come from the operation: comparing member lists would cost the group's size.
+          const name = effect.group.name;
+          if (!state.groups.has(name)) created(`group:${name}`);
+          else signals.push(`group:${name}`);
+          const op = step.operation;
+          if (op.op === "create_user") created(`member:${name}/${op.user.login}`);
+          else if (op.op === "add_member") created(`member:${name}/${op.login}`);
+          else if (op.op === "remove_member") removed(`member:${name}/${op.login}`);
+          else if (op.op === "delete_user") removed(`member:${name}/${op.login}`);
           break;
         }
         case "delete_group":
@@ -252,7 +251,7 @@ export class NeedsTracker {
           if (effect.domain.status === "verified" && before?.status !== "verified") {
             this.verifier.set(effect.domain.name, step.id);
           }
-          signals.add(`domain:${effect.domain.name}`);
+          signals.push(`domain:${effect.domain.name}`);
           break;
         }
         case "delete_domain":
@@ -264,7 +263,7 @@ export class NeedsTracker {
       }
     }
     needs.delete(step.id);
-    return { needs, signals: [...signals] };
+    return { needs, signals };
   }
 
   /** Whether the engine would refuse `step` with `change` (an earlier step's change to this user) undone. */

@@ -656,7 +656,12 @@ function randomTopologicalOrder(plan: Plan, seed: number): Plan["steps"] {
 }
 
 /** Runs the steps in `order` with the engine from the live state: each must pass with every rule holding. */
-function replayInOrder(live: ConsoleState, c: DesiredCase, order: Plan["steps"], label: string): ConsoleState {
+function replayInOrder(
+  live: ConsoleState,
+  c: DesiredCase,
+  order: Plan["steps"],
+  label: string,
+): ConsoleState {
   const drafts = new Map(diff({ desired: c.desired, live, actor: c.actor }).steps.map((d) => [d.id, d]));
   const state = cloneState(live);
   order.forEach((planned, i) => {
@@ -681,19 +686,30 @@ describe("every order that depends_on allows", () => {
     timeout: 30_000 + RUNS * 200,
   }, () => {
     fc.assert(
-      fc.property(liveArb, intentArb, fc.array(fc.nat(), { minLength: 4, maxLength: 4 }), (liveSpec, intent, seeds) => {
-        const live = buildLive(liveSpec);
-        const c = desiredFor(live, intent, actorOf(live, liveSpec));
-        const plan = planFor(c.desired, liveView(live, c.actor), { force: true, verifiedTxt: c.verifiedTxt });
-        expect(plan.errors).toEqual([]);
-        for (const seed of seeds) {
-          const order = randomTopologicalOrder(plan, seed);
-          const final = replayInOrder(live, c, order, `order from seed ${seed}`);
-          const again = diff({ desired: c.desired, live: final, actor: c.actor });
-          expect(again.steps.map((s) => s.summary), `after order from seed ${seed}`).toEqual([]);
-          expect(final.balance).toBe(plan.money.balance_after_cents);
-        }
-      }),
+      fc.property(
+        liveArb,
+        intentArb,
+        fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+        (liveSpec, intent, seeds) => {
+          const live = buildLive(liveSpec);
+          const c = desiredFor(live, intent, actorOf(live, liveSpec));
+          const plan = planFor(c.desired, liveView(live, c.actor), {
+            force: true,
+            verifiedTxt: c.verifiedTxt,
+          });
+          expect(plan.errors).toEqual([]);
+          for (const seed of seeds) {
+            const order = randomTopologicalOrder(plan, seed);
+            const final = replayInOrder(live, c, order, `order from seed ${seed}`);
+            const again = diff({ desired: c.desired, live: final, actor: c.actor });
+            expect(
+              again.steps.map((s) => s.summary),
+              `after order from seed ${seed}`,
+            ).toEqual([]);
+            expect(final.balance).toBe(plan.money.balance_after_cents);
+          }
+        },
+      ),
       { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), ...(PATH ? { path: PATH } : {}) },
     );
   });
