@@ -5,6 +5,8 @@ import type { Plan, PlanStep } from "../plan/model.js";
 import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";
 
 export const DEFAULT_PARALLELISM = 4;
+/** How many times a step whose answer was lost is sent again (each with the client's own retries). */
+const LOST_ANSWER_ROUNDS = 3;
 
 export interface ApplyOptions {
   client: ConsoleClient;
@@ -174,13 +176,20 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     // the answer of a step that took effect; one that did not takes effect now (its dependencies are done).
     const lost = unknown.splice(0);
     const outcomes = new Map<PlanStep, StepOutcome>();
-    for (const step of lost) outcomes.set(step, await runStep(step));
+    const unanswered = (step: PlanStep) => {
+      const outcome = outcomes.get(step);
+      return !outcome || (!outcome.ok && outcome.code === "console_unreachable");
+    };
+    let reachable = false;
+    for (let round = 0; round < LOST_ANSWER_ROUNDS && lost.some(unanswered); round++) {
+      for (const step of lost.filter(unanswered)) {
+        const outcome = await runStep(step);
+        outcomes.set(step, outcome);
+        if (outcome.ok || outcome.code !== "console_unreachable") reachable = true;
+      }
+    }
     // Still no answer for a step that moves money: the ledger says whether it took effect (by its key).
-    const silent = lost.filter((step) => {
-      const outcome = outcomes.get(step)!;
-      return !outcome.ok && outcome.code === "console_unreachable";
-    });
-    let reachable = silent.length === 0;
+    const silent = lost.filter(unanswered);
     if (silent.some((step) => step.amount_cents !== 0)) {
       const keys = await ledgerKeys(client);
       if (keys) {
