@@ -3,7 +3,7 @@
  * above the last one, and custom-domain slots. Each is a number that must stay at or above zero after every
  * step (its room: balance, seats left, admins beyond one, domains left).
  */
-export type Resource = "money" | "paid_seats" | "free_seats" | "admins" | "domains";
+export type Resource = "money" | "paid_seats" | "free_seats" | "admins" | "org_admins" | "domains";
 
 /** How a step changes the room of each resource: positive frees room, negative uses it. */
 export type ResourceUse = [Resource, number][];

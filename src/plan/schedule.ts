@@ -64,7 +64,6 @@ function rankOf(state: ConsoleState, step: DraftStep): number {
   const target = "login" in op ? state.users.get(op.login) : undefined;
   const price = (plan: string | undefined) =>
     state.catalog.plans.find((p) => p.name === plan)?.price_cents ?? 0;
-  const activeAdmin = target?.role === "org_admin" && target.status === "active";
   let klass = 1;
   switch (op.op) {
     case "create_user":
@@ -80,10 +79,10 @@ function rankOf(state: ConsoleState, step: DraftStep): number {
       klass = price(op.plan) < price(target?.plan) ? 0 : price(op.plan) > price(target?.plan) ? 2 : 1;
       break;
     case "change_role":
-      klass = op.role === "org_admin" ? (target?.status === "active" ? 0 : 1) : activeAdmin ? 2 : 1;
+      klass = op.role === "org_admin" ? 0 : target?.role === "org_admin" ? 2 : 1;
       break;
     case "disable_user":
-      klass = activeAdmin ? 2 : 1;
+      klass = target?.role === "org_admin" ? 2 : 1;
       break;
     case "enable_user":
       klass = target?.role === "org_admin" ? 0 : 1;
@@ -102,6 +101,7 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
   let paid = 0;
   let free = 0;
   let admins = 0;
+  let orgAdmins = 0;
   let domains = 0;
   const account = (user: User | undefined, sign: 1 | -1) => {
     if (!user) return;
@@ -109,6 +109,7 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
     if ((plan?.price_cents ?? 0) > 0) paid += sign;
     else free += sign;
     if (user.role === "org_admin" && user.status === "active") admins += sign;
+    if (user.role === "org_admin" && user.status !== "disabled") orgAdmins += sign;
   };
   for (const effect of decision.effects) {
     if (effect.type === "put_user") {
@@ -126,6 +127,7 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
   if (paid !== 0) out.push(["paid_seats", -paid]);
   if (free !== 0) out.push(["free_seats", -free]);
   if (admins !== 0) out.push(["admins", admins]);
+  if (orgAdmins !== 0) out.push(["org_admins", orgAdmins]);
   if (domains !== 0) out.push(["domains", -domains]);
   return out;
 }
@@ -140,7 +142,14 @@ function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, 
   const orgPlan = findOrgPlan(state.catalog, state.org.plan);
   const big = Number.MAX_SAFE_INTEGER / 4;
   const admins = state.counters.active_org_admins;
+  const orgAdmins = (s: ConsoleState) => {
+    let n = 0;
+    for (const user of s.users.values()) if (user.role === "org_admin" && user.status !== "disabled") n += 1;
+    return n;
+  };
+  const before = orgAdmins(state);
   return {
+    org_admins: before - Math.min(before, orgAdmins(final)),
     money: state.balance,
     paid_seats: orgPlan ? orgPlan.paid_seats - state.counters.paid_seats : big,
     free_seats: orgPlan ? orgPlan.free_seats - state.counters.free_seats : big,

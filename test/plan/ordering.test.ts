@@ -44,13 +44,17 @@ describe("roles", () => {
     ["anna", "bert"],
     ["bert", "anna"],
   ] as const) {
-    for (const ownerStatus of ["active", "invited"] as const) {
-      it(`hands org_admin from ${from} to ${to} promote-then-demote (owner ${ownerStatus})`, () => {
+    for (const [ownerStatus, usersStatus] of [
+      ["active", "active"],
+      ["invited", "active"],
+      ["active", "invited"],
+    ] as const) {
+      it(`hands org_admin from ${from} to ${to} promote-then-demote (owner ${ownerStatus}, users ${usersStatus})`, () => {
         const live = buildState({
           owner: { status: ownerStatus },
           users: [
-            { login: from, role: "org_admin" },
-            { login: to, role: "member" },
+            { login: from, role: "org_admin", status: usersStatus },
+            { login: to, role: "member", status: usersStatus },
           ],
         });
         const plan = planFor(
