@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { measureApplyScheduler } from "./apply-scheduler.js";
 import { CONCURRENCY, OWNER, populate, serve, TOKEN } from "./console-fixture.js";
 import { generateOrg, orgYaml } from "./generate.js";
 import { planSection } from "./plan-floor.js";
@@ -130,6 +131,19 @@ function withinCapsSection(): Section {
   };
 }
 
+/** Apply's scheduler CPU against an instant fake console: 10,000 steps against 1,000 (linear is about 10×). */
+async function schedulerSection(): Promise<Section> {
+  const scheduler = await measureApplyScheduler();
+  return {
+    name: "apply_scheduler",
+    data: { ...scheduler },
+    targets: [target("apply_scheduler_cpu_10k_over_1k", scheduler.ratio, "<=", 12)],
+    markdown: [
+      `Apply's scheduler against an instant fake console: ${scheduler.steps_1k_cpu_ms} ms of CPU for 1,000 steps, ${scheduler.steps_10k_cpu_ms} ms for 10,000 (${scheduler.ratio}×).`,
+    ],
+  };
+}
+
 async function main(): Promise<void> {
   const out = join(ROOT, "bench", "out");
   mkdirSync(out, { recursive: true });
@@ -148,6 +162,7 @@ async function main(): Promise<void> {
     sections.push(await applySection());
     sections.push(withinCapsSection());
   }
+  sections.push(await schedulerSection());
   const report: Record<string, unknown> = {
     machine: { ...machine, load_average_at_end: loadavg().map((l) => round(l, 2)) },
   };

@@ -4,9 +4,10 @@ import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import type { SecretRef } from "../config/model.js";
 import type { Plan, PlanStep } from "../plan/model.js";
 import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";
-import { executionGraph } from "./graph.js";
 
 export const DEFAULT_PARALLELISM = 4;
+/** How many times a step whose answer was lost is sent again (each with the client's own retries). */
+const LOST_ANSWER_ROUNDS = 3;
 
 export interface ApplyOptions {
   client: ConsoleClient;
@@ -19,7 +20,10 @@ export interface ApplyOptions {
 
 type StepState = "pending" | "running" | "done" | "failed" | "skipped";
 
-type StepOutcome = { ok: true; replayed: boolean } | { ok: false; code: string; message: string };
+/** `known`: the console's ledger showed that an unanswered step did not take effect. */
+type StepOutcome =
+  | { ok: true; replayed: boolean }
+  | { ok: false; code: string; message: string; known?: boolean };
 
 /** Whatever a step threw, as a failed step: a console refusal keeps its code, anything else is `internal`. */
 function failureOf(error: unknown): { ok: false; code: string; message: string } {
@@ -41,37 +45,94 @@ export function stepKey(plan: Plan, step: PlanStep): string {
   return `orgctl:${plan.plan_id}:${step.id}`;
 }
 
+/** Ready steps, lowest plan index first: a binary heap, so that starting one costs O(log n). */
+class ReadyQueue {
+  private readonly items: PlanStep[] = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(step: PlanStep): void {
+    const items = this.items;
+    items.push(step);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]!.index <= items[i]!.index) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+  pop(): PlanStep | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && items[l]!.index < items[m]!.index) m = l;
+        if (r < items.length && items[r]!.index < items[m]!.index) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m]!, items[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
 /**
- * Runs a plan's steps against the console: in plan order, independent steps in parallel up to
- * `parallelism`, each with an idempotency key so that a retried or re-sent step takes effect at most once.
- * When a step fails, what depends on it is skipped and independent steps go on. Emits events; renders nothing.
+ * Runs a plan's steps against the console: in plan order, each as soon as the steps in its `depends_on` are
+ * done (the planner records exactly what each step needs), up to `parallelism` at a time, each with an
+ * idempotency key so that a retried or re-sent step takes effect at most once. When a step fails, exactly
+ * the steps that depend on it, directly or through others, are skipped, and the rest goes on. A step whose
+ * answer was lost is sent again with its key before it is reported: the console replays its answer if it
+ * took effect. Emits events; renders nothing.
  */
 export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<ApplySummary> {
   const { client, emit } = options;
   const steps = [...plan.steps].sort((a, b) => a.index - b.index);
-  const waits = executionGraph(steps);
+  const byId = new Map(steps.map((s) => [s.id, s]));
   const state = new Map<string, StepState>(steps.map((s) => [s.id, "pending"]));
+  /** For each step, how many of its dependencies are not done yet; and who waits for each step. */
+  const waitingFor = new Map<string, number>();
+  const dependents = new Map<string, PlanStep[]>();
+  for (const step of steps) {
+    const deps = new Set(step.depends_on.filter((id) => id !== step.id && byId.has(id)));
+    waitingFor.set(step.id, deps.size);
+    for (const dep of deps) {
+      const list = dependents.get(dep);
+      if (list) list.push(step);
+      else dependents.set(dep, [step]);
+    }
+  }
+  const ready = new ReadyQueue();
+  for (const step of steps) if (waitingFor.get(step.id) === 0) ready.push(step);
   const failures: StepFailure[] = [];
+  /** Steps whose answer was lost (the console could not be reached): not reported until found out. */
+  const unknown: PlanStep[] = [];
   const startBalance = await readBalance(client, plan.money.balance_before_cents);
   let balance = startBalance;
   let charged = 0;
   let refunded = 0;
   let running = 0;
   // Once the console is unreachable (after the client's retries), every further step would fail the same
-  // way: stop starting new ones and leave them for the next apply.
+  // way: stop starting new ones until the steps whose answers were lost are found out.
   let halted = false;
   /** Set when orgctl itself failed while recording a step: apply stops cleanly and rethrows it. */
   let fatal: { error: unknown } | null = null;
   let finished: () => void = () => {};
-  let pump: () => void = () => {};
   /** `pump`, with a failure of its own (an emit that throws) turned into a clean stop. */
   const pumpSafely = () => {
     try {
       pump();
     } catch (error) {
       stopWith(error);
-      if (running === 0) finished();
     }
+    if (running === 0) finished();
   };
   let lastBalanceRead = 0;
   const parallelism = Math.max(1, options.parallelism);
@@ -84,45 +145,81 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     balance_cents: balance,
   });
 
-  await new Promise<void>((resolve) => {
-    finished = resolve;
-    pump = () => {
-      const interrupted = (options.signal?.aborted ?? false) || halted;
-      for (const step of steps) {
-        if (state.get(step.id) !== "pending") continue;
-        const needs = [...(waits.get(step.id) ?? [])];
-        const blocker = needs.find((id) => state.get(id) === "failed" || state.get(id) === "skipped");
-        if (blocker) {
-          state.set(step.id, "skipped");
-          emit({
-            type: "step_skipped",
-            id: step.id,
-            index: step.index,
-            summary: step.summary,
-            because: blocker,
-          });
-          continue;
-        }
-        if (interrupted || running >= parallelism) continue;
-        if (!needs.every((id) => state.get(id) === "done")) continue;
-        emit({
-          type: "step_started",
-          id: step.id,
-          index: step.index,
-          summary: step.summary,
-          symbol: step.symbol,
-        });
-        state.set(step.id, "running");
-        running += 1;
-        // Never a floating promise: settle() turns whatever a step throws into a failed step, and a failure
-        // of our own (an emit that throws) into a clean stop.
-        void settle(step);
-      }
-      if (running === 0) resolve();
+  function pump(): void {
+    while (!halted && !(options.signal?.aborted ?? false) && running < parallelism && ready.size > 0) {
+      const step = ready.pop()!;
+      if (state.get(step.id) !== "pending") continue;
+      emit({
+        type: "step_started",
+        id: step.id,
+        index: step.index,
+        summary: step.summary,
+        symbol: step.symbol,
+      });
+      state.set(step.id, "running");
+      running += 1;
+      // Never a floating promise: settle() turns whatever a step throws into a failed step, and a failure
+      // of our own (an emit that throws) into a clean stop.
+      void settle(step);
+    }
+  }
+
+  /** Runs until nothing runs; then finds out what happened to lost answers, and goes on if it can. */
+  for (;;) {
+    await new Promise<void>((resolve) => {
+      finished = resolve;
+      options.signal?.addEventListener("abort", pumpSafely, { once: true });
+      pumpSafely();
+    });
+    options.signal?.removeEventListener("abort", pumpSafely);
+    if (fatal || unknown.length === 0) break;
+    // The console could not be reached for these steps: send each again with its key. The console replays
+    // the answer of a step that took effect; one that did not takes effect now (its dependencies are done).
+    const lost = unknown.splice(0);
+    const outcomes = new Map<PlanStep, StepOutcome>();
+    const unanswered = (step: PlanStep) => {
+      const outcome = outcomes.get(step);
+      return !outcome || (!outcome.ok && outcome.code === "console_unreachable");
     };
-    options.signal?.addEventListener("abort", pumpSafely, { once: true });
-    pumpSafely();
-  });
+    let reachable = false;
+    for (let round = 0; round < LOST_ANSWER_ROUNDS && lost.some(unanswered); round++) {
+      for (const step of lost.filter(unanswered)) {
+        const outcome = await runStep(step);
+        outcomes.set(step, outcome);
+        if (outcome.ok || outcome.code !== "console_unreachable") reachable = true;
+      }
+    }
+    // Still no answer for a step that moves money: the ledger says whether it took effect (by its key).
+    const silent = lost.filter(unanswered);
+    if (silent.some((step) => step.amount_cents !== 0)) {
+      const keys = await ledgerKeys(client);
+      if (keys) {
+        reachable = true;
+        for (const step of silent) {
+          if (step.amount_cents === 0) continue;
+          const committed = keys.has(stepKey(plan, step));
+          outcomes.set(
+            step,
+            committed
+              ? { ok: true, replayed: true }
+              : {
+                  ok: false,
+                  code: "console_unreachable",
+                  message: "the console did not answer; its ledger shows that this step did not take effect",
+                  known: true,
+                },
+          );
+        }
+      }
+    }
+    try {
+      for (const step of lost) await record(step, outcomes.get(step)!, true);
+    } catch (error) {
+      stopWith(error);
+    }
+    if (fatal || !reachable || (options.signal?.aborted ?? false)) break;
+    halted = false;
+  }
 
   /** Runs one step and records its outcome. Never rejects. */
   async function settle(step: PlanStep): Promise<void> {
@@ -133,7 +230,7 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       } catch (error) {
         outcome = failureOf(error);
       }
-      await record(step, outcome);
+      await record(step, outcome, false);
     } catch (error) {
       // Recording or reporting the outcome failed (a bug of ours, e.g. an emit that throws): start nothing
       // more, let what runs finish, then applyPlan rejects with this error. Never an unhandled rejection.
@@ -149,11 +246,37 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     halted = true;
   }
 
-  async function record(step: PlanStep, outcome: StepOutcome): Promise<void> {
+  /** Skips every step that depends on `failed`, directly or through other steps, exactly those. */
+  function skipDependentsOf(failed: PlanStep): void {
+    const queue: PlanStep[] = [failed];
+    while (queue.length > 0) {
+      const blocker = queue.shift()!;
+      for (const dependent of dependents.get(blocker.id) ?? []) {
+        if (state.get(dependent.id) !== "pending") continue;
+        state.set(dependent.id, "skipped");
+        emit({
+          type: "step_skipped",
+          id: dependent.id,
+          index: dependent.index,
+          summary: dependent.summary,
+          because: blocker.id,
+        });
+        queue.push(dependent);
+      }
+    }
+  }
+
+  /** `last`: the step's answer was already looked for once; an unreachable console is now its failure. */
+  async function record(step: PlanStep, outcome: StepOutcome, last: boolean): Promise<void> {
     if (outcome.ok) {
       state.set(step.id, "done");
       if (step.amount_cents < 0) charged -= step.amount_cents;
       else refunded += step.amount_cents;
+      for (const dependent of dependents.get(step.id) ?? []) {
+        const left = waitingFor.get(dependent.id)! - 1;
+        waitingFor.set(dependent.id, left);
+        if (left === 0 && state.get(dependent.id) === "pending") ready.push(dependent);
+      }
       if (step.amount_cents !== 0) {
         balance += step.amount_cents;
         // Show the real balance, read at most a few times a second.
@@ -173,23 +296,30 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       });
       return;
     }
+    if (outcome.code === "console_unreachable") {
+      halted = true;
+      if (!last) {
+        // The request may have been committed before its answer was lost: find out before reporting it.
+        state.set(step.id, "running");
+        unknown.push(step);
+        return;
+      }
+    }
     state.set(step.id, "failed");
-    if (outcome.code === "console_unreachable") halted = true;
-    failures.push({
-      id: step.id,
-      index: step.index,
-      summary: step.summary,
-      code: outcome.code,
-      message: outcome.message,
-    });
+    const message =
+      outcome.code === "console_unreachable" && !outcome.known
+        ? `${outcome.message}; orgctl could not find out whether this step took effect: run orgctl plan again once the console answers`
+        : outcome.message;
+    failures.push({ id: step.id, index: step.index, summary: step.summary, code: outcome.code, message });
     emit({
       type: "step_failed",
       id: step.id,
       index: step.index,
       summary: step.summary,
       code: outcome.code,
-      message: outcome.message,
+      message,
     });
+    skipDependentsOf(step);
   }
 
   async function runStep(step: PlanStep): Promise<StepOutcome> {
@@ -204,6 +334,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   if (fatal) throw (fatal as { error: unknown }).error;
 
+  // Every step counted in charged and refunded is one the console confirmed, so the balance read now moves
+  // by exactly their sum (when it cannot be read, the balance is worked out from them).
   const endBalance = await readBalance(client, balance);
   const counts = { done: 0, failed: 0, skipped: 0, not_started: 0 };
   for (const value of state.values()) {
@@ -225,6 +357,16 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
   };
   emit({ type: "summary", ...summary });
   return summary;
+}
+
+/** The idempotency keys in the wallet's ledger, or null when it cannot be read. */
+async function ledgerKeys(client: ConsoleClient): Promise<Set<string> | null> {
+  try {
+    const entries = await client.listAll<{ idempotency_key: string | null }>(API.ledger.path);
+    return new Set(entries.map((e) => e.idempotency_key).filter((k): k is string => k !== null));
+  } catch {
+    return null;
+  }
 }
 
 async function readBalance(client: ConsoleClient, fallback: number): Promise<number> {

@@ -3,18 +3,26 @@ import {
   applyDecision,
   type ConsoleState,
   cloneState,
+  type Decision,
   decide,
-  findPlan,
+  findOrgPlan,
   type Refusal,
+  type User,
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
+import { countedDeps, type Resource, type ResourceUse } from "./resources.js";
+import { NeedsTracker, touchedKeys } from "./step-facts.js";
 
 export interface ScheduledStep {
   draft: DraftStep;
   amount_cents: number;
   /** Balance after the step, in the simulation's (policy-shifted) terms; the caller shifts it back. */
   balance_after: number;
-  /** Steps that had to happen first for this one to pass (explicit dependencies plus what unblocked it). */
+  /**
+   * The earlier steps this one needs, found from what the engine decided: the records it reads (created,
+   * changed, freed or verified by them), and the seats, money, admins and domain slots it uses (the fewest
+   * freeing steps that make every order allowed by these dependencies pass).
+   */
   after: Set<string>;
 }
 
@@ -27,23 +35,14 @@ export interface ScheduleResult {
   final: ConsoleState;
 }
 
-/**
- * Lower runs first among the steps that are ready: what frees money, seats and addresses before what uses
- * them, so that refunds pay for charges and the lowest balance stays as high as it can.
- */
-function priority(step: DraftStep, state: ConsoleState): number {
+/** Old priorities, kept as a tie-break within a class: removals first, creates last. */
+function tieRank(step: DraftStep): number {
   switch (step.action) {
     case "remove_alias":
     case "remove_member":
     case "disable_user":
     case "delete_user":
       return 0;
-    case "change_plan": {
-      const user = state.users.get((step.operation as { login: string }).login);
-      const from = user ? (findPlan(state.catalog, user.plan)?.price_cents ?? 0) : 0;
-      const to = findPlan(state.catalog, (step.operation as { plan: string }).plan)?.price_cents ?? 0;
-      return to < from ? 0 : 3;
-    }
     case "delete_group":
     case "delete_domain":
       return 1;
@@ -55,9 +54,181 @@ function priority(step: DraftStep, state: ConsoleState): number {
 }
 
 /**
+ * What a step would do to the shared resources if run now, by the rules (the engine's decision later gives
+ * the facts): steps that only free something (money, a seat, an admin, a domain slot, an address) run
+ * before neutral ones, and steps that use something run last. This is why a refund comes before the charge
+ * it pays for and a promotion before a demotion, whatever the names. Cheap: no decision is made here.
+ */
+function rankOf(state: ConsoleState, step: DraftStep): number {
+  const op = step.operation;
+  const target = "login" in op ? state.users.get(op.login) : undefined;
+  const price = (plan: string | undefined) =>
+    state.catalog.plans.find((p) => p.name === plan)?.price_cents ?? 0;
+  let klass = 1;
+  switch (op.op) {
+    case "create_user":
+    case "create_domain":
+      klass = 2;
+      break;
+    case "delete_user":
+    case "delete_domain":
+    case "remove_alias":
+      klass = 0;
+      break;
+    case "change_plan":
+      klass = price(op.plan) < price(target?.plan) ? 0 : price(op.plan) > price(target?.plan) ? 2 : 1;
+      break;
+    case "change_role":
+      klass = op.role === "org_admin" ? 0 : target?.role === "org_admin" ? 2 : 1;
+      break;
+    case "disable_user":
+      klass = target?.role === "org_admin" ? 2 : 1;
+      break;
+    case "enable_user":
+      klass = target?.role === "org_admin" ? 0 : 1;
+      break;
+    default:
+      break;
+  }
+  return klass * 10 + tieRank(step);
+}
+
+/** How a decision changes each counted resource (positive: frees it), without applying it. */
+export function resourceUse(state: ConsoleState, decision: Extract<Decision, { ok: true }>): ResourceUse {
+  const out: ResourceUse = [];
+  const money = decision.ledger.reduce((sum, entry) => sum + entry.amount_cents, 0);
+  if (money !== 0) out.push(["money", money]);
+  let paid = 0;
+  let free = 0;
+  let admins = 0;
+  let orgAdmins = 0;
+  let domains = 0;
+  const account = (user: User | undefined, sign: 1 | -1) => {
+    if (!user) return;
+    const plan = state.catalog.plans.find((p) => p.name === user.plan);
+    if ((plan?.price_cents ?? 0) > 0) paid += sign;
+    else free += sign;
+    if (user.role === "org_admin" && user.status === "active") admins += sign;
+    if (user.role === "org_admin" && user.status !== "disabled") orgAdmins += sign;
+  };
+  for (const effect of decision.effects) {
+    if (effect.type === "put_user") {
+      account(state.users.get(effect.user.login), -1);
+      account(effect.user, 1);
+    } else if (effect.type === "delete_user") {
+      account(state.users.get(effect.login), -1);
+    } else if (effect.type === "put_domain" && !state.domains.has(effect.domain.name)) {
+      domains += 1;
+    } else if (effect.type === "delete_domain" && state.domains.has(effect.name)) {
+      domains -= 1;
+    }
+  }
+  // Seats and domain slots are freed when the count goes down; admins when it goes up.
+  if (paid !== 0) out.push(["paid_seats", -paid]);
+  if (free !== 0) out.push(["free_seats", -free]);
+  if (admins !== 0) out.push(["admins", admins]);
+  if (orgAdmins !== 0) out.push(["org_admins", orgAdmins]);
+  if (domains !== 0) out.push(["domains", -domains]);
+  return out;
+}
+
+/**
+ * The room each counted resource has in the live state before any step. For admins the floor is not only
+ * the engine's one: the organization never has fewer active org_admins during the plan than it has both
+ * before and after it, so an admin handed over (one demoted, another promoted) is promoted first, and the
+ * demotion depends on the promotion, even when the owner is another active org_admin.
+ */
+function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, number> {
+  const orgPlan = findOrgPlan(state.catalog, state.org.plan);
+  const big = Number.MAX_SAFE_INTEGER / 4;
+  const admins = state.counters.active_org_admins;
+  const orgAdmins = (s: ConsoleState) => {
+    let n = 0;
+    for (const user of s.users.values()) if (user.role === "org_admin" && user.status !== "disabled") n += 1;
+    return n;
+  };
+  const before = orgAdmins(state);
+  return {
+    org_admins: before - Math.min(before, orgAdmins(final)),
+    money: state.balance,
+    paid_seats: orgPlan ? orgPlan.paid_seats - state.counters.paid_seats : big,
+    free_seats: orgPlan ? orgPlan.free_seats - state.counters.free_seats : big,
+    admins: admins - Math.max(1, Math.min(admins, final.counters.active_org_admins)),
+    domains: orgPlan ? orgPlan.custom_domains - state.domains.size : big,
+  };
+}
+
+/** Signals a refused step waits for, from its refusal: the next step that gives one tries it again. */
+function wakeKeysOf(refusal: Refusal, step: DraftStep, state: ConsoleState): string[] {
+  switch (refusal.code) {
+    case "insufficient_funds":
+      return ["money"];
+    case "seat_limit":
+      return [refusal.details?.kind === "free" ? "free_seats" : "paid_seats"];
+    case "last_org_admin":
+      return ["admins"];
+    case "domain_limit":
+      return ["domains"];
+    default:
+      return touchedKeys(step.operation, state);
+  }
+}
+
+interface HeapItem {
+  rank: number;
+  /** Position in `compareSteps` order, worked out once: the heap compares numbers, not strings. */
+  ordinal: number;
+  step: DraftStep;
+}
+
+/** A binary heap of steps, lowest (rank, step order) first. */
+class ReadyHeap {
+  private readonly items: HeapItem[] = [];
+  constructor(private readonly ordinals: Map<string, number>) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(rank: number, step: DraftStep): void {
+    const items = this.items;
+    items.push({ rank, ordinal: this.ordinals.get(step.id)!, step });
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+  pop(): DraftStep | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && this.less(items[l]!, items[m]!)) m = l;
+        if (r < items.length && this.less(items[r]!, items[m]!)) m = r;
+        if (m === i) break;
+        [items[i], items[m]] = [items[m]!, items[i]!];
+        i = m;
+      }
+    }
+    return top?.step;
+  }
+  private less(a: HeapItem, b: HeapItem): boolean {
+    return a.rank < b.rank || (a.rank === b.rank && a.ordinal < b.ordinal);
+  }
+}
+
+/**
  * Orders the steps so that every rule holds after every step, by running each one through the shared rule
- * engine on a copy of the live state. Ready steps are tried in priority order; a refused step waits for a
- * later pass, when other steps may have freed what it needs. Pure.
+ * engine on a copy of the live state, and records for each step exactly what it needs from earlier ones.
+ * The ready step that frees the most goes first; a refused step waits until a step gives it what it was
+ * refused for (money, a seat, an admin, a domain slot, or a change to a record it reads). Pure.
  */
 export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], now: Date): ScheduleResult {
   const state = cloneState(live);
@@ -72,63 +243,100 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
       else dependents.set(dep, [step.id]);
     }
   }
-  const order: ScheduledStep[] = [];
-  const done = new Set<string>();
-  const lastRefusal = new Map<string, Refusal>();
-  let ready = steps.filter((s) => s.deps.size === 0);
-  // Steps done since a refused step was last tried: one of them is what unblocked it.
-  let doneSinceRefusal = new Map<string, string[]>();
+  const heap = new ReadyHeap(new Map([...steps].sort(compareSteps).map((s, i) => [s.id, i])));
+  for (const step of steps) if (step.deps.size === 0) heap.push(rankOf(state, step), step);
 
-  while (ready.length > 0) {
-    const ranked = ready
-      .map((step) => ({ step, rank: priority(step, state) }))
-      .sort((a, b) => a.rank - b.rank || compareSteps(a.step, b.step))
-      .map((r) => r.step);
-    const next: DraftStep[] = [];
-    let progress = false;
-    for (const step of ranked) {
-      const decision = decide(state, actor, step.operation, now);
-      if (!decision.ok) {
-        lastRefusal.set(step.id, decision.refusal);
-        doneSinceRefusal.set(step.id, []);
-        next.push(step);
-        continue;
+  const order: ScheduledStep[] = [];
+  const tracker = new NeedsTracker(actor, now);
+  const uses: ResourceUse[] = [];
+  const lastRefusal = new Map<string, Refusal>();
+  /** Refused steps by the signal they wait for. */
+  const parked = new Map<string, Set<string>>();
+  const parkedSteps = new Set<string>();
+  let progressSinceSweep = false;
+
+  const wake = (key: string) => {
+    const ids = parked.get(key);
+    if (!ids) return;
+    parked.delete(key);
+    for (const id of ids) {
+      if (!parkedSteps.delete(id)) continue;
+      const step = byId.get(id)!;
+      heap.push(rankOf(state, step), step);
+    }
+  };
+
+  for (;;) {
+    let step = heap.pop();
+    if (!step) {
+      // Nothing ready: try every refused step once more, in case a change no signal names unblocked one.
+      if (!progressSinceSweep || parkedSteps.size === 0) break;
+      progressSinceSweep = false;
+      const retry = [...parkedSteps].map((id) => byId.get(id)!);
+      parkedSteps.clear();
+      parked.clear();
+      for (const s of retry) heap.push(rankOf(state, s), s);
+      step = heap.pop()!;
+    }
+    const decision = decide(state, actor, step.operation, now);
+    if (!decision.ok) {
+      lastRefusal.set(step.id, decision.refusal);
+      parkedSteps.add(step.id);
+      for (const key of wakeKeysOf(decision.refusal, step, state)) {
+        const set = parked.get(key);
+        if (set) set.add(step.id);
+        else parked.set(key, new Set([step.id]));
       }
-      applyDecision(state, decision.effects, decision.ledger);
-      const after = new Set(step.deps);
-      for (const id of doneSinceRefusal.get(step.id) ?? []) after.add(id);
-      doneSinceRefusal.delete(step.id);
-      for (const list of doneSinceRefusal.values()) list.push(step.id);
-      order.push({
-        draft: step,
-        amount_cents: decision.ledger.reduce((sum, entry) => sum + entry.amount_cents, 0),
-        balance_after: state.balance,
-        after,
-      });
-      done.add(step.id);
-      lastRefusal.delete(step.id);
-      progress = true;
-      for (const dependent of dependents.get(step.id) ?? []) {
-        const left = waiting.get(dependent)! - 1;
-        waiting.set(dependent, left);
-        if (left === 0) next.push(byId.get(dependent)!);
+      continue;
+    }
+    const use = resourceUse(state, decision);
+    const fact = tracker.record(state, step, decision);
+    applyDecision(state, decision.effects, decision.ledger);
+    uses.push(use);
+    order.push({
+      draft: step,
+      amount_cents: decision.ledger.reduce((sum, entry) => sum + entry.amount_cents, 0),
+      balance_after: state.balance,
+      after: fact.needs,
+    });
+    lastRefusal.delete(step.id);
+    progressSinceSweep = true;
+    for (const dependent of dependents.get(step.id) ?? []) {
+      const left = waiting.get(dependent)! - 1;
+      waiting.set(dependent, left);
+      if (left === 0) {
+        const ready = byId.get(dependent)!;
+        heap.push(rankOf(state, ready), ready);
       }
     }
-    if (!progress) break;
-    ready = next;
-    doneSinceRefusal = new Map([...doneSinceRefusal].filter(([id]) => !done.has(id)));
+    for (const [resource, delta] of use) if (delta > 0) wake(resource);
+    for (const key of fact.signals) wake(key);
   }
+
+  // Seats, money, admins and domain slots: each user of one depends on the fewest earlier steps that free it
+  // so that every order these dependencies allow stays within the limit.
+  const counted = countedDeps(capacities(live, state), uses);
+  counted.forEach((needs, i) => {
+    for (const j of needs) order[i]!.after.add(order[j]!.draft.id);
+  });
+  for (const s of order) s.after.delete(s.draft.id);
 
   const failed = [...lastRefusal]
     .map(([id, refusal]) => ({ draft: byId.get(id)!, refusal }))
     .sort((a, b) => compareSteps(a.draft, b.draft));
   const failedIds = new Set(failed.map((f) => f.draft.id));
+  const done = new Set(order.map((s) => s.draft.id));
   const skipped = steps.filter((s) => !done.has(s.id) && !failedIds.has(s.id)).sort(compareSteps);
   return { order, failed, skipped, final: state };
 }
 
 const KIND_ORDER = { org: 0, domain: 1, group: 2, user: 3, alias: 4, membership: 5 } as const;
 
+/** `localeCompare`'s order, with the collator made once (localeCompare makes one per call). */
+const collator = new Intl.Collator();
+
 export function compareSteps(a: DraftStep, b: DraftStep): number {
-  return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.key.localeCompare(b.key) || a.id.localeCompare(b.id);
+  return (
+    KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || collator.compare(a.key, b.key) || collator.compare(a.id, b.id)
+  );
 }

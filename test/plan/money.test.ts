@@ -117,9 +117,9 @@ describe("deleting users (policy removed_users: delete)", () => {
     const plan = planFor(desiredOrg({ policy: { removed_users: "delete" } }), liveView(live));
     expect(plan.errors).toEqual([]);
     expect(summary(plan)).toEqual([
-      { index: 1, id: "user/bob:disable_user", amount: 0, after: 1000, deps: [] },
-      // eve is already disabled: no disable step, the delete needs nothing first.
-      { index: 2, id: "user/eve:delete_user", amount: ENTRY_REFUND_306, after: 1000 + 3521, deps: [] },
+      // eve is already disabled: no disable step, the delete needs nothing first, and a refund goes first.
+      { index: 1, id: "user/eve:delete_user", amount: ENTRY_REFUND_306, after: 1000 + 3521, deps: [] },
+      { index: 2, id: "user/bob:disable_user", amount: 0, after: 1000 + 3521, deps: [] },
       {
         index: 3,
         id: "user/bob:delete_user",
@@ -178,13 +178,10 @@ describe("deleting users (policy removed_users: delete)", () => {
   });
 });
 
-describe("KNOWN ISSUE (not fixed): the lowest balance is not kept as high as it could be", () => {
-  // schedule.ts says refunds run before charges "so that the lowest balance stays as high as it can". But a
-  // delete only becomes ready in the pass after its disable, and that pass already ran every affordable
-  // create: here carol is created (10000 → 1000) before bob's refund arrives. The plan is valid (every step
-  // passes, min_balance_cents is still enforced because the create is then refused and retried); only the
-  // dip is deeper than needed. Expected to fail until the scheduler runs newly ready refunds first.
-  it.fails("runs a refund that is ready after its disable before an affordable charge", () => {
+describe("the lowest balance is kept as high as it can be", () => {
+  // A delete only becomes ready after its disable; it must still run before an affordable create that was
+  // ready all along, so that carol's charge does not dip the wallet to 1000 first.
+  it("runs a refund that is ready after its disable before an affordable charge", () => {
     const live = buildState({ balance: 10_000, users: [{ login: "bob", plan: "pro" }] });
     const plan = planFor(
       desiredOrg({
@@ -199,6 +196,8 @@ describe("KNOWN ISSUE (not fixed): the lowest balance is not kept as high as it 
       "user/carol:create_user",
     ]);
     expect(plan.money.lowest_balance_cents).toBe(10_000 + 7545 - 9000);
+    // The wallet could pay carol without the refund: her creation does not depend on it.
+    expect(plan.steps.map((s) => s.depends_on)).toEqual([[], ["user/bob:disable_user"], []]);
   });
 });
 

@@ -42,6 +42,44 @@ describe("roles", () => {
     ]);
   });
 
+  // Handing org_admin over from one user to another: the promotion comes first and the demotion depends on
+  // it, whichever login sorts first, and whether or not the owner is another active org_admin.
+  for (const [from, to] of [
+    ["anna", "bert"],
+    ["bert", "anna"],
+  ] as const) {
+    for (const [ownerStatus, usersStatus] of [
+      ["active", "active"],
+      ["invited", "active"],
+      ["active", "invited"],
+    ] as const) {
+      it(`hands org_admin from ${from} to ${to} promote-then-demote (owner ${ownerStatus}, users ${usersStatus})`, () => {
+        const live = buildState({
+          owner: { status: ownerStatus },
+          users: [
+            { login: from, role: "org_admin", status: usersStatus },
+            { login: to, role: "member", status: usersStatus },
+          ],
+        });
+        const plan = planFor(
+          desiredOrg({
+            users: [
+              desiredOwner({ status: "active" }),
+              desiredUser(from, { role: "member" }),
+              desiredUser(to, { role: "org_admin" }),
+            ],
+          }),
+          liveView(live),
+        );
+        expect(plan.errors).toEqual([]);
+        expect(order(plan)).toEqual([
+          [1, `user/${to}:change_role`, []],
+          [2, `user/${from}:change_role`, [`user/${to}:change_role`]],
+        ]);
+      });
+    }
+  }
+
   it("refuses a plan that would leave no active org_admin", () => {
     const live = buildState({ owner: { status: "invited" }, users: [{ login: "alice", role: "org_admin" }] });
     const plan = planFor(
@@ -125,10 +163,8 @@ describe("aliases", () => {
     ]);
   });
 
-  // Known planner issue, not fixed: depends_on lists every step done between a refusal and the retry that
-  // passed, not only the one that unblocked it. Here dee's downgrade is said to depend on uma's unrelated
-  // upgrade. This test states the wanted behaviour and is expected to fail until the scheduler is fixed.
-  it.fails("KNOWN ISSUE: depends_on names only what unblocked a step, not everything done meanwhile", () => {
+  // dee's downgrade needs her alias removed, not uma's unrelated upgrade that may run in between.
+  it("depends_on names only what unblocked a step, not everything done meanwhile", () => {
     const live = buildState({
       domains: ["example.com"],
       users: [

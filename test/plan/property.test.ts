@@ -629,6 +629,102 @@ function replay(live: ConsoleState, c: DesiredCase, plan: Plan): ConsoleState {
   return state;
 }
 
+/**
+ * A random topological order of the plan's `depends_on` (Kahn's algorithm, picking at random among the
+ * ready steps), from a small seeded generator.
+ */
+function randomTopologicalOrder(plan: Plan, seed: number): Plan["steps"] {
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const left = new Map(plan.steps.map((s) => [s.id, s.depends_on.length]));
+  const dependents = new Map<string, string[]>();
+  for (const s of plan.steps) {
+    for (const dep of s.depends_on) dependents.set(dep, [...(dependents.get(dep) ?? []), s.id]);
+  }
+  const byId = new Map(plan.steps.map((s) => [s.id, s]));
+  const ready = plan.steps.filter((s) => s.depends_on.length === 0);
+  const out: Plan["steps"] = [];
+  while (ready.length > 0) {
+    const [next] = ready.splice(Math.floor(random() * ready.length), 1);
+    out.push(next!);
+    for (const id of dependents.get(next!.id) ?? []) {
+      const n = left.get(id)! - 1;
+      left.set(id, n);
+      if (n === 0) ready.push(byId.get(id)!);
+    }
+  }
+  expect(out.map((s) => s.id).sort(), "depends_on has no cycle and names only plan steps").toEqual(
+    plan.steps.map((s) => s.id).sort(),
+  );
+  return out;
+}
+
+/** Runs the steps in `order` with the engine from the live state: each must pass with every rule holding. */
+function replayInOrder(
+  live: ConsoleState,
+  c: DesiredCase,
+  order: Plan["steps"],
+  label: string,
+): ConsoleState {
+  const drafts = new Map(diff({ desired: c.desired, live, actor: c.actor }).steps.map((d) => [d.id, d]));
+  const state = cloneState(live);
+  order.forEach((planned, i) => {
+    let operation = drafts.get(planned.id)!.operation;
+    if (operation.op === "verify_domain") {
+      operation = { ...operation, txt_values: c.verifiedTxt.get(operation.name) ?? [] };
+    }
+    const decision = step(state, { kind: "user", login: c.actor }, operation, NOW);
+    if (!decision.ok) {
+      expect.fail(
+        `${label}: position ${i + 1} ${planned.id} refused: ${decision.refusal.code}: ${decision.refusal.message}\n` +
+          `order: ${order.map((s) => s.id).join(", ")}`,
+      );
+    }
+    checkInvariants(state, c.desired.policy.min_balance_cents, `${label}: after ${planned.id}`);
+  });
+  return state;
+}
+
+describe("every order that depends_on allows", () => {
+  it("passes the engine step by step from the same live state, and reaches the same console", {
+    timeout: 30_000 + RUNS * 200,
+  }, () => {
+    fc.assert(
+      fc.property(
+        liveArb,
+        intentArb,
+        fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+        (liveSpec, intent, seeds) => {
+          const live = buildLive(liveSpec);
+          const c = desiredFor(live, intent, actorOf(live, liveSpec));
+          const plan = planFor(c.desired, liveView(live, c.actor), {
+            force: true,
+            verifiedTxt: c.verifiedTxt,
+          });
+          expect(plan.errors).toEqual([]);
+          for (const seed of seeds) {
+            const order = randomTopologicalOrder(plan, seed);
+            const final = replayInOrder(live, c, order, `order from seed ${seed}`);
+            const again = diff({ desired: c.desired, live: final, actor: c.actor });
+            expect(
+              again.steps.map((s) => s.summary),
+              `after order from seed ${seed}`,
+            ).toEqual([]);
+            expect(final.balance).toBe(plan.money.balance_after_cents);
+          }
+        },
+      ),
+      { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }), ...(PATH ? { path: PATH } : {}) },
+    );
+  });
+});
+
 describe("planning any reachable console towards any valid org.yaml", () => {
   it("gives a plan that applies step by step with every rule holding, and reaches org.yaml", {
     timeout: 30_000 + RUNS * 100,
