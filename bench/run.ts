@@ -9,6 +9,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Pool } from "undici";
+import { consoleLines, runConsoleBench } from "./console.js";
 import { BENCH_CATALOG, generateOrg, orgYaml } from "./generate.js";
 import { runWithinCaps, WITHIN_CAPS_TARGET_MS } from "./within-caps.js";
 
@@ -245,6 +246,10 @@ async function main(): Promise<void> {
   const withinCaps = runWithinCaps(CLI);
   const slowest = withinCaps.reduce((a, b) => (b.wall_ms > a.wall_ms ? b : a));
 
+  // The console's cost per request against the org size (bench/console.ts); BENCH_CONSOLE_BASELINE names
+  // another build's dist/cmd/orgctl.js to compare against in the same run.
+  const consoleReport = await runConsoleBench();
+
   const byUsers = new Map(results.map((r) => [r.users, r]));
   const r1k = byUsers.get(1000);
   const r10k = byUsers.get(10000);
@@ -285,7 +290,9 @@ async function main(): Promise<void> {
         met: withinCaps.every((c) => c.met),
         file: slowest.name,
       },
+      ...consoleReport.targets,
     },
+    console: consoleReport,
     within_caps: withinCaps,
   };
   writeFileSync(join(out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
@@ -314,6 +321,8 @@ async function main(): Promise<void> {
       (c) =>
         `| ${c.name} | ${c.bytes} | ${c.exit} | ${c.wall_ms} | ${c.cpu_ms} | ${c.met ? "yes" : "**no**"} |`,
     ),
+    "",
+    ...consoleLines(consoleReport),
     "",
     `Apply: ${report.targets.apply_throughput_ratio.apply_per_s} creates/s over the apply phase (${steps} steps; the whole command took ${round(applyMs)} ms) vs ${report.targets.apply_throughput_ratio.raw_per_s} creates/s by a plain client, both ${CONCURRENCY} in flight.`,
   ];

@@ -665,40 +665,25 @@ export class ConsoleStore {
   }
 }
 
-const isSorted = (list: readonly string[]) => list.every((item, i) => i === 0 || list[i - 1]! < item);
-
 /**
- * The logins `after` adds to `before` and the ones it drops. The rule engine keeps members sorted, so this is
- * one merge walk; unsorted lists (never expected) are compared through sets.
+ * The logins `after` adds to `before` and the ones it drops. Both are sets of logins (no repeats). A join or a
+ * leave changes one place in the list, so the lists are matched from both ends by identity (the rule engine
+ * copies the same strings), and only what lies between is compared as sets.
  */
 export function membershipDelta(
   before: readonly string[],
   after: readonly string[],
 ): { added: string[]; dropped: string[] } {
-  const added: string[] = [];
-  const dropped: string[] = [];
-  if (!isSorted(before) || !isSorted(after)) {
-    const had = new Set(before);
-    const has = new Set(after);
-    return { added: after.filter((l) => !had.has(l)), dropped: before.filter((l) => !has.has(l)) };
-  }
-  let i = 0;
-  let j = 0;
-  while (i < before.length || j < after.length) {
-    const old = before[i];
-    const next = after[j];
-    if (next === undefined || (old !== undefined && old < next)) {
-      dropped.push(old!);
-      i++;
-    } else if (old === undefined || next < old) {
-      added.push(next);
-      j++;
-    } else {
-      i++;
-      j++;
-    }
-  }
-  return { added, dropped };
+  const shorter = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < shorter && before[head] === after[head]) head++;
+  let tail = 0;
+  while (tail < shorter - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  const was = before.slice(head, before.length - tail);
+  const is = after.slice(head, after.length - tail);
+  const had = new Set(was);
+  const has = new Set(is);
+  return { added: is.filter((login) => !had.has(login)), dropped: was.filter((login) => !has.has(login)) };
 }
 
 function auditEntryOf(row: AuditRow): AuditEntry {
