@@ -92,6 +92,37 @@ export function userJson(state: ConsoleState, user: User, memberships?: Map<stri
   };
 }
 
+const NO_GROUPS: string[] = [];
+
+interface CachedUserText {
+  owner: boolean;
+  groups: string[];
+  text: string;
+}
+
+/** Each user's JSON text, kept while the user's record, owner flag and group list stay the same objects. */
+const userTexts = new WeakMap<object, CachedUserText>();
+
+/**
+ * The body of a page of `GET /v1/users`, exactly `JSON.stringify({ items, next_cursor })`. Each user's text
+ * is reused until that user changes (records are replaced, never edited in place), so reading the pages of
+ * an organization that did not change serializes nothing again.
+ */
+export function usersPageJson(state: ConsoleState, logins: string[], nextCursor: string | null): string {
+  const memberships = membershipIndex(state);
+  const items = logins.map((login) => {
+    const user = state.users.get(login)!;
+    const owner = state.org.owner === login;
+    const groups = memberships.get(login) ?? NO_GROUPS;
+    const cached = userTexts.get(user);
+    if (cached && cached.owner === owner && cached.groups === groups) return cached.text;
+    const text = JSON.stringify(userJson(state, user, memberships));
+    userTexts.set(user, { owner, groups, text });
+    return text;
+  });
+  return `{"items":[${items.join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`;
+}
+
 export function domainJson(state: ConsoleState, domain: Domain) {
   return {
     name: domain.name,

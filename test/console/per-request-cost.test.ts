@@ -195,6 +195,20 @@ describe("a user's groups", () => {
     expect(await listed()).toEqual({ admin: [], al: ["mid"], ala: ["alpha", "mid"], alb: ["some"] });
     const patched = await ts.api<UserBody>("PATCH", "/v1/users/alb", { first_name: "Alba" });
     expect(patched.body.groups).toEqual(["some"]);
+    // Each item of a page is the user exactly as its own read shows it, after every change.
+    const page = (await ts.api("GET", "/v1/users?limit=2")).body as {
+      items: UserBody[];
+      next_cursor: string;
+    };
+    const rest = (await ts.api("GET", `/v1/users?cursor=${encodeURIComponent(page.next_cursor)}`)).body as {
+      items: UserBody[];
+      next_cursor: string | null;
+    };
+    expect(rest.next_cursor).toBeNull();
+    const items = [...page.items, ...rest.items];
+    expect(items.map((u) => u.login)).toEqual(["admin", "al", "ala", "alb"]);
+    for (const item of items) expect(item).toEqual(await userOf(ts, item.login));
+    expect(items[3]).toMatchObject({ first_name: "Alba", groups: ["some"] });
   });
 });
 
