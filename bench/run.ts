@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { measureApplyScheduler } from "./apply-scheduler.js";
+import { consoleLines, runConsoleBench } from "./console.js";
 import { CONCURRENCY, OWNER, populate, serve, TOKEN } from "./console-fixture.js";
 import { generateOrg, orgYaml } from "./generate.js";
 import { planSection } from "./plan-floor.js";
@@ -131,6 +132,26 @@ function withinCapsSection(): Section {
   };
 }
 
+/**
+ * The console's cost per request against the org size (bench/console.ts); BENCH_CONSOLE_BASELINE names
+ * another build's dist/cmd/orgctl.js to compare against in the same run.
+ */
+async function consoleSection(): Promise<Section> {
+  const report = await runConsoleBench();
+  const { targets, ...data } = report;
+  return {
+    name: "console",
+    data,
+    targets: Object.entries(targets).map(([name, t]) => ({
+      name,
+      value: t.value,
+      goal: t.target,
+      met: t.met,
+    })),
+    markdown: consoleLines(report),
+  };
+}
+
 /** Apply's scheduler CPU against an instant fake console: 10,000 steps against 1,000 (linear is about 10×). */
 async function schedulerSection(): Promise<Section> {
   const scheduler = await measureApplyScheduler();
@@ -163,6 +184,7 @@ async function main(): Promise<void> {
     sections.push(withinCapsSection());
   }
   sections.push(await schedulerSection());
+  if (!QUICK) sections.push(await consoleSection());
   const report: Record<string, unknown> = {
     machine: { ...machine, load_average_at_end: loadavg().map((l) => round(l, 2)) },
   };

@@ -25,3 +25,29 @@ compile(
   { allErrors: true, code: { formats: _`require("ajv-formats/dist/formats").fullFormats` } },
   (ajv) => (addFormats.default ?? addFormats)(ajv),
 );
+
+// The console's request-body validators: one export per operation that takes a JSON body, named
+// "METHOD /template", compiled from schemas/console-api.yaml. src/console/api-schema.ts loads this file on
+// the first request with a body, so a console that only answers reads (a sandbox behind `orgctl plan`) never
+// parses the description or loads ajv; from source it compiles the operation it needs at that moment.
+{
+  const { parse } = await import("yaml");
+  const api = parse(readFileSync(new URL("../schemas/console-api.yaml", import.meta.url), "utf8"));
+  const ajv = new Ajv2020({
+    strict: false,
+    allErrors: true,
+    code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+  });
+  (addFormats.default ?? addFormats)(ajv);
+  ajv.addSchema({ ...api, $id: "console-api" });
+  const pointer = (token) => token.replace(/~/g, "~0").replace(/\//g, "~1");
+  const refs = {};
+  for (const [template, operations] of Object.entries(api.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (!operation?.requestBody?.content?.["application/json"]) continue;
+      refs[`${method.toUpperCase()} ${template}`] =
+        `console-api#/paths/${pointer(template)}/${method}/requestBody/content/${pointer("application/json")}/schema`;
+    }
+  }
+  writeFileSync(new URL("../dist/src/console/api-validators.cjs", import.meta.url), standalone(ajv, refs));
+}

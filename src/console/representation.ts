@@ -8,21 +8,68 @@ import {
   verificationRecord,
 } from "../domain/index.js";
 
-/** A login → sorted group names index, built once per response instead of once per user. */
+interface CachedIndex {
+  /** The group records the index was built from: a group changes by being replaced, never in place. */
+  groups: Group[];
+  index: Map<string, string[]>;
+}
+
+const indexes = new WeakMap<ConsoleState, CachedIndex>();
+
+/**
+ * A login → sorted group names index for a page of users. It is kept until a group changes, so reading the
+ * pages of an unchanged organization costs a look at each group, not at each membership. Shared: read only.
+ */
 export function membershipIndex(state: ConsoleState): Map<string, string[]> {
+  const cached = indexes.get(state);
+  if (cached && sameGroups(cached.groups, state)) return cached.index;
+  const groups = [...state.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const index = new Map<string, string[]>();
-  for (const name of [...state.groups.keys()].sort()) {
-    for (const login of state.groups.get(name)!.members) {
+  for (const group of groups) {
+    for (const login of group.members) {
       const list = index.get(login);
-      if (list) list.push(name);
-      else index.set(login, [name]);
+      if (list) list.push(group.name);
+      else index.set(login, [group.name]);
     }
   }
+  indexes.set(state, { groups, index });
   return index;
 }
 
+function sameGroups(groups: Group[], state: ConsoleState): boolean {
+  return (
+    groups.length === state.groups.size && groups.every((group) => state.groups.get(group.name) === group)
+  );
+}
+
+/**
+ * The sorted names of the groups `login` belongs to. Members are kept sorted (the rule engine sorts on every
+ * join, the store reads them in order), so each group is a binary search: the cost does not grow with the
+ * organization's memberships.
+ */
+export function groupsOf(state: ConsoleState, login: string): string[] {
+  const names: string[] = [];
+  for (const group of state.groups.values()) {
+    if (hasMember(group.members, login)) names.push(group.name);
+  }
+  return names.sort();
+}
+
+function hasMember(members: readonly string[], login: string): boolean {
+  let low = 0;
+  let high = members.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const member = members[middle]!;
+    if (member === login) return true;
+    if (member < login) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
 export function userJson(state: ConsoleState, user: User, memberships?: Map<string, string[]>) {
-  const groups = (memberships ?? membershipIndex(state)).get(user.login) ?? [];
+  const groups = memberships ? (memberships.get(user.login) ?? []) : groupsOf(state, user.login);
   return {
     login: user.login,
     email: user.email,
@@ -43,6 +90,37 @@ export function userJson(state: ConsoleState, user: User, memberships?: Map<stri
     last_login_at: user.last_login_at,
     created_at: user.created_at,
   };
+}
+
+const NO_GROUPS: string[] = [];
+
+interface CachedUserText {
+  owner: boolean;
+  groups: string[];
+  text: string;
+}
+
+/** Each user's JSON text, kept while the user's record, owner flag and group list stay the same objects. */
+const userTexts = new WeakMap<object, CachedUserText>();
+
+/**
+ * The body of a page of `GET /v1/users`, exactly `JSON.stringify({ items, next_cursor })`. Each user's text
+ * is reused until that user changes (records are replaced, never edited in place), so reading the pages of
+ * an organization that did not change serializes nothing again.
+ */
+export function usersPageJson(state: ConsoleState, logins: string[], nextCursor: string | null): string {
+  const memberships = membershipIndex(state);
+  const items = logins.map((login) => {
+    const user = state.users.get(login)!;
+    const owner = state.org.owner === login;
+    const groups = memberships.get(login) ?? NO_GROUPS;
+    const cached = userTexts.get(user);
+    if (cached && cached.owner === owner && cached.groups === groups) return cached.text;
+    const text = JSON.stringify(userJson(state, user, memberships));
+    userTexts.set(user, { owner, groups, text });
+    return text;
+  });
+  return `{"items":[${items.join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`;
 }
 
 export function domainJson(state: ConsoleState, domain: Domain) {

@@ -22,7 +22,7 @@ import { limitOf, pageOf } from "./http.js";
 import type { LoginThrottle } from "./login-throttle.js";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.js";
 import { clientAddress } from "./rate-limit.js";
-import { domainJson, groupJson, membershipIndex, orgJson, userJson } from "./representation.js";
+import { domainJson, groupJson, orgJson, userJson, usersPageJson } from "./representation.js";
 import { secretsEqual } from "./secrets.js";
 import type { ConsoleService, MutationOptions, Render } from "./service.js";
 import { newToken, requestHash } from "./service.js";
@@ -362,12 +362,11 @@ export const ROUTES: Route[] = [
       requireRead(ctx);
       const state = ctx.service.state;
       const { keys, next } = pageOf(ctx.service.sortedLogins(), ctx.query, ctx.cursors, "users");
-      const memberships = membershipIndex(state);
-      return json(
-        200,
-        { items: keys.map((k) => userJson(state, state.users.get(k)!, memberships)), next_cursor: next },
-        state,
-      );
+      return {
+        status: 200,
+        body: usersPageJson(state, keys, next),
+        headers: { etag: `"${state.org.revision}"` },
+      };
     },
   },
   {

@@ -11,9 +11,13 @@ import {
   fieldsOf,
   type LedgerDraft,
   movesRevision,
+  noteRenewalEffects,
   type Operation,
   OWNER_ROLE,
+  periodsMayEnd,
+  type RenewalWatermark,
   type Role,
+  renewalWatermark,
   renewDue,
   targetOf,
   type Verifier,
@@ -99,13 +103,31 @@ export function requestHash(parts: unknown[]): string {
  * and only then becomes the in-memory state.
  */
 export class ConsoleService {
-  state: ConsoleState;
+  private current!: ConsoleState;
+  /** Kept with the state, in the same step that applies a commit: it must describe exactly that state. */
+  private watermark!: RenewalWatermark;
+  /**
+   * The revision and balance at which a pass found no unpaid user the wallet could pay: until either moves,
+   * another pass would find the same.
+   */
+  private unpaidSettled: { revision: number; balance: number } | null = null;
 
   private constructor(
     readonly store: ConsoleStore,
     readonly clock: Clock,
   ) {
-    this.state = store.load();
+    this.reload();
+  }
+
+  get state(): ConsoleState {
+    return this.current;
+  }
+
+  /** Reads the state from the store, and everything derived from it. */
+  private reload(): void {
+    this.current = this.store.load();
+    this.watermark = renewalWatermark(this.current.users.values());
+    this.unpaidSettled = null;
   }
 
   /** Opens a database, creating the organization first when it is empty. */
@@ -227,11 +249,20 @@ export class ConsoleService {
     return this.state.users.get(login)?.role ?? null;
   }
 
-  /** Charges the periods that have ended. Runs before each request so that reads never show stale periods. */
+  /**
+   * Charges the periods that have ended. Runs before each request so that reads never show stale periods.
+   * The renewal watermark makes most calls O(1): every user is looked at only on a day some period in good
+   * standing may end, and the unpaid users only when the wallet or the state moved since they were last tried.
+   */
   renew(): void {
     const now = this.now();
-    const decision = renewDue(this.state, now);
-    if (!decision.ok || (decision.effects.length === 0 && decision.ledger.length === 0)) return;
+    const everyone = periodsMayEnd(this.watermark, now);
+    if (!everyone && this.unpaidAreSettled()) return;
+    const decision = renewDue(this.state, now, this.watermark);
+    if (!decision.ok || (decision.effects.length === 0 && decision.ledger.length === 0)) {
+      this.settle(everyone);
+      return;
+    }
     const renewed = new Set(decision.ledger.map((entry) => entry.login).filter((login) => login !== null));
     this.commit(
       decision.effects,
@@ -253,6 +284,22 @@ export class ConsoleService {
       },
       () => ({ status: 204, body: null }),
     );
+    this.settle(everyone);
+  }
+
+  private unpaidAreSettled(): boolean {
+    if (this.watermark.unpaid.size === 0) return true;
+    const settled = this.unpaidSettled;
+    return settled?.revision === this.state.org.revision && settled.balance === this.state.balance;
+  }
+
+  /**
+   * After a pass that left nothing due: a pass over every user moved every period in good standing past
+   * today, so the watermark is worked out afresh (once a day at most, not once a request).
+   */
+  private settle(everyone: boolean): void {
+    if (everyone) this.watermark = renewalWatermark(this.state.users.values());
+    this.unpaidSettled = { revision: this.state.org.revision, balance: this.state.balance };
   }
 
   /** The audit entry of an operation, as `outcome` for `actor`. */
@@ -371,12 +418,14 @@ export class ConsoleService {
       return this.store.transaction(() => {
         const entries = this.store.persist(effects, ledger, {
           now: extras.now,
+          groupsBefore: this.state.groups,
           moveRevision,
           idempotencyKey: extras.idempotency?.key ?? null,
           ...(extras.passwordHash ? { passwordHash: extras.passwordHash } : {}),
         });
         for (const audit of extras.audits) this.store.appendAudit(audit, extras.now);
         applyDecision(this.state, effects, ledger, moveRevision);
+        noteRenewalEffects(this.watermark, effects);
         const rendered = render(this.state, entries);
         const response: StoredResponse = {
           status: rendered.status,
@@ -394,7 +443,7 @@ export class ConsoleService {
         return response;
       });
     } catch (error) {
-      this.state = this.store.load();
+      this.reload();
       throw error;
     }
   }

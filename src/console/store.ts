@@ -131,6 +131,20 @@ export interface CommitExtras {
   moveRevision?: boolean;
   idempotencyKey?: string | null;
   passwordHash?: { login: string; hash: string };
+  /**
+   * The groups as the store holds them before these effects (the service's in-memory state). With it, a
+   * group's change writes only the memberships that changed; without it, the group's rows are rewritten.
+   */
+  groupsBefore?: ReadonlyMap<string, Group>;
+}
+
+/** Each group's members as the rows stand while `persist` works through a decision's effects. */
+interface MembershipRows {
+  before: ReadonlyMap<string, Group> | null;
+  /** Groups whose rows an earlier effect of the same decision wrote. */
+  written: Map<string, readonly string[]>;
+  /** Users whose rows an earlier effect removed from every group. */
+  removed: Set<string>;
 }
 
 export function hashToken(token: string): string {
@@ -160,13 +174,28 @@ export class ConsoleStore {
     this.db.close();
   }
 
+  /**
+   * Prepared statements by SQL text: preparing costs more than running most of them. The SQL strings are
+   * literals (or a bounded set of filter combinations), so the cache stays small.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
   /** Applies the versioned migrations that this database has not seen yet, each in its own transaction. */
   private migrate(): void {
     this.db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
     );
     const applied = new Set(
-      (this.db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
+      (this.statement("SELECT version FROM schema_migrations").all() as { version: number }[]).map(
         (r) => r.version,
       ),
     );
@@ -174,22 +203,23 @@ export class ConsoleStore {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
         this.db.exec(migration.sql);
-        this.db
-          .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
-          .run(migration.version, new Date().toISOString());
+        this.statement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+          migration.version,
+          new Date().toISOString(),
+        );
       })();
     }
   }
 
   schemaVersion(): number {
-    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as {
+    const row = this.statement("SELECT MAX(version) AS v FROM schema_migrations").get() as {
       v: number | null;
     };
     return row.v ?? 0;
   }
 
   isEmpty(): boolean {
-    return !this.db.prepare("SELECT 1 FROM org WHERE id = 1").get();
+    return !this.statement("SELECT 1 FROM org WHERE id = 1").get();
   }
 
   transaction<T>(fn: () => T): T {
@@ -198,41 +228,41 @@ export class ConsoleStore {
 
   /** Reads the whole console into the rule engine's state. */
   load(): ConsoleState {
-    const orgRow = this.db.prepare("SELECT * FROM org WHERE id = 1").get() as
+    const orgRow = this.statement("SELECT * FROM org WHERE id = 1").get() as
       | (Organization & { id: number })
       | undefined;
     if (!orgRow) throw new Error("the console database has no organization yet");
     const { id: _id, ...org } = orgRow;
     const catalog = JSON.parse(
-      (this.db.prepare("SELECT json FROM catalog WHERE id = 1").get() as { json: string }).json,
+      (this.statement("SELECT json FROM catalog WHERE id = 1").get() as { json: string }).json,
     ) as Catalog;
     const users = new Map<string, User>();
-    for (const row of this.db.prepare("SELECT data FROM users ORDER BY login").all() as { data: string }[]) {
+    for (const row of this.statement("SELECT data FROM users ORDER BY login").all() as { data: string }[]) {
       const user = JSON.parse(row.data) as User;
       users.set(user.login, user);
     }
     const domains = new Map<string, Domain>();
-    for (const row of this.db.prepare("SELECT data FROM domains ORDER BY name").all() as { data: string }[]) {
+    for (const row of this.statement("SELECT data FROM domains ORDER BY name").all() as { data: string }[]) {
       const domain = JSON.parse(row.data) as Domain;
       domains.set(domain.name, domain);
     }
     const groups = new Map<string, Group>();
-    for (const row of this.db.prepare("SELECT name, description FROM groups ORDER BY name").all() as {
+    for (const row of this.statement("SELECT name, description FROM groups ORDER BY name").all() as {
       name: string;
       description: string;
     }[]) {
       groups.set(row.name, { name: row.name, description: row.description, members: [] });
     }
-    for (const row of this.db
-      .prepare("SELECT group_name, login FROM group_members ORDER BY group_name, login")
-      .all() as { group_name: string; login: string }[]) {
+    for (const row of this.statement(
+      "SELECT group_name, login FROM group_members ORDER BY group_name, login",
+    ).all() as { group_name: string; login: string }[]) {
       groups.get(row.group_name)?.members.push(row.login);
     }
     const retired = (
-      this.db.prepare("SELECT address FROM addresses WHERE kind = 'retired'").all() as { address: string }[]
+      this.statement("SELECT address FROM addresses WHERE kind = 'retired'").all() as { address: string }[]
     ).map((r) => r.address);
     const balance = (
-      this.db.prepare("SELECT balance_cents FROM wallet WHERE id = 1").get() as { balance_cents: number }
+      this.statement("SELECT balance_cents FROM wallet WHERE id = 1").get() as { balance_cents: number }
     ).balance_cents;
     return {
       org,
@@ -248,13 +278,11 @@ export class ConsoleStore {
 
   /** Creates the organization row and catalog of an empty database. */
   initialize(org: Organization, catalog: Catalog): void {
-    this.db
-      .prepare(
-        "INSERT INTO org (id, name, plan, owner, provider_domain, verifier, revision) VALUES (1, @name, @plan, @owner, @provider_domain, @verifier, @revision)",
-      )
-      .run(org);
-    this.db.prepare("INSERT INTO catalog (id, json) VALUES (1, ?)").run(JSON.stringify(catalog));
-    this.db.prepare("INSERT INTO wallet (id, balance_cents) VALUES (1, 0)").run();
+    this.statement(
+      "INSERT INTO org (id, name, plan, owner, provider_domain, verifier, revision) VALUES (1, @name, @plan, @owner, @provider_domain, @verifier, @revision)",
+    ).run(org);
+    this.statement("INSERT INTO catalog (id, json) VALUES (1, ?)").run(JSON.stringify(catalog));
+    this.statement("INSERT INTO wallet (id, balance_cents) VALUES (1, 0)").run();
   }
 
   /**
@@ -262,34 +290,35 @@ export class ConsoleStore {
    * inside `transaction()` together with whatever else belongs to the same request.
    */
   persist(effects: Effect[], ledger: LedgerDraft[], extras: CommitExtras): LedgerEntry[] {
-    for (const effect of effects) this.writeEffect(effect);
+    const rows: MembershipRows = {
+      before: extras.groupsBefore ?? null,
+      written: new Map(),
+      removed: new Set(),
+    };
+    for (const effect of effects) this.writeEffect(effect, rows);
     if (extras.passwordHash) {
-      this.db
-        .prepare(
-          "INSERT INTO passwords (login, hash) VALUES (?, ?) ON CONFLICT(login) DO UPDATE SET hash = excluded.hash",
-        )
-        .run(extras.passwordHash.login, extras.passwordHash.hash);
+      this.statement(
+        "INSERT INTO passwords (login, hash) VALUES (?, ?) ON CONFLICT(login) DO UPDATE SET hash = excluded.hash",
+      ).run(extras.passwordHash.login, extras.passwordHash.hash);
     }
     const entries: LedgerEntry[] = [];
     const at = extras.now.toISOString();
     for (const draft of ledger) {
-      const { balance_cents } = this.db
-        .prepare("UPDATE wallet SET balance_cents = balance_cents + ? WHERE id = 1 RETURNING balance_cents")
-        .get(draft.amount_cents) as { balance_cents: number };
-      const info = this.db
-        .prepare(
-          "INSERT INTO ledger (at, amount_cents, reason, login, plan, memo, idempotency_key, balance_after_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .run(
-          at,
-          draft.amount_cents,
-          draft.reason,
-          draft.login,
-          draft.plan,
-          draft.memo,
-          extras.idempotencyKey ?? null,
-          balance_cents,
-        );
+      const { balance_cents } = this.statement(
+        "UPDATE wallet SET balance_cents = balance_cents + ? WHERE id = 1 RETURNING balance_cents",
+      ).get(draft.amount_cents) as { balance_cents: number };
+      const info = this.statement(
+        "INSERT INTO ledger (at, amount_cents, reason, login, plan, memo, idempotency_key, balance_after_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      ).run(
+        at,
+        draft.amount_cents,
+        draft.reason,
+        draft.login,
+        draft.plan,
+        draft.memo,
+        extras.idempotencyKey ?? null,
+        balance_cents,
+      );
       entries.push({
         id: Number(info.lastInsertRowid),
         at,
@@ -299,171 +328,185 @@ export class ConsoleStore {
       });
     }
     if (extras.moveRevision !== false)
-      this.db.prepare("UPDATE org SET revision = revision + 1 WHERE id = 1").run();
+      this.statement("UPDATE org SET revision = revision + 1 WHERE id = 1").run();
     return entries;
   }
 
-  private writeEffect(effect: Effect): void {
+  private writeEffect(effect: Effect, rows: MembershipRows): void {
     switch (effect.type) {
       case "put_org": {
         const { org } = effect;
-        this.db
-          .prepare("UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ? WHERE id = 1")
-          .run(org.name, org.plan, org.owner, org.verifier);
+        this.statement("UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ? WHERE id = 1").run(
+          org.name,
+          org.plan,
+          org.owner,
+          org.verifier,
+        );
         return;
       }
       case "put_user": {
         const { user } = effect;
-        this.db
-          .prepare("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')")
-          .run(user.login);
-        this.db
-          .prepare(
-            "INSERT INTO users (login, email, data) VALUES (?, ?, ?) ON CONFLICT(login) DO UPDATE SET data = excluded.data",
-          )
-          .run(user.login, user.email, JSON.stringify(user));
-        const insert = this.db.prepare("INSERT INTO addresses (address, login, kind) VALUES (?, ?, ?)");
+        this.statement("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')").run(
+          user.login,
+        );
+        this.statement(
+          "INSERT INTO users (login, email, data) VALUES (?, ?, ?) ON CONFLICT(login) DO UPDATE SET data = excluded.data",
+        ).run(user.login, user.email, JSON.stringify(user));
+        const insert = this.statement("INSERT INTO addresses (address, login, kind) VALUES (?, ?, ?)");
         insert.run(user.email, user.login, "email");
         for (const alias of user.aliases) insert.run(alias, user.login, "alias");
         return;
       }
       case "delete_user": {
-        this.db
-          .prepare("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')")
-          .run(effect.login);
-        this.db.prepare("DELETE FROM group_members WHERE login = ?").run(effect.login);
-        this.db.prepare("DELETE FROM tokens WHERE login = ?").run(effect.login);
-        this.db.prepare("DELETE FROM passwords WHERE login = ?").run(effect.login);
-        this.db.prepare("DELETE FROM users WHERE login = ?").run(effect.login);
-        const retire = this.db.prepare(
+        this.statement("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')").run(
+          effect.login,
+        );
+        this.statement("DELETE FROM group_members WHERE login = ?").run(effect.login);
+        rows.removed.add(effect.login);
+        this.statement("DELETE FROM tokens WHERE login = ?").run(effect.login);
+        this.statement("DELETE FROM passwords WHERE login = ?").run(effect.login);
+        this.statement("DELETE FROM users WHERE login = ?").run(effect.login);
+        const retire = this.statement(
           "INSERT INTO addresses (address, login, kind) VALUES (?, '', 'retired')",
         );
         for (const address of effect.retire) retire.run(address);
         return;
       }
       case "put_domain":
-        this.db
-          .prepare(
-            "INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
-          )
-          .run(effect.domain.name, JSON.stringify(effect.domain));
+        this.statement(
+          "INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
+        ).run(effect.domain.name, JSON.stringify(effect.domain));
         return;
       case "delete_domain":
-        this.db.prepare("DELETE FROM domains WHERE name = ?").run(effect.name);
+        this.statement("DELETE FROM domains WHERE name = ?").run(effect.name);
         return;
       case "put_group": {
         const { group } = effect;
-        this.db
-          .prepare(
-            "INSERT INTO groups (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description",
-          )
-          .run(group.name, group.description);
-        this.db.prepare("DELETE FROM group_members WHERE group_name = ?").run(group.name);
-        const add = this.db.prepare("INSERT INTO group_members (group_name, login) VALUES (?, ?)");
-        for (const login of group.members) add.run(group.name, login);
+        this.statement(
+          "INSERT INTO groups (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description",
+        ).run(group.name, group.description);
+        this.writeMembers(group, rows);
         return;
       }
       case "delete_group":
-        this.db.prepare("DELETE FROM group_members WHERE group_name = ?").run(effect.name);
-        this.db.prepare("DELETE FROM groups WHERE name = ?").run(effect.name);
+        this.statement("DELETE FROM group_members WHERE group_name = ?").run(effect.name);
+        this.statement("DELETE FROM groups WHERE name = ?").run(effect.name);
+        rows.written.set(effect.name, []);
         return;
       case "revoke_sessions":
-        this.db.prepare("DELETE FROM tokens WHERE login = ? AND kind = 'session'").run(effect.login);
+        this.statement("DELETE FROM tokens WHERE login = ? AND kind = 'session'").run(effect.login);
         return;
       case "revoke_tokens":
-        this.db.prepare("DELETE FROM tokens WHERE login = ?").run(effect.login);
+        this.statement("DELETE FROM tokens WHERE login = ?").run(effect.login);
         return;
     }
   }
 
+  /**
+   * Writes a group's members as the difference from the rows it had: a user joining a group of 10,000 writes
+   * one row, not 10,000. Falls back to rewriting the group when its rows are not known.
+   */
+  private writeMembers(group: Group, rows: MembershipRows): void {
+    const name = group.name;
+    const known = rows.written.get(name) ?? rows.before?.get(name)?.members ?? (rows.before ? [] : null);
+    rows.written.set(name, group.members);
+    const add = this.statement("INSERT INTO group_members (group_name, login) VALUES (?, ?)");
+    if (known === null) {
+      this.statement("DELETE FROM group_members WHERE group_name = ?").run(name);
+      for (const login of group.members) add.run(name, login);
+      return;
+    }
+    const before = rows.removed.size ? known.filter((login) => !rows.removed.has(login)) : known;
+    const { added, dropped } = membershipDelta(before, group.members);
+    const remove = this.statement("DELETE FROM group_members WHERE group_name = ? AND login = ?");
+    for (const login of dropped) remove.run(name, login);
+    for (const login of added) add.run(name, login);
+  }
+
   ledgerPage(afterId: number, limit: number): LedgerEntry[] {
-    return this.db
-      .prepare("SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?")
-      .all(afterId, limit) as LedgerEntry[];
+    return this.statement("SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?").all(
+      afterId,
+      limit,
+    ) as LedgerEntry[];
   }
 
   // --- list cursors ----------------------------------------------------------------------------------
 
   /** The secret that signs this database's list cursors, made on first use. */
   cursorSecret(): Buffer {
-    this.db.prepare("INSERT OR IGNORE INTO cursor_secret (id, secret) VALUES (1, ?)").run(randomBytes(32));
-    return (this.db.prepare("SELECT secret FROM cursor_secret WHERE id = 1").get() as { secret: Buffer })
+    this.statement("INSERT OR IGNORE INTO cursor_secret (id, secret) VALUES (1, ?)").run(randomBytes(32));
+    return (this.statement("SELECT secret FROM cursor_secret WHERE id = 1").get() as { secret: Buffer })
       .secret;
   }
 
   // --- credentials -------------------------------------------------------------------------------------
 
   passwordHash(login: string): string | null {
-    const row = this.db.prepare("SELECT hash FROM passwords WHERE login = ?").get(login) as
+    const row = this.statement("SELECT hash FROM passwords WHERE login = ?").get(login) as
       | { hash: string }
       | undefined;
     return row?.hash ?? null;
   }
 
   insertToken(record: TokenRecord & { token: string; created_at: string; issued_by?: string | null }): void {
-    this.db
-      .prepare(
-        "INSERT INTO tokens (id, hash, login, kind, name, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      )
-      .run(
-        record.id,
-        hashToken(record.token),
-        record.login,
-        record.kind,
-        record.name,
-        record.created_at,
-        record.expires_at,
-        record.issued_by ?? null,
-      );
+    this.statement(
+      "INSERT INTO tokens (id, hash, login, kind, name, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(
+      record.id,
+      hashToken(record.token),
+      record.login,
+      record.kind,
+      record.name,
+      record.created_at,
+      record.expires_at,
+      record.issued_by ?? null,
+    );
   }
 
   /** Looks a bearer secret up by its hash: the secret itself is never stored or compared. */
   findToken(token: string): FoundToken | null {
-    const row = this.db
-      .prepare("SELECT id, login, kind, name, expires_at, last_used_at FROM tokens WHERE hash = ?")
-      .get(hashToken(token)) as FoundToken | undefined;
+    const row = this.statement(
+      "SELECT id, login, kind, name, expires_at, last_used_at FROM tokens WHERE hash = ?",
+    ).get(hashToken(token)) as FoundToken | undefined;
     return row ?? null;
   }
 
   /** The stored hash of a credential's secret: a key only that credential's holder could reproduce. */
   tokenHash(id: string): string | null {
-    const row = this.db.prepare("SELECT hash FROM tokens WHERE id = ?").get(id) as
+    const row = this.statement("SELECT hash FROM tokens WHERE id = ?").get(id) as
       | { hash: string }
       | undefined;
     return row?.hash ?? null;
   }
 
   tokenById(id: string): TokenInfo | null {
-    const row = this.db
-      .prepare(
-        "SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens WHERE id = ?",
-      )
-      .get(id) as TokenInfo | undefined;
+    const row = this.statement(
+      "SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens WHERE id = ?",
+    ).get(id) as TokenInfo | undefined;
     return row ?? null;
   }
 
   /** A page of live credentials (expired ones are left out) with ids after `afterId`, by id. */
   tokensPage(now: Date, afterId: string, limit: number, login?: string): TokenInfo[] {
-    return this.db
-      .prepare(
-        `SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens
+    return this.statement(
+      `SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens
          WHERE id > ? AND (expires_at IS NULL OR expires_at > ?) ${login === undefined ? "" : "AND login = ?"}
          ORDER BY id LIMIT ?`,
-      )
-      .all(
-        ...(login === undefined
-          ? [afterId, now.toISOString(), limit]
-          : [afterId, now.toISOString(), login, limit]),
-      ) as TokenInfo[];
+    ).all(
+      ...(login === undefined
+        ? [afterId, now.toISOString(), limit]
+        : [afterId, now.toISOString(), login, limit]),
+    ) as TokenInfo[];
   }
 
   /** How many live credentials of `kind` a user holds, after dropping their expired ones. */
   liveTokenCount(login: string, kind: TokenKind, now: Date): number {
-    this.db
-      .prepare("DELETE FROM tokens WHERE login = ? AND expires_at IS NOT NULL AND expires_at <= ?")
-      .run(login, now.toISOString());
+    this.statement("DELETE FROM tokens WHERE login = ? AND expires_at IS NOT NULL AND expires_at <= ?").run(
+      login,
+      now.toISOString(),
+    );
     return (
-      this.db.prepare("SELECT COUNT(*) AS n FROM tokens WHERE login = ? AND kind = ?").get(login, kind) as {
+      this.statement("SELECT COUNT(*) AS n FROM tokens WHERE login = ? AND kind = ?").get(login, kind) as {
         n: number;
       }
     ).n;
@@ -471,26 +514,24 @@ export class ConsoleStore {
 
   /** Drops a user's oldest sessions beyond `keep`. */
   trimSessions(login: string, keep: number): void {
-    this.db
-      .prepare(
-        "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE login = ? AND kind = 'session' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)",
-      )
-      .run(login, keep);
+    this.statement(
+      "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE login = ? AND kind = 'session' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)",
+    ).run(login, keep);
   }
 
   deleteToken(id: string): void {
-    this.db.prepare("DELETE FROM tokens WHERE id = ?").run(id);
+    this.statement("DELETE FROM tokens WHERE id = ?").run(id);
   }
 
   touchToken(id: string, at: Date): void {
-    this.db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(at.toISOString(), id);
+    this.statement("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(at.toISOString(), id);
   }
 
   // --- audit log ---------------------------------------------------------------------------------------
 
   /** Appends an audit entry; callers run it in the transaction of the change it records. */
   appendAudit(draft: AuditDraft, at: Date): AuditEntry {
-    const { revision } = this.db.prepare("SELECT revision FROM org WHERE id = 1").get() as {
+    const { revision } = this.statement("SELECT revision FROM org WHERE id = 1").get() as {
       revision: number;
     };
     const row = {
@@ -509,14 +550,12 @@ export class ConsoleStore {
       idempotency_key: draft.idempotency_key,
       revision,
     };
-    const info = this.db
-      .prepare(
-        `INSERT INTO audit (at, actor_kind, actor_login, credential_id, credential_kind, credential_name, action,
+    const info = this.statement(
+      `INSERT INTO audit (at, actor_kind, actor_login, credential_id, credential_kind, credential_name, action,
            target, fields, outcome, code, message, idempotency_key, revision)
          VALUES (@at, @actor_kind, @actor_login, @credential_id, @credential_kind, @credential_name, @action,
            @target, @fields, @outcome, @code, @message, @idempotency_key, @revision)`,
-      )
-      .run(row);
+    ).run(row);
     return auditEntryOf({ ...row, id: Number(info.lastInsertRowid) });
   }
 
@@ -548,57 +587,49 @@ export class ConsoleStore {
       where.push("at < @until");
       args.until = query.until;
     }
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`,
-      )
-      .all(args) as AuditRow[];
+    const rows = this.statement(
+      `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`,
+    ).all(args) as AuditRow[];
     return rows.map(auditEntryOf);
   }
 
   // --- idempotency -------------------------------------------------------------------------------------
 
   findIdempotent(scope: string, key: string): { request_hash: string; status: number; body: string } | null {
-    const row = this.db
-      .prepare("SELECT request_hash, status, body FROM idempotency WHERE scope = ? AND key = ?")
-      .get(scope, key) as { request_hash: string; status: number; body: string } | undefined;
+    const row = this.statement(
+      "SELECT request_hash, status, body FROM idempotency WHERE scope = ? AND key = ?",
+    ).get(scope, key) as { request_hash: string; status: number; body: string } | undefined;
     return row ?? null;
   }
 
   saveIdempotent(scope: string, key: string, requestHash: string, response: StoredResponse, now: Date): void {
-    this.db
-      .prepare(
-        "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-      )
-      .run(scope, key, requestHash, response.status, response.body, now.toISOString());
+    this.statement(
+      "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(scope, key, requestHash, response.status, response.body, now.toISOString());
   }
 
   // --- apply lock --------------------------------------------------------------------------------------
 
   currentLock(now: Date): StoredLock | null {
-    const row = this.db
-      .prepare(
-        "SELECT lock_hash, holder, since, expires_at, credential_id, acquire_key_hash FROM lock WHERE id = 1",
-      )
-      .get() as StoredLock | undefined;
+    const row = this.statement(
+      "SELECT lock_hash, holder, since, expires_at, credential_id, acquire_key_hash FROM lock WHERE id = 1",
+    ).get() as StoredLock | undefined;
     if (!row || Date.parse(row.expires_at) <= now.getTime()) return null;
     return row;
   }
 
   putLock(lock: StoredLock): void {
-    this.db
-      .prepare(
-        `INSERT INTO lock (id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash)
+    this.statement(
+      `INSERT INTO lock (id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash)
          VALUES (1, @lock_hash, @holder, @since, @expires_at, @credential_id, @acquire_key_hash)
          ON CONFLICT(id) DO UPDATE SET lock_hash = excluded.lock_hash, holder = excluded.holder,
            since = excluded.since, expires_at = excluded.expires_at, credential_id = excluded.credential_id,
            acquire_key_hash = excluded.acquire_key_hash`,
-      )
-      .run(lock);
+    ).run(lock);
   }
 
   releaseLock(): void {
-    this.db.prepare("DELETE FROM lock WHERE id = 1").run();
+    this.statement("DELETE FROM lock WHERE id = 1").run();
   }
 
   // --- consistency -------------------------------------------------------------------------------------
@@ -608,36 +639,51 @@ export class ConsoleStore {
     const problems: string[] = [];
     const integrity = this.db.pragma("integrity_check", { simple: true });
     if (integrity !== "ok") problems.push(`sqlite integrity_check: ${String(integrity)}`);
-    const wallet = this.db.prepare("SELECT balance_cents FROM wallet WHERE id = 1").get() as
+    const wallet = this.statement("SELECT balance_cents FROM wallet WHERE id = 1").get() as
       | { balance_cents: number }
       | undefined;
     const sum = (
-      this.db.prepare("SELECT COALESCE(SUM(amount_cents), 0) AS s FROM ledger").get() as { s: number }
+      this.statement("SELECT COALESCE(SUM(amount_cents), 0) AS s FROM ledger").get() as { s: number }
     ).s;
     if (wallet && wallet.balance_cents !== sum)
       problems.push(`wallet balance ${wallet.balance_cents} != ledger sum ${sum}`);
     if (wallet && wallet.balance_cents < 0)
       problems.push(`wallet balance ${wallet.balance_cents} is negative`);
-    const halfUsers = this.db
-      .prepare(
-        "SELECT u.login FROM users u LEFT JOIN addresses a ON a.address = u.email AND a.login = u.login AND a.kind = 'email' WHERE a.address IS NULL",
-      )
-      .all() as { login: string }[];
+    const halfUsers = this.statement(
+      "SELECT u.login FROM users u LEFT JOIN addresses a ON a.address = u.email AND a.login = u.login AND a.kind = 'email' WHERE a.address IS NULL",
+    ).all() as { login: string }[];
     for (const row of halfUsers) problems.push(`user ${row.login} has no address row for its email`);
-    const orphans = this.db
-      .prepare(
-        "SELECT a.address FROM addresses a LEFT JOIN users u ON u.login = a.login WHERE a.kind != 'retired' AND u.login IS NULL",
-      )
-      .all() as { address: string }[];
+    const orphans = this.statement(
+      "SELECT a.address FROM addresses a LEFT JOIN users u ON u.login = a.login WHERE a.kind != 'retired' AND u.login IS NULL",
+    ).all() as { address: string }[];
     for (const row of orphans) problems.push(`address ${row.address} belongs to no user`);
-    const strayMembers = this.db
-      .prepare(
-        "SELECT m.login FROM group_members m LEFT JOIN users u ON u.login = m.login WHERE u.login IS NULL",
-      )
-      .all() as { login: string }[];
+    const strayMembers = this.statement(
+      "SELECT m.login FROM group_members m LEFT JOIN users u ON u.login = m.login WHERE u.login IS NULL",
+    ).all() as { login: string }[];
     for (const row of strayMembers) problems.push(`group member ${row.login} is not a user`);
     return problems;
   }
+}
+
+/**
+ * The logins `after` adds to `before` and the ones it drops. Both are sets of logins (no repeats). A join or a
+ * leave changes one place in the list, so the lists are matched from both ends by identity (the rule engine
+ * copies the same strings), and only what lies between is compared as sets.
+ */
+export function membershipDelta(
+  before: readonly string[],
+  after: readonly string[],
+): { added: string[]; dropped: string[] } {
+  const shorter = Math.min(before.length, after.length);
+  let head = 0;
+  while (head < shorter && before[head] === after[head]) head++;
+  let tail = 0;
+  while (tail < shorter - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  const was = before.slice(head, before.length - tail);
+  const is = after.slice(head, after.length - tail);
+  const had = new Set(was);
+  const has = new Set(is);
+  return { added: is.filter((login) => !had.has(login)), dropped: was.filter((login) => !has.has(login)) };
 }
 
 function auditEntryOf(row: AuditRow): AuditEntry {

@@ -458,7 +458,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       const group = ctx.state.groups.get(name)!;
       effects.push({
         type: "put_group",
-        group: { ...group, members: [...group.members, user.login].sort() },
+        group: { ...group, members: withMember(group.members, user.login) },
       });
     }
     const ledger: LedgerDraft[] =
@@ -733,7 +733,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     if (isRefusal(user)) return no(user);
     // PUT semantics: adding a current member is a no-op, not a refusal.
     if (group.members.includes(op.login)) return ok();
-    return ok([{ type: "put_group", group: { ...group, members: [...group.members, op.login].sort() } }]);
+    return ok([{ type: "put_group", group: { ...group, members: withMember(group.members, op.login) } }]);
   },
 
   remove_member(ctx, op) {
@@ -883,6 +883,23 @@ const EFFECTS: { [K in Effect["type"]]: (state: ConsoleState, effect: EffectOf<K
     // Tokens live in the store, not in the rule engine's state.
   },
 };
+
+/**
+ * `members` (sorted) with `login` inserted in its place: one binary search and a copy, where sorting again
+ * would compare every member on each join of a large group.
+ */
+function withMember(members: readonly string[], login: string): string[] {
+  let low = 0;
+  let high = members.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (members[middle]! < login) low = middle + 1;
+    else high = middle;
+  }
+  const next = members.slice();
+  next.splice(low, 0, login);
+  return next;
+}
 
 function unindexUser(state: ConsoleState, user: User): void {
   for (const address of [user.email, ...user.aliases]) {

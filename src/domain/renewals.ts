@@ -4,13 +4,61 @@ import type { ConsoleState, LedgerDraft, User } from "./model.js";
 import { addDays, type Cents, DAYS_PER_PERIOD, type Day, dayNumber, dayOf } from "./money.js";
 
 /**
+ * What lets a console skip the renewal pass on most requests: no user in good standing is due before `next`
+ * (a day number; it may be earlier than the true first due day, never later), and only the `unpaid` users
+ * can be renewed before it.
+ */
+export interface RenewalWatermark {
+  next: number;
+  unpaid: Set<string>;
+}
+
+/** The watermark of `users`, from scratch. */
+export function renewalWatermark(users: Iterable<User>): RenewalWatermark {
+  const watermark: RenewalWatermark = { next: Number.POSITIVE_INFINITY, unpaid: new Set() };
+  for (const user of users) noteUser(watermark, user);
+  return watermark;
+}
+
+/**
+ * Keeps a watermark a lower bound after `effects` are applied. A user who leaves only makes it lower than it
+ * needs to be, which costs one extra pass, never a missed renewal.
+ */
+export function noteRenewalEffects(watermark: RenewalWatermark, effects: readonly Effect[]): void {
+  for (const effect of effects) {
+    if (effect.type === "put_user") noteUser(watermark, effect.user);
+    else if (effect.type === "delete_user") watermark.unpaid.delete(effect.login);
+  }
+}
+
+function noteUser(watermark: RenewalWatermark, user: User): void {
+  if (user.billing === "unpaid") {
+    watermark.unpaid.add(user.login);
+    return;
+  }
+  watermark.unpaid.delete(user.login);
+  watermark.next = Math.min(watermark.next, dayNumber(user.period_end));
+}
+
+/** Whether a user in good standing may be due on `now`'s day: only then must every user be looked at. */
+export function periodsMayEnd(watermark: RenewalWatermark, now: Date): boolean {
+  return dayNumber(dayOf(now)) >= watermark.next;
+}
+
+/**
  * Renews every period that has ended by `now`, oldest first. A user whose renewal the wallet cannot pay is
  * marked `unpaid`; once the wallet can pay again the next pass charges a fresh period starting that day.
- * Returns an empty decision when nothing is due.
+ * Returns an empty decision when nothing is due. With a `watermark` of `state` that says no period in good
+ * standing has ended, only the unpaid users are looked at: the decision is the same, at a cost that does not
+ * grow with the organization.
  */
-export function renewDue(state: ConsoleState, now: Date): Decision {
+export function renewDue(state: ConsoleState, now: Date, watermark?: RenewalWatermark): Decision {
   const today = dayOf(now);
-  const due = [...state.users.values()]
+  const candidates =
+    watermark && !periodsMayEnd(watermark, now)
+      ? [...watermark.unpaid].flatMap((login) => state.users.get(login) ?? [])
+      : [...state.users.values()];
+  const due = candidates
     .filter((user) => user.billing === "unpaid" || dayNumber(user.period_end) <= dayNumber(today))
     .sort((a, b) => a.period_end.localeCompare(b.period_end) || a.login.localeCompare(b.login));
   const effects: Effect[] = [];

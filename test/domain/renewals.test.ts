@@ -1,5 +1,14 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyDecision, forecastRenewals, renewDue, step } from "../../src/domain/index.js";
+import {
+  applyDecision,
+  forecastRenewals,
+  noteRenewalEffects,
+  periodsMayEnd,
+  renewalWatermark,
+  renewDue,
+  step,
+} from "../../src/domain/index.js";
 import { BY_OWNER, buildState, expectOk, NOW, userOf } from "../support/builders.js";
 
 describe("renewDue: at the end of a period the console charges the next one", () => {
@@ -177,5 +186,85 @@ describe("forecastRenewals: renewals that fall due within N days", () => {
     expect(ledger.reduce((sum, e) => sum - e.amount_cents, 0)).toBe(
       forecast.reduce((sum, f) => sum + f.amount_cents, 0),
     );
+  });
+});
+
+describe("renewDue with a renewal watermark, as the console keeps it", () => {
+  const DAY_MS = 86_400_000;
+  const PLANS = ["free", "entry", "pro"] as const;
+
+  /** Renews on each day of `days` (ascending) as the console does: skipping the pass when the watermark allows. */
+  function run(
+    spec: { users: { plan: number; end: number; unpaid: boolean }[]; balance: number },
+    days: { offset: number; topUp: number }[],
+    watermarked: boolean,
+  ) {
+    const s = buildState({
+      balance: spec.balance,
+      users: spec.users.map((u, i) => ({
+        login: `u${i}`,
+        plan: PLANS[u.plan]!,
+        period_end: new Date(NOW.getTime() + u.end * DAY_MS).toISOString().slice(0, 10),
+        billing: u.unpaid ? "unpaid" : "ok",
+      })),
+    });
+    let watermark = renewalWatermark(s.users.values());
+    const ledger: unknown[] = [];
+    for (const day of days) {
+      const now = new Date(NOW.getTime() + day.offset * DAY_MS);
+      if (day.topUp > 0) {
+        const top = expectOk(
+          step(s, BY_OWNER, { op: "top_up", amount_cents: day.topUp, method: "test" }, now),
+        );
+        noteRenewalEffects(watermark, top.effects);
+      }
+      const everyone = periodsMayEnd(watermark, now);
+      if (watermarked && !everyone && watermark.unpaid.size === 0) continue;
+      const decision = expectOk(watermarked ? renewDue(s, now, watermark) : renewDue(s, now));
+      applyDecision(s, decision.effects, decision.ledger);
+      noteRenewalEffects(watermark, decision.effects);
+      if (everyone) watermark = renewalWatermark(s.users.values());
+      ledger.push(...decision.ledger);
+    }
+    return { ledger, users: [...s.users.values()], balance: s.balance };
+  }
+
+  it("charges exactly what a pass over every user charges, on every day", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          users: fc.array(
+            fc.record({
+              plan: fc.integer({ min: 0, max: 2 }),
+              end: fc.integer({ min: -400, max: 400 }),
+              unpaid: fc.boolean(),
+            }),
+            { maxLength: 8 },
+          ),
+          balance: fc.integer({ min: 0, max: 40_000 }),
+        }),
+        fc.array(
+          fc.record({ offset: fc.integer({ min: 0, max: 800 }), topUp: fc.constantFrom(0, 0, 4200, 20_000) }),
+          {
+            maxLength: 12,
+          },
+        ),
+        (spec, days) => {
+          const sorted = [...days].sort((a, b) => a.offset - b.offset);
+          expect(run(spec, sorted, true)).toEqual(run(spec, sorted, false));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("lets a pass be skipped only while no period in good standing has ended", () => {
+    const s = buildState({ users: [{ login: "al", plan: "pro", period_end: "2026-03-05" }] });
+    const watermark = renewalWatermark(s.users.values());
+    // The owner's period (builders' default) or al's, whichever ends first, sets the watermark.
+    const first = Math.min(...[...s.users.values()].map((u) => Date.parse(u.period_end)));
+    expect(periodsMayEnd(watermark, new Date(first - 1))).toBe(false);
+    expect(periodsMayEnd(watermark, new Date(first))).toBe(true);
+    expect(watermark.unpaid.size).toBe(0);
   });
 });
