@@ -122,12 +122,6 @@ function permit(ctx: Context, action: Action, target?: User, targetRoleAfter?: R
       role: actor.role,
     });
   }
-  // A user_admin managing a member must also keep that user a member (checked again on the result).
-  if (targetRoleAfter && target && !isAllowed(actor.role, action, target.role)) {
-    return refuse("forbidden", `a ${actor.role} may not ${action.replace(/_/g, " ")} ${target.login}`, {
-      action,
-    });
-  }
   return null;
 }
 
