@@ -105,6 +105,21 @@ describe("renewDue: the order in which renewals are charged when money runs shor
     });
   });
 
+  it("after a renewal the wallet cannot pay, a later one that still fits is charged", () => {
+    const s = buildState({
+      balance: 5000,
+      users: [
+        { login: "big", plan: "pro", period_end: "2026-02-10" },
+        { login: "small", plan: "entry", period_end: "2026-02-20" },
+      ],
+    });
+    const { ledger, effects } = expectOk(renewDue(s, NOW));
+    expect(ledger.map((e) => [e.login, e.amount_cents])).toEqual([["small", -4200]]);
+    applyDecision(s, effects, ledger);
+    expect(userOf(s, "big").billing).toBe("unpaid");
+    expect(s.balance).toBe(800);
+  });
+
   it("a user whose period ends tomorrow is not due; one that ended today is", () => {
     const s = buildState({
       balance: 100_000,
