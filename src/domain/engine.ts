@@ -163,8 +163,9 @@ function findGroup(ctx: Context, name: string): Group | Refusal {
   return group ?? refuse("not_found", `group ${name} does not exist`, { group: name });
 }
 
-function isRefusal(value: unknown): value is Refusal {
-  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+/** Tells a lookup's refusal from its record: users and groups have no `code`. */
+function isRefusal(value: User | Group | Refusal): value is Refusal {
+  return "code" in value;
 }
 
 function planPrice(catalog: Catalog, plan: string): number {

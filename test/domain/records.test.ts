@@ -6,6 +6,7 @@ import {
   decide,
   groupsOf,
   indexAddresses,
+  routedAddresses,
   step,
 } from "../../src/domain/index.js";
 import {
@@ -236,5 +237,44 @@ describe("rules that were not pinned elsewhere", () => {
     ]);
     expect([...s.groups.keys()]).toEqual(["dev"]);
     expectRefused(decide(s, BY_OWNER, { op: "rename_group", name: "eng", to: "x" }, NOW), "not_found");
+  });
+});
+
+describe("more self-service and ordering", () => {
+  it("a member may log themselves out", () => {
+    const s = buildState({ users: [{ login: "mb" }] });
+    expect(expectOk(decide(s, as("mb"), { op: "logout", login: "mb" }, NOW)).effects).toEqual([
+      { type: "revoke_sessions", login: "mb" },
+    ]);
+  });
+
+  it("aliases given at creation are stored lower-case, once each, sorted", () => {
+    const s = buildState();
+    expectOk(
+      step(
+        s,
+        BY_OWNER,
+        {
+          op: "create_user",
+          user: newUser("al", {
+            plan: "entry",
+            aliases: ["Z@console.test", "a@console.test", "z@console.test"],
+          }),
+        },
+        NOW,
+      ),
+    );
+    expect(userOf(s, "al").aliases).toEqual(["a@console.test", "z@console.test"]);
+  });
+
+  it("an alias added sorts before the ones the user has", () => {
+    const s = buildState({ users: [{ login: "al", plan: "entry", aliases: ["m@console.test"] }] });
+    expectOk(step(s, BY_OWNER, { op: "add_alias", login: "al", address: "b@console.test" }, NOW));
+    expect(userOf(s, "al").aliases).toEqual(["b@console.test", "m@console.test"]);
+  });
+
+  it("a retired support@ routes to the owner again", () => {
+    const s = buildState({ domains: ["example.com"], retired: ["support@example.com"] });
+    expect(routedAddresses(s, "example.com")["support@example.com"]).toBe(OWNER);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { type ConsoleState, decide, hasNoMoreRights, ROLES, type Role } from "../../src/domain/index.js";
+import {
+  type Action,
+  type ConsoleState,
+  decide,
+  hasNoMoreRights,
+  PERMISSIONS,
+  ROLES,
+  type Role,
+} from "../../src/domain/index.js";
 import {
   as,
   BY_OWNER,
@@ -156,5 +164,37 @@ describe("revoke_token: the same people who may force a logout", () => {
   it("the console itself may revoke anyone's; an unknown user is not_found", () => {
     expectOk(decide(tokenState(), SYSTEM, { op: "revoke_token", login: OWNER }, NOW));
     expectRefused(decide(tokenState(), as("oa"), { op: "revoke_token", login: "ghost" }, NOW), "not_found");
+  });
+});
+
+describe("the console's own rows of the matrix (README, Roles)", () => {
+  it.each<[string, string[]]>([
+    ["issue_token", ["yes", "no", "no", "no"]],
+    ["take_lock", ["yes", "yes", "yes", "no"]],
+    ["break_lock", ["yes", "no", "no", "no"]],
+    ["read_audit", ["yes", "no", "no", "no"]],
+  ])("%s: %j", (action, grants) => {
+    expect(ROLES.map((role) => PERMISSIONS[action as Action][role])).toEqual(grants);
+  });
+
+  it("the matrix has exactly these actions", () => {
+    expect(Object.keys(PERMISSIONS).sort()).toEqual(
+      [
+        "read",
+        "top_up",
+        "change_plan",
+        "create_user",
+        "delete_user",
+        "edit_user",
+        "change_role",
+        "manage_groups",
+        "manage_domains",
+        "manage_org",
+        "issue_token",
+        "take_lock",
+        "break_lock",
+        "read_audit",
+      ].sort(),
+    );
   });
 });

@@ -23,7 +23,7 @@ import {
 const label = (n: number) => "a".repeat(n);
 
 describe("logins and group names: 1-64 of [a-z0-9._-], starting and ending with a letter or digit", () => {
-  const valid = ["a", "7", "bob", "a.b-c_d", label(64), `a${"-".repeat(62)}z`];
+  const valid = ["a", "7", "ab", "a1", "bob", "a.b-c_d", label(64), `a${"-".repeat(62)}z`];
   const invalid = ["", "bob!", "!bob", "bob\n", "Bob", "-bob", "bob-", ".bob", "bob.", label(65), "b o", "é"];
 
   it.each(valid)("%j is valid", (name) => {
@@ -77,6 +77,10 @@ describe("addresses: local-part@domain in lower case", () => {
   it.each([
     "bob@console.test",
     "b@console.test",
+    "ab@console.test",
+    "bob@ab.example",
+    "bob@a.example",
+    "bob@ab.cd",
     "a.b+c_d-e@console.test",
     `${label(64)}@console.test`,
     "bob@a-b.example",
@@ -103,6 +107,9 @@ describe("addresses: local-part@domain in lower case", () => {
     `bob@${label(64)}.example`,
     `bob@x.${label(64)}`,
     "bob@localhost",
+    "bob@example.c0m",
+    "bob@exa_mple.com",
+    "bob@.example",
     "bob@console..test",
     "bob",
   ])("%s is not well formed", (address) => {
