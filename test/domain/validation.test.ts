@@ -23,7 +23,22 @@ import {
 const label = (n: number) => "a".repeat(n);
 
 describe("logins and group names: 1-64 of [a-z0-9._-], starting and ending with a letter or digit", () => {
-  const valid = ["a", "7", "ab", "a1", "bob", "a.b-c_d", label(64), `a${"-".repeat(62)}z`];
+  const valid = [
+    "a",
+    "z",
+    "0",
+    "9",
+    "7",
+    "ab",
+    "a1",
+    "z09.-_9z",
+    "0a",
+    "9z0",
+    "bob",
+    "a.b-c_d",
+    label(64),
+    `a${"-".repeat(62)}z`,
+  ];
   const invalid = ["", "bob!", "!bob", "bob\n", "Bob", "-bob", "bob-", ".bob", "bob.", label(65), "b o", "é"];
 
   it.each(valid)("%j is valid", (name) => {
@@ -78,6 +93,13 @@ describe("addresses: local-part@domain in lower case", () => {
     "bob@console.test",
     "b@console.test",
     "ab@console.test",
+    "z@console.test",
+    "0@console.test",
+    "9@console.test",
+    "z09.+_-9az@console.test",
+    "a0@0-z9.zz",
+    "bob@9.example",
+    "bob@z.example",
     "bob@ab.example",
     "bob@a.example",
     "bob@ab.cd",
