@@ -108,6 +108,19 @@ describe("rules the first mutation run showed unpinned", () => {
     expect(scope.message).toBe("a user_admin may not top up");
   });
 
+  it("too many aliases at creation names the user and the limit", () => {
+    const refusal = expectRefused(
+      decide(
+        buildState(),
+        BY_OWNER,
+        { op: "create_user", user: newUser("al", { aliases: ["x@console.test"] }) },
+        NOW,
+      ),
+      "alias_limit",
+    );
+    expect(refusal.details).toEqual({ login: "al", limit: 0 });
+  });
+
   it("an unknown plan is not paid", () => {
     expect(isPaidPlan(buildState().catalog, "nope")).toBe(false);
   });
