@@ -131,12 +131,6 @@ function permit(ctx: Context, action: Action, target?: User, targetRoleAfter?: R
       role: actor.role,
     });
   }
-  // A user_admin managing a member must also keep that user a member (checked again on the result).
-  if (targetRoleAfter && target && !isAllowed(actor.role, action, target.role)) {
-    return refuse("forbidden", `a ${actor.role} may not ${action.replace(/_/g, " ")} ${target.login}`, {
-      action,
-    });
-  }
   return null;
 }
 
@@ -170,8 +164,9 @@ function findGroup(ctx: Context, name: string): Group | Refusal {
   return group ?? refuse("not_found", `group ${name} does not exist`, { group: name });
 }
 
-function isRefusal(value: unknown): value is Refusal {
-  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+/** Tells a lookup's refusal from its record: users and groups have no `code`. */
+function isRefusal(value: User | Group | Refusal): value is Refusal {
+  return "code" in value;
 }
 
 function planPrice(catalog: Catalog, plan: string): number {

@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The fast, pure domain tests only: what `npm run mutation` runs against each mutant of src/domain.
+ * `isolate: false` imports src/domain once per run instead of once per test file: the tests share no mutable
+ * module state, and Stryker's static mutants (the permission matrix, the catalog, the regexes) each need a
+ * whole run, so this is what keeps the mutation run within its time budget.
+ */
+export default defineConfig({
+  test: {
+    include: ["test/domain/**/*.test.ts"],
+    pool: "forks",
+    isolate: false,
+  },
+});
