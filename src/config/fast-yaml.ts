@@ -33,7 +33,7 @@ export type FastRead =
        */
       locate(path: PathSegment[], atKey?: boolean): Position | null;
     }
-  /** The reader's own located refusal, with `yaml`'s codes: `duplicate_key`, `too_deep`, `yaml_syntax`. */
+  /** The reader's own located refusal, with `yaml`'s codes and messages: `duplicate_key`, `too_deep`. */
   | { kind: "invalid"; issues: Issue[] }
   /** A construct this reader leaves to `yaml` (named for tests and debugging). */
   | { kind: "unsupported"; reason: string };
@@ -77,11 +77,6 @@ class Unsupported extends Error {}
 
 const TAB_INDENT = /^[ ]*\t/m;
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
-/**
- * A refusal of the parser stands on its own only where it was seen to agree with `yaml`'s: not near tabs,
- * explicit keys, or a flow collection closed at the start of a line.
- */
-const SYNTAX_DOUBT = /\t|(?:^|[\s[{,])\?(?:\s|$)|^\s*[\]}]/m;
 
 interface Frame {
   /** Index of the collection's event. */
@@ -121,14 +116,10 @@ export function fastRead(text: string, maxDepth: number): FastRead {
         issues: [{ ...tooDeep(mark.line + 1, mark.column + 1, maxDepth), approximate: true }],
       };
     }
-    // `yaml` reads control characters that js-yaml refuses.
-    if (/non-printable/.test(reason)) return { kind: "unsupported", reason: "a non-printable character" };
-    if (SYNTAX_DOUBT.test(text))
-      return { kind: "unsupported", reason: "a syntax error where the parsers may differ" };
-    return {
-      kind: "invalid",
-      issues: [{ line: mark.line + 1, col: mark.column + 1, code: "yaml_syntax", message: reason }],
-    };
+    // A syntax error is explained by `yaml`, the reference: the two parsers differ on the edges of the
+    // syntax (flow keys across lines, tabs, explicit keys, control characters), and a file must never be
+    // refused by one rule and accepted by the other.
+    return { kind: "unsupported", reason: `a syntax error (${reason})` };
   }
   const lines = new LineIndex(text);
   try {
@@ -182,7 +173,7 @@ type Issue = {
   col: number;
   code: string;
   message: string;
-  /** Located near the cause rather than at it (a syntax error always is, by the other parser's rules). */
+  /** Located near the cause rather than at it (nesting the parser stopped on past the cap). */
   approximate?: boolean;
 };
 

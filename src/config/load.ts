@@ -140,16 +140,15 @@ export interface ParsedYaml {
 }
 
 /**
- * A syntax error in a file up to this size is explained by the `yaml` package, whose messages are the
- * reference, even when the fast reader found it first; a larger file gets the fast reader's own located
- * message, so that every file within the caps is answered within the benchmark's time.
+ * Up to this size a too_deep refusal that the fast reader can only place near its cause is placed exactly by
+ * `yaml`; a larger file gets the near place, so that every file within the caps is answered quickly.
  */
-export const FULL_PARSER_ERRORS_BYTES = 256 * 1024;
+export const EXACT_PLACE_BYTES = 256 * 1024;
 
 /**
  * YAML text → plain value, with positions worked out only when asked. The fast reader (fast-yaml.ts) reads
  * what it composes exactly as `yaml` does, and refuses duplicate keys and deep nesting with `yaml`'s issues;
- * anything else (aliases, tags, directives, a syntax error in a small file) is read by `yaml`.
+ * anything else (aliases, tags, directives, a syntax error) is read by `yaml`.
  * Throws located issues.
  */
 export function parseYamlText(text: string, file: string): ParsedYaml {
@@ -167,22 +166,12 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
       },
     };
   }
-  const ownRefusal =
+  if (
     fast.kind === "invalid" &&
-    (text.length > FULL_PARSER_ERRORS_BYTES ||
-      fast.issues.every((issue) => issue.code !== "yaml_syntax" && !issue.approximate));
-  if (fast.kind === "invalid" && ownRefusal) {
+    (text.length > EXACT_PLACE_BYTES || fast.issues.every((i) => !i.approximate))
+  ) {
     throw new ConfigInvalidError(
-      fast.issues.map((issue) =>
-        issueAt(
-          file,
-          issue.line,
-          issue.col,
-          issue.code,
-          issue.code === "yaml_syntax" ? `${issue.message}; fix the YAML syntax` : issue.message,
-          "",
-        ),
-      ),
+      fast.issues.map((issue) => issueAt(file, issue.line, issue.col, issue.code, issue.message, "")),
     );
   }
   const { value, doc, locateOffset } = readWithYaml(text, file);
