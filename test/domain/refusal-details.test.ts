@@ -225,7 +225,7 @@ const cases: Case[] = [
     op: { op: "add_alias", login: "full", address: "f@console.test" },
     code: "alias_limit",
     details: { login: "full", limit: 0 },
-    says: ["plan free allows 0 aliases and full has 0"],
+    says: ["plan free allows 0 aliases and full would have 1"],
   },
   {
     name: "abuse@",
@@ -300,7 +300,7 @@ const cases: Case[] = [
     op: { op: "create_domain", name: "third.example", verification_token: "t" },
     code: "domain_limit",
     details: { limit: 1, used: 2 },
-    says: ["the entry org plan allows 1 custom domain(s)"],
+    says: ["3 custom domains but the entry org plan allows 1"],
   },
 ];
 
