@@ -98,7 +98,7 @@ async function applySection(): Promise<Section> {
       raw_per_s: round(rawRate),
       command_ms: round(applyPhase.wallMs),
     },
-    targets: [target("apply_throughput_ratio", ratio, ">=", 0.7)],
+    targets: [target("apply_throughput_ratio", ratio, ">=", 0.9)],
     markdown: [
       `Apply: ${round(applyRate)} creates/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(rawRate)} creates/s by a plain client, both ${CONCURRENCY} in flight.`,
     ],
