@@ -2,6 +2,7 @@ import { API } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import type { SecretRef } from "../config/model.js";
+import { Heap } from "../plan/heap.js";
 import type { Plan, PlanStep } from "../plan/model.js";
 import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";
 
@@ -45,45 +46,6 @@ export function stepKey(plan: Plan, step: PlanStep): string {
   return `orgctl:${plan.plan_id}:${step.id}`;
 }
 
-/** Ready steps, lowest plan index first: a binary heap, so that starting one costs O(log n). */
-class ReadyQueue {
-  private readonly items: PlanStep[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(step: PlanStep): void {
-    const items = this.items;
-    items.push(step);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]!.index <= items[i]!.index) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-  pop(): PlanStep | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && items[l]!.index < items[m]!.index) m = l;
-        if (r < items.length && items[r]!.index < items[m]!.index) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m]!, items[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-}
-
 /**
  * Runs a plan's steps against the console: in plan order, each as soon as the steps in its `depends_on` are
  * done (the planner records exactly what each step needs), up to `parallelism` at a time, each with an
@@ -109,7 +71,8 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       else dependents.set(dep, [step]);
     }
   }
-  const ready = new ReadyQueue();
+  // Ready steps, lowest plan index first: starting one costs O(log n).
+  const ready = new Heap<PlanStep>((a, b) => a.index < b.index);
   for (const step of steps) if (waitingFor.get(step.id) === 0) ready.push(step);
   const failures: StepFailure[] = [];
   /** Steps whose answer was lost (the console could not be reached): not reported until found out. */

@@ -3,6 +3,8 @@
  * above the last one, and custom-domain slots. Each is a number that must stay at or above zero after every
  * step (its room: balance, seats left, admins beyond one, domains left).
  */
+import { Heap } from "./heap.js";
+
 export type Resource = "money" | "paid_seats" | "free_seats" | "admins" | "org_admins" | "domains";
 
 /** How a step changes the room of each resource: positive frees room, negative uses it. */
@@ -25,13 +27,16 @@ export function countedDeps(room: Record<Resource, number>, uses: ResourceUse[])
   const resources = new Set<Resource>();
   for (const use of uses) for (const [resource] of use) resources.add(resource);
   for (const resource of resources) {
-    const free = new MaxHeap();
+    // Largest amount first; among equals, the earliest step.
+    const free = new Heap<{ amount: number; index: number }>(
+      (a, b) => a.amount > b.amount || (a.amount === b.amount && a.index < b.index),
+    );
     const level: number[] = [];
     let freed = 0;
     let used = 0;
     uses.forEach((use, i) => {
       const delta = use.find(([r]) => r === resource)?.[1] ?? 0;
-      if (delta > 0) free.push(delta, i);
+      if (delta > 0) free.push({ amount: delta, index: i });
       if (delta >= 0) return;
       used -= delta;
       while (room[resource] + freed - used < 0 && free.size > 0) {
@@ -43,46 +48,4 @@ export function countedDeps(room: Record<Resource, number>, uses: ResourceUse[])
     });
   }
   return needs;
-}
-
-/** Largest amount first; among equals, the earliest step. */
-class MaxHeap {
-  private readonly items: { amount: number; index: number }[] = [];
-  get size(): number {
-    return this.items.length;
-  }
-  push(amount: number, index: number): void {
-    const items = this.items;
-    items.push({ amount, index });
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-  pop(): { amount: number; index: number } | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && this.before(items[l]!, items[m]!)) m = l;
-        if (r < items.length && this.before(items[r]!, items[m]!)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m]!, items[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
-  private before(a: { amount: number; index: number }, b: { amount: number; index: number }): boolean {
-    return a.amount > b.amount || (a.amount === b.amount && a.index < b.index);
-  }
 }

@@ -10,6 +10,7 @@ import {
   type User,
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
+import { Heap } from "./heap.js";
 import { countedDeps, type Resource, type ResourceUse } from "./resources.js";
 import { NeedsTracker, touchedKeys } from "./step-facts.js";
 
@@ -181,49 +182,6 @@ interface HeapItem {
   step: DraftStep;
 }
 
-/** A binary heap of steps, lowest (rank, step order) first. */
-class ReadyHeap {
-  private readonly items: HeapItem[] = [];
-  constructor(private readonly ordinals: Map<string, number>) {}
-  get size(): number {
-    return this.items.length;
-  }
-  push(rank: number, step: DraftStep): void {
-    const items = this.items;
-    items.push({ rank, ordinal: this.ordinals.get(step.id)!, step });
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-  pop(): DraftStep | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && this.less(items[l]!, items[m]!)) m = l;
-        if (r < items.length && this.less(items[r]!, items[m]!)) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m]!, items[i]!];
-        i = m;
-      }
-    }
-    return top?.step;
-  }
-  private less(a: HeapItem, b: HeapItem): boolean {
-    return a.rank < b.rank || (a.rank === b.rank && a.ordinal < b.ordinal);
-  }
-}
-
 /**
  * Orders the steps so that every rule holds after every step, by running each one through the shared rule
  * engine on a copy of the live state, and records for each step exactly what it needs from earlier ones.
@@ -243,7 +201,16 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
       else dependents.set(dep, [step.id]);
     }
   }
-  const heap = new ReadyHeap(new Map([...steps].sort(compareSteps).map((s, i) => [s.id, i])));
+  // Ready steps, lowest (rank, step order) first; the order is worked out once, so the heap compares numbers.
+  const ordinals = new Map([...steps].sort(compareSteps).map((s, i) => [s.id, i]));
+  const ready = new Heap<HeapItem>((a, b) => a.rank < b.rank || (a.rank === b.rank && a.ordinal < b.ordinal));
+  const heap = {
+    push: (rank: number, step: DraftStep) => ready.push({ rank, ordinal: ordinals.get(step.id)!, step }),
+    pop: () => ready.pop()?.step,
+    get size() {
+      return ready.size;
+    },
+  };
   for (const step of steps) if (step.deps.size === 0) heap.push(rankOf(state, step), step);
 
   const order: ScheduledStep[] = [];
