@@ -6,7 +6,6 @@ import { Heap } from "../plan/heap.js";
 import type { Plan, PlanStep } from "../plan/model.js";
 import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";
 
-export const DEFAULT_PARALLELISM = 4;
 /** How many times a step whose answer was lost is sent again (each with the client's own retries). */
 const LOST_ANSWER_ROUNDS = 3;
 

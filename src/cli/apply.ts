@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { DEFAULT_PARALLELISM } from "../apply/execute.js";
+import { DEFAULT_PARALLELISM } from "../apply/defaults.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
