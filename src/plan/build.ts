@@ -24,7 +24,6 @@ import {
   type PlanStep,
 } from "./model.js";
 import { compareSteps, schedule } from "./schedule.js";
-import { type StepShape, shapeOf } from "./step-kinds.js";
 
 export const RENEWAL_HORIZON_DAYS = 30;
 
@@ -51,7 +50,6 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     ...(options.source ? { source: options.source } : {}),
   });
   const errors: PlanIssue[] = [...result.errors];
-  const deletedLogins = deletedLoginsOf(result.steps);
   const warnings: PlanIssue[] = [...result.warnings];
 
   // Verification is proved by DNS, which the caller looked up; steps on a domain not yet provable wait.
@@ -106,12 +104,11 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     if (!domain) continue;
     const existing = state.domains.get(domain);
     blockedIds.add(step.id);
-    const shape = shapeFor(step);
     blocked.push({
       id: step.id,
-      action: shape.action,
-      kind: shape.kind,
-      key: shape.key,
+      action: step.action,
+      kind: step.kind,
+      key: step.key,
       summary: step.summary,
       ...(step.source ? { source: step.source } : {}),
       domain,
@@ -161,7 +158,11 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   const planSteps: PlanStep[] = scheduled.order.map((s, i) => ({
     id: s.draft.id,
     index: i + 1,
-    ...shapeFor(s.draft),
+    action: s.draft.action,
+    kind: s.draft.kind,
+    key: s.draft.key,
+    symbol: s.draft.symbol,
+    destructive: s.draft.destructive,
     summary: s.draft.summary,
     ...(s.draft.replaces ? { replaces: s.draft.replaces } : {}),
     operation: requestedOf(s.draft.operation),
@@ -222,23 +223,6 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     .digest("hex")
     .slice(0, 16);
   return { plan_id: planId, ...body };
-
-  /** A step's action, kind, key, symbol and destructive flag: the step table's, in the step's place in the plan. */
-  function shapeFor(draft: DraftStep): StepShape {
-    const operation = draft.operation as PlannedOperation;
-    const login = draft.key;
-    return shapeOf(operation, {
-      ...(draft.replaces !== undefined ? { replaces: draft.replaces } : {}),
-      // A disable on the way to a deletion is part of the removal; disabling an account this plan creates loses nothing.
-      removal: operation.op === "disable_user" && deletedLogins.has(login),
-      createdByPlan: operation.op === "disable_user" && draft.deps.has(`user/${login}:create_user`),
-    });
-  }
-}
-
-/** The logins a diff deletes. */
-function deletedLoginsOf(steps: DraftStep[]): Set<string> {
-  return new Set(steps.filter((s) => s.operation.op === "delete_user").map((s) => s.key));
 }
 
 /**
