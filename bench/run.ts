@@ -1,9 +1,9 @@
 /**
  * `npm run bench` (`npm run bench -- --quick`: 50 and 1,000 users only, 5 runs): plan at 50, 1,000 and
  * 10,000 users against `orgctl serve` over HTTP, each over its floor measured in the same run; start-up
- * ratios to `node -e ''`; apply's throughput against a plain client; removing 500 users in bulk vs one by one; files within the caps. Writes
- * bench/out/report.json (one section per measurement, merged) and bench/out/report.md. Targets are checked
- * here, never in tests; a miss is reported, not hidden.
+ * ratios to `node -e ''`; apply's throughput against a plain client; removing 500 users in bulk against one
+ * by one; files within the caps. Writes bench/out/report.json (one section per measurement, merged) and
+ * bench/out/report.md. Targets are checked here, never in tests; a miss is reported, not hidden.
  */
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
