@@ -1,22 +1,23 @@
 /**
  * `npm run bench` (`npm run bench -- --quick`: 50 and 1,000 users only, 5 runs): plan at 50, 1,000 and
  * 10,000 users against `orgctl serve` over HTTP, each over its floor measured in the same run; start-up
- * ratios to `node -e ''`; apply's throughput against a plain client; files within the caps. Writes
- * bench/out/report.json (one section per measurement, merged) and bench/out/report.md. Targets are checked
- * here, never in tests; a miss is reported, not hidden.
+ * ratios to `node -e ''`; apply's throughput against a plain client; removing 500 users in bulk against one
+ * by one; files within the caps. Writes bench/out/report.json (one section per measurement, merged) and
+ * bench/out/report.md. Targets are checked here, never in tests; a miss is reported, not hidden.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { measureApplyScheduler } from "./apply-scheduler.js";
+import { bulkRemovalSection } from "./bulk-removal.js";
 import { consoleLines, runConsoleBench } from "./console.js";
 import { CONCURRENCY, OWNER, populate, serve, TOKEN } from "./console-fixture.js";
 import { generateOrg, orgYaml } from "./generate.js";
 import { planSection } from "./plan-floor.js";
 import { round, type Section, target, targetsTable } from "./report.js";
 import { startupSection } from "./startup.js";
+import { timeApply } from "./time-apply.js";
 import { runWithinCaps, WITHIN_CAPS_TARGET_MS } from "./within-caps.js";
 
 // Compiled to dist/bench/bench/run.js.
@@ -26,28 +27,6 @@ const FLOOR = join(import.meta.dirname, "floor-read.js");
 const QUICK = process.argv.includes("--quick");
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? "50,1000" : "50,1000,10000")).split(",").map(Number);
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? (QUICK ? 5 : 7)));
-
-/** Runs `orgctl apply --format json` and times its events: the apply phase, and the whole command. */
-async function timeApply(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ applyMs: number; wallMs: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let first = 0;
-  let last = 0;
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    const type = (JSON.parse(line) as { type: string }).type;
-    if (type === "apply_started") first = performance.now();
-    if (type === "summary") last = performance.now();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  if (code !== 0 || !first || !last) throw new Error(`orgctl apply failed (exit ${code})`);
-  return { applyMs: last - first, wallMs: performance.now() - started };
-}
 
 /** Apply throughput: creates by orgctl apply vs. the same creates by a plain client, same parallelism. */
 async function applySection(): Promise<Section> {
@@ -71,6 +50,7 @@ async function applySection(): Promise<Section> {
   );
   const steps = (JSON.parse(readFileSync(planFile, "utf8")) as { steps: unknown[] }).steps.length;
   const applyPhase = await timeApply(
+    CLI,
     [
       "apply",
       planFile,
@@ -181,6 +161,7 @@ async function main(): Promise<void> {
   sections.push(await planSection(CLI, FLOOR, SIZES, RUNS));
   if (!QUICK) {
     sections.push(await applySection());
+    sections.push(await bulkRemovalSection(CLI));
     sections.push(withinCapsSection());
   }
   sections.push(await schedulerSection());

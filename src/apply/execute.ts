@@ -1,10 +1,11 @@
 import { API } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
-import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import type { SecretRef } from "../config/model.js";
-import { Heap } from "../plan/heap.js";
 import type { Plan, PlanStep } from "../plan/model.js";
+import { BulkSender, ReadySteps } from "./batches.js";
+import { DEFAULT_BULK_SIZE } from "./defaults.js";
 import type { ApplyEvent, ApplySummary, StepFailure } from "./events.js";
+import { failureOf, type StepOutcome } from "./outcome.js";
 
 /** How many times a step whose answer was lost is sent again (each with the client's own retries). */
 const LOST_ANSWER_ROUNDS = 3;
@@ -12,6 +13,11 @@ const LOST_ANSWER_ROUNDS = 3;
 export interface ApplyOptions {
   client: ConsoleClient;
   parallelism: number;
+  /**
+   * Up to how many ready disables or deletes go in one bulk call (src/apply/batches.ts); 1 sends every step
+   * alone. Default DEFAULT_BULK_SIZE.
+   */
+  bulkSize?: number;
   emit: (event: ApplyEvent) => void;
   resolveSecret: (ref: SecretRef) => string;
   /** Aborting stops scheduling new steps; steps in flight finish. */
@@ -19,26 +25,6 @@ export interface ApplyOptions {
 }
 
 type StepState = "pending" | "running" | "done" | "failed" | "skipped";
-
-/** `known`: the console's ledger showed that an unanswered step did not take effect. */
-type StepOutcome =
-  | { ok: true; replayed: boolean }
-  | { ok: false; code: string; message: string; known?: boolean };
-
-/** Whatever a step threw, as a failed step: a console refusal keeps its code, anything else is `internal`. */
-function failureOf(error: unknown): { ok: false; code: string; message: string } {
-  if (error instanceof ConsoleApiError || error instanceof ConsoleUnreachableError) {
-    return { ok: false, code: error.code, message: error.message };
-  }
-  const code = error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
-  if (typeof code === "string" && error instanceof Error) return { ok: false, code, message: error.message };
-  const what = error instanceof Error ? error.message : String(error);
-  return {
-    ok: false,
-    code: "internal",
-    message: `orgctl failed while sending this step (${what}); this is a bug, please report it`,
-  };
-}
 
 /** The idempotency key of a step: the same plan and step always send the same key. */
 export function stepKey(plan: Plan, step: PlanStep): string {
@@ -70,8 +56,10 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
       else dependents.set(dep, [step]);
     }
   }
-  // Ready steps, lowest plan index first: starting one costs O(log n).
-  const ready = new Heap<PlanStep>((a, b) => a.index < b.index);
+  // Ready steps, lowest plan index first: starting one costs O(log n). Ready disables and deletes start
+  // together, as one bulk call.
+  const ready = new ReadySteps(Math.max(1, options.bulkSize ?? DEFAULT_BULK_SIZE));
+  const bulk = new BulkSender(plan, client, runStep);
   for (const step of steps) if (waitingFor.get(step.id) === 0) ready.push(step);
   const failures: StepFailure[] = [];
   /** Steps whose answer was lost (the console could not be reached): not reported until found out. */
@@ -109,20 +97,22 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
 
   function pump(): void {
     while (!halted && !(options.signal?.aborted ?? false) && running < parallelism && ready.size > 0) {
-      const step = ready.pop()!;
-      if (state.get(step.id) !== "pending") continue;
-      emit({
-        type: "step_started",
-        id: step.id,
-        index: step.index,
-        summary: step.summary,
-        symbol: step.symbol,
-      });
-      state.set(step.id, "running");
+      const group = ready.next().filter((step) => state.get(step.id) === "pending");
+      if (group.length === 0) continue;
+      for (const step of group) {
+        emit({
+          type: "step_started",
+          id: step.id,
+          index: step.index,
+          summary: step.summary,
+          symbol: step.symbol,
+        });
+        state.set(step.id, "running");
+      }
       running += 1;
       // Never a floating promise: settle() turns whatever a step throws into a failed step, and a failure
       // of our own (an emit that throws) into a clean stop.
-      void settle(step);
+      void settle(group);
     }
   }
 
@@ -146,20 +136,23 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     let reachable = false;
     for (let round = 0; round < LOST_ANSWER_ROUNDS && lost.some(unanswered); round++) {
       for (const step of lost.filter(unanswered)) {
-        const outcome = await runStep(step);
+        const outcome = await bulk.resend(step, round);
         outcomes.set(step, outcome);
         if (outcome.ok || outcome.code !== "console_unreachable") reachable = true;
       }
     }
-    // Still no answer for a step that moves money: the ledger says whether it took effect (by its key).
+    // Still no answer for a step that moves money (or went in a bulk call that does): the ledger says whether
+    // it took effect, by its key.
     const silent = lost.filter(unanswered);
-    if (silent.some((step) => step.amount_cents !== 0)) {
+    const ledgerKey = (step: PlanStep) => bulk.ledgerKeyOf(step, stepKey(plan, step));
+    if (silent.some((step) => ledgerKey(step) !== null)) {
       const keys = await ledgerKeys(client);
       if (keys) {
         reachable = true;
         for (const step of silent) {
-          if (step.amount_cents === 0) continue;
-          const committed = keys.has(stepKey(plan, step));
+          const key = ledgerKey(step);
+          if (key === null) continue;
+          const committed = keys.has(key);
           outcomes.set(
             step,
             committed
@@ -183,16 +176,17 @@ export async function applyPlan(plan: Plan, options: ApplyOptions): Promise<Appl
     halted = false;
   }
 
-  /** Runs one step and records its outcome. Never rejects. */
-  async function settle(step: PlanStep): Promise<void> {
+  /** Runs one step, or several as one bulk call, and records each one's outcome. Never rejects. */
+  async function settle(group: PlanStep[]): Promise<void> {
     try {
-      let outcome: StepOutcome;
+      let outcomes: Map<PlanStep, StepOutcome>;
       try {
-        outcome = await runStep(step);
+        outcomes =
+          group.length === 1 ? new Map([[group[0]!, await runStep(group[0]!)]]) : await bulk.send(group);
       } catch (error) {
-        outcome = failureOf(error);
+        outcomes = new Map(group.map((step) => [step, failureOf(error)]));
       }
-      await record(step, outcome, false);
+      for (const step of group) await record(step, outcomes.get(step)!, false);
     } catch (error) {
       // Recording or reporting the outcome failed (a bug of ours, e.g. an emit that throws): start nothing
       // more, let what runs finish, then applyPlan rejects with this error. Never an unhandled rejection.

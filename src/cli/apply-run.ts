@@ -3,6 +3,8 @@ import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
 import { API } from "../api/routes.js";
+import { MAX_BULK_SIZE } from "../apply/batches.js";
+import { DEFAULT_BULK_SIZE } from "../apply/defaults.js";
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import { applyPlan } from "../apply/execute.js";
 import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
@@ -32,6 +34,7 @@ export interface ApplyFlags extends TargetFlags {
   file?: string;
   autoApprove?: boolean;
   parallelism: string;
+  bulkSize?: string;
   lockTimeout: string;
   format: string;
   force?: boolean;
@@ -129,6 +132,13 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
     throw new CliError(
       "invalid_flag",
       `--parallelism must be a whole number from 1 to 64 (got ${flags.parallelism})`,
+    );
+  }
+  const bulkSize = Number(flags.bulkSize ?? DEFAULT_BULK_SIZE);
+  if (!Number.isInteger(bulkSize) || bulkSize < 1 || bulkSize > MAX_BULK_SIZE) {
+    throw new CliError(
+      "invalid_flag",
+      `--bulk-size must be a whole number from 1 to ${MAX_BULK_SIZE} (got ${flags.bulkSize})`,
     );
   }
   const lockTimeoutMs = parseDuration(flags.lockTimeout);
@@ -276,6 +286,7 @@ export async function runApply(planfile: string | undefined, flags: ApplyFlags):
       config,
       interrupt.signal,
       parallelism,
+      bulkSize,
     );
     process.exitCode =
       summary.status === "done"
@@ -301,6 +312,7 @@ async function run(
   config: LoadedConfig | null,
   signal: AbortSignal,
   parallelism: number,
+  bulkSize: number,
 ): Promise<ApplySummary> {
   const baseDir = config ? dirname(resolve(config.file)) : process.cwd();
   let draw: (event: ApplyEvent) => void;
@@ -332,6 +344,7 @@ async function run(
   const summary = await applyPlan(plan, {
     client,
     parallelism,
+    bulkSize,
     emit,
     resolveSecret: (ref) => resolveSecret(ref, baseDir),
     signal,

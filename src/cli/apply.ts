@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { DEFAULT_PARALLELISM } from "../apply/defaults.js";
+import { DEFAULT_BULK_SIZE, DEFAULT_PARALLELISM } from "../apply/defaults.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
@@ -7,6 +7,7 @@ interface ApplyFlags extends TargetFlags {
   file?: string;
   autoApprove?: boolean;
   parallelism: string;
+  bulkSize: string;
   lockTimeout: string;
   format: string;
   force?: boolean;
@@ -27,6 +28,11 @@ export function registerApply(program: Command): void {
     )
     .option("--parallelism <n>", "independent steps run at the same time", String(DEFAULT_PARALLELISM))
     .option(
+      "--bulk-size <n>",
+      "up to n ready disables or deletes go to the console in one bulk call (1 to 1000; 1 = one request each)",
+      String(DEFAULT_BULK_SIZE),
+    )
+    .option(
       "--lock-timeout <duration>",
       "wait this long for the console's apply lock (e.g. 30s, 5m); 0 = fail at once",
       "0",
@@ -44,6 +50,11 @@ Steps run in plan order; independent steps run in parallel (default ${DEFAULT_PA
 Idempotency-Key made of the plan id and the step id, so a retried or re-sent step takes effect at most
 once. When a step fails, the steps that depend on it are skipped and independent steps still run. Ctrl-C
 stops starting new steps, lets running ones finish, releases the lock and prints the summary.
+
+Disables and deletes of users that are ready at the same time go as bulk calls (POST /v1/users/bulk, up to
+--bulk-size each, default ${DEFAULT_BULK_SIZE}), each with an Idempotency-Key made of the plan id and its steps' ids;
+every step is still reported on its own. The console takes a bulk call all or nothing: when it refuses
+one, apply sends that call's steps again one by one, so that each gets its own answer.
 
 --format json prints one JSON object per line: apply_started, step_started, step_done, step_failed,
 step_skipped, summary (see the README).

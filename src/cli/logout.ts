@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { BULK_MAX_LOGINS, type BulkAction } from "../api/bulk-actions.js";
 import { API } from "../api/routes.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
@@ -6,11 +7,9 @@ import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type Targe
 
 /** The console's Login pattern (schemas/console-api.yaml, components.schemas.Login). */
 const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
-/** The console's maxItems for a bulk request. */
-const MAX_LOGINS = 1000;
 
 interface BulkResult {
-  action: "logout" | "delete";
+  action: BulkAction;
   logins: string[];
 }
 
@@ -29,10 +28,10 @@ export function checkLogins(raw: string[]): string[] {
     if (!logins.includes(login)) logins.push(login);
   }
   if (logins.length === 0) throw new CliError("invalid_argument", "name at least one LOGIN to log out");
-  if (logins.length > MAX_LOGINS) {
+  if (logins.length > BULK_MAX_LOGINS) {
     throw new CliError(
       "invalid_argument",
-      `the console logs out at most ${MAX_LOGINS} users at once (got ${logins.length}); split the list`,
+      `the console logs out at most ${BULK_MAX_LOGINS} users at once (got ${logins.length}); split the list`,
     );
   }
   return logins;

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { type BulkAction, bulkOperation } from "../api/bulk-actions.js";
 import { OPERATION_ROUTES, type RoutedOperationName } from "../api/operations.js";
 import { API, type RouteSpec } from "../api/routes.js";
 import {
@@ -372,10 +373,8 @@ export const ROUTES: Route[] = [
   {
     ...at(API.usersBulk),
     async handler(ctx) {
-      const body = ctx.body as { action: "delete" | "logout"; logins: string[] };
-      const operations: Operation[] = body.logins.map((login) =>
-        body.action === "delete" ? { op: "delete_user", login } : { op: "logout", login },
-      );
+      const body = ctx.body as { action: BulkAction; logins: string[] };
+      const operations: Operation[] = body.logins.map((login) => bulkOperation(body.action, login));
       const result = await ctx.service.mutateAll(
         actorOf(ctx),
         operations,

@@ -442,6 +442,15 @@ async function setUpLive(ts: TestConsole, s: Scenario): Promise<void> {
 }
 
 /** The whole ledger, read from the console's store in-process: the fault injector sits in front of HTTP only. */
+/**
+ * The idempotency key of the step a ledger entry belongs to. An entry made by a bulk call carries the call's
+ * key (`orgctl:<plan>:bulk-<action>:<hash>`); the step is that action's step of the entry's user.
+ */
+function stepKeyOf(entry: LedgerEntry): string | null {
+  const bulk = /^(orgctl:[^:]+):bulk-(delete|disable):[0-9a-f]{32}$/.exec(entry.idempotency_key ?? "");
+  return bulk ? `${bulk[1]}:user/${entry.login}:${bulk[2]}_user` : entry.idempotency_key;
+}
+
 function ledgerOf(ts: TestConsole): LedgerEntry[] {
   return ts.running.service.store.ledgerPage(0, 1_000_000);
 }
@@ -579,10 +588,13 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
 
     // 5. The money, to the cent.
     const ledger = ledgerOf(console_);
-    const keys = ledger.map((e) => e.idempotency_key).filter((k): k is string => k !== null);
+    // A bulk call's entries share its key, one per user: a key names at most one entry per user.
+    const keys = ledger
+      .filter((e) => e.idempotency_key !== null)
+      .map((e) => `${e.idempotency_key} ${e.login}`);
     expect(keys.length - new Set(keys).size, "idempotency keys used twice").toBe(0);
     const added = ledger.filter((e) => e.id > startMaxId);
-    const byKey = new Map(added.map((e) => [e.idempotency_key, e]));
+    const byKey = new Map(added.map((e) => [stepKeyOf(e), e]));
     let doneSum = 0;
     let committedUnknownSum = 0;
     for (const run of runs) {
@@ -611,7 +623,7 @@ async function runScenario(s: Scenario, log: string[]): Promise<void> {
       ),
     );
     for (const entry of added) {
-      expect(known.has(entry.idempotency_key ?? ""), `ledger entry ${JSON.stringify(entry)}`).toBe(true);
+      expect(known.has(stepKeyOf(entry) ?? ""), `ledger entry ${JSON.stringify(entry)}`).toBe(true);
     }
     const delta = added.reduce((sum, e) => sum + e.amount_cents, 0);
     expect(delta).toBe(doneSum + committedUnknownSum);

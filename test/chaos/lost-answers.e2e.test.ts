@@ -3,6 +3,8 @@
  * committed, then the connection is dropped before the answer) and a client that does not retry, so that a
  * dropped answer reaches apply itself. Apply must find out whether each such step took effect before it
  * reports it, and its summary must add up: before - charged + refunded = after, the console's own balance.
+ * Each seed runs twice: with every step sent alone, and with the deletes sent as one bulk call, whose lost
+ * answer is found out as a whole (sent again with its key, or looked up by that key in the ledger).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApplyEvent } from "../../src/apply/events.js";
@@ -46,9 +48,10 @@ afterEach(async () => {
 describe("apply when answers are lost after the console committed", () => {
   const SEEDS = [1, 2, 3, 4, 5, 6];
   let foundOut = 0;
+  let foundOutInBulk = 0;
 
-  for (const seed of SEEDS) {
-    it(`seed ${seed}: every step is found out, and before - charged + refunded = after`, async () => {
+  for (const [seed, bulkSize] of SEEDS.flatMap((seed) => [1, 100].map((size) => [seed, size] as const))) {
+    it(`seed ${seed}, bulk size ${bulkSize}: every step is found out, and before - charged + refunded = after`, async () => {
       // Set-up without faults: two paid users to delete (refunds), on the same database as the faulty console.
       const setup = await startTestConsole();
       for (const login of ["old1", "old2"]) {
@@ -85,6 +88,7 @@ describe("apply when answers are lost after the console committed", () => {
       const summary = await applyPlan(plan, {
         client,
         parallelism: 1,
+        bulkSize,
         emit: (event) => events.push(event),
         resolveSecret: () => "unused",
       });
@@ -103,15 +107,30 @@ describe("apply when answers are lost after the console committed", () => {
       );
       expect(summary.not_started).toBe(0);
       const keys = new Set(ts.running.service.store.ledgerPage(0, 100_000).map((e) => e.idempotency_key));
+      const users = ts.running.service.state.users;
       for (const failed of summary.failures) {
         const step = plan.steps.find((s) => s.id === failed.id)!;
         if (step.amount_cents !== 0) expect(keys.has(`orgctl:${plan.plan_id}:${step.id}`)).toBe(false);
+        // What failed did not happen: a user whose creation failed does not exist, one whose deletion failed does.
+        if (step.action === "create_user") expect(users.has(step.key)).toBe(false);
+        if (step.action === "delete_user") expect(users.has(step.key)).toBe(true);
       }
-      foundOut += events.filter((e) => e.type === "step_done" && e.replayed).length;
+      // What is reported done did happen.
+      for (const done of events.filter((e) => e.type === "step_done")) {
+        const step = plan.steps.find((s) => s.id === (done as { id: string }).id)!;
+        if (step.action === "create_user") expect(users.has(step.key)).toBe(true);
+        if (step.action === "delete_user") expect(users.has(step.key)).toBe(false);
+      }
+      const replayed = events.filter((e) => e.type === "step_done" && e.replayed);
+      foundOut += replayed.length;
+      if (bulkSize > 1) {
+        foundOutInBulk += replayed.filter((e) => (e as { id: string }).id.endsWith(":delete_user")).length;
+      }
     });
   }
 
   it("lost some answers in those runs (the test exercises what it claims)", () => {
     expect(foundOut).toBeGreaterThan(0);
+    expect(foundOutInBulk).toBeGreaterThan(0);
   });
 });

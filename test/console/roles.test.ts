@@ -251,6 +251,20 @@ const MATRIX: Cell[] = [
     expect: ORG_ADMIN_ONLY(200),
   },
   {
+    name: "bulk-disable members",
+    method: "POST",
+    path: "/v1/users/bulk",
+    body: { action: "disable", logins: ["tm-{r}"] },
+    expect: ON_MEMBER(200),
+  },
+  {
+    name: "bulk-disable admins",
+    method: "POST",
+    path: "/v1/users/bulk",
+    body: { action: "disable", logins: ["ta-{r}"] },
+    expect: ORG_ADMIN_ONLY(200),
+  },
+  {
     name: "bulk-logout members",
     method: "POST",
     path: "/v1/users/bulk",

@@ -799,6 +799,60 @@ describe("users", () => {
     ]);
   });
 
+  it("bulk disable is all-or-nothing, ends sessions, audits each user and replays by its key", async () => {
+    const ts = await start();
+    await createUser(ts, "c1", { password: PASSWORD });
+    await createUser(ts, "c2", { plan: "entry", password: PASSWORD });
+    await createUser(ts, "c3", { plan: "entry", password: PASSWORD });
+    const session = await sessionFor(ts, "c1");
+    const revision = await revisionOf(ts);
+    expectError(
+      await ts.api("POST", "/v1/users/bulk", { action: "disable", logins: ["c1", "ghost"] }),
+      404,
+      "not_found",
+    );
+    expectError(
+      await ts.api("POST", "/v1/users/bulk", { action: "disable", logins: ["c1", "admin"] }),
+      403,
+      "self_action",
+    );
+    expect((await userOf(ts, "c1")).status).toBe("active");
+    expect(await revisionOf(ts)).toBe(revision);
+    expectStatus(await ts.api("GET", "/v1/me", undefined, { token: session }), 200);
+    const key = "bulk-disable-test-1";
+    const body = { action: "disable", logins: ["c1", "c2"] };
+    const done = await ts.api("POST", "/v1/users/bulk", body, { headers: { "idempotency-key": key } });
+    expectStatus(done, 200);
+    expect(done.body).toEqual({ action: "disable", logins: ["c1", "c2"] });
+    expect((await userOf(ts, "c1")).status).toBe("disabled");
+    expect((await userOf(ts, "c2")).status).toBe("disabled");
+    expect((await userOf(ts, "c3")).status).toBe("active");
+    expectError(await ts.api("GET", "/v1/me", undefined, { token: session }), 401, "unauthenticated");
+    const after = await revisionOf(ts);
+    // A retry with the same key replays the answer and changes nothing.
+    const again = await ts.api("POST", "/v1/users/bulk", body, { headers: { "idempotency-key": key } });
+    expectStatus(again, 200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await revisionOf(ts)).toBe(after);
+    const audit = (await ts.api("GET", "/v1/audit?action=disable_user")).body.items as {
+      target: string;
+      outcome: string;
+      idempotency_key: string | null;
+    }[];
+    expect(audit.map((e) => [e.target, e.outcome, e.idempotency_key]).sort()).toEqual([
+      ["user/c1", "ok", key],
+      ["user/c2", "ok", key],
+    ]);
+    // Disabling a disabled user is a conflict, as on its own route, and refuses the whole batch.
+    expectError(
+      await ts.api("POST", "/v1/users/bulk", { action: "disable", logins: ["c3", "c2"] }),
+      409,
+      "conflict",
+    );
+    expect((await userOf(ts, "c3")).status).toBe("active");
+    expectStatus(await ts.api("POST", "/v1/users/bulk", { action: "delete", logins: ["c1", "c2"] }), 200);
+  });
+
   it("bulk logout is all-or-nothing", async () => {
     const ts = await start();
     await createUser(ts, "b1", { password: PASSWORD });
