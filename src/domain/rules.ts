@@ -62,6 +62,14 @@ export function domainLimitRefusal(orgPlan: OrgPlanSpec, used: number, added: nu
   );
 }
 
+/** last_org_admin [RI]: an organization keeps at least this many active org_admins at all times. */
+export const MIN_ACTIVE_ORG_ADMINS = 1;
+
+/** Whether an organization with `activeOrgAdmins` active org_admins keeps the admin floor. */
+export function keepsAdminFloor(activeOrgAdmins: number): boolean {
+  return activeOrgAdmins >= MIN_ACTIVE_ORG_ADMINS;
+}
+
 /** Who counts for the rule "at least one active org_admin at all times" [RI]. */
 export function isActiveOrgAdmin(user: { role: Role; status: UserStatus }): boolean {
   return user.role === "org_admin" && user.status === "active";
@@ -102,4 +110,17 @@ export function ownerStateRefusal(user: { login: string; role: Role; status: str
     `${user.login} is the owner and the owner is always an active ${OWNER_ROLE}, never ${wrong}; nobody may change the owner's role or disable the owner`,
     { login: user.login },
   );
+}
+
+/** owner_protected [AC]: the owner never changes; no operation makes another user the owner. */
+export function ownerChangeRefusal(owner: string, marked: string): Refusal | null {
+  if (marked === owner) return null;
+  return {
+    ...refuse(
+      "owner_protected",
+      `${marked} is marked as the owner, but the console's owner is ${owner}; the owner never changes`,
+      { login: marked, owner },
+    ),
+    fix: `move owner: true to ${owner}, or remove it`,
+  };
 }

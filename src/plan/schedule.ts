@@ -6,6 +6,9 @@ import {
   type Decision,
   decide,
   findOrgPlan,
+  isActiveOrgAdmin,
+  isPaidPlan,
+  MIN_ACTIVE_ORG_ADMINS,
   type Refusal,
   type User,
 } from "../domain/index.js";
@@ -106,10 +109,9 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
   let domains = 0;
   const account = (user: User | undefined, sign: 1 | -1) => {
     if (!user) return;
-    const plan = state.catalog.plans.find((p) => p.name === user.plan);
-    if ((plan?.price_cents ?? 0) > 0) paid += sign;
+    if (isPaidPlan(state.catalog, user.plan)) paid += sign;
     else free += sign;
-    if (user.role === "org_admin" && user.status === "active") admins += sign;
+    if (isActiveOrgAdmin(user)) admins += sign;
     if (user.role === "org_admin" && user.status !== "disabled") orgAdmins += sign;
   };
   for (const effect of decision.effects) {
@@ -154,7 +156,7 @@ function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, 
     money: state.balance,
     paid_seats: orgPlan ? orgPlan.paid_seats - state.counters.paid_seats : big,
     free_seats: orgPlan ? orgPlan.free_seats - state.counters.free_seats : big,
-    admins: admins - Math.max(1, Math.min(admins, final.counters.active_org_admins)),
+    admins: admins - Math.max(MIN_ACTIVE_ORG_ADMINS, Math.min(admins, final.counters.active_org_admins)),
     domains: orgPlan ? orgPlan.custom_domains - state.domains.size : big,
   };
 }
