@@ -8,6 +8,11 @@ import { type Refusal, refuse } from "./refusal.js";
  * engine accepts. This module imports no engine: `validate` loads it without the rest of the console.
  */
 
+/** A login as the console accepts it (also checked in plan files and by `orgctl logout`). */
+export const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+/** A group name as the console accepts it. */
+export const GROUP_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+
 /** The role the owner always has: the owner is an org_admin who is marked owner [AC]. */
 export const OWNER_ROLE: Role = "org_admin";
 

@@ -4,6 +4,7 @@
  * drifts (another code, another sentence, another limit).
  */
 import { describe, expect, it } from "vitest";
+import { checkLogins } from "../../src/cli/logout.js";
 import { checkConfig } from "../../src/config/check.js";
 import { parseConfig } from "../../src/config/load.js";
 import {
@@ -93,4 +94,21 @@ describe("the admin floor", () => {
       expect(engineRefuses).toBe(!keepsAdminFloor(left));
     }
   });
+});
+
+describe("a login", () => {
+  it.each(["bob", "b.o_b-1", "Bob", "-bob", "bob.", "a".repeat(64), "a".repeat(65), "bo b"])(
+    "%s: orgctl logout accepts it exactly when the engine would create it",
+    (login) => {
+      const created = decide(buildState(), BY_OWNER, { op: "create_user", user: newUser(login) }, NOW);
+      const engineRefuses = !created.ok && created.refusal.message.startsWith(`login ${login} is not valid`);
+      let logoutRefuses = false;
+      try {
+        checkLogins([login]);
+      } catch {
+        logoutRefuses = true;
+      }
+      expect(logoutRefuses).toBe(engineRefuses);
+    },
+  );
 });

@@ -3,7 +3,7 @@ import { isPaidPlan, unknownPlanRefusal } from "../catalog.js";
 import { type LedgerDraft, PROFILE_FIELDS, type Profile, ROLES, type User } from "../model.js";
 import { addDays, DAYS_PER_PERIOD, daysLeft, prorateChange, unusedRefund } from "../money.js";
 import { type Refusal, refuse } from "../refusal.js";
-import { isActiveOrgAdmin, keepsAdminFloor, namesRefusal } from "../rules.js";
+import { isActiveOrgAdmin, keepsAdminFloor, LOGIN, namesRefusal } from "../rules.js";
 import {
   type Context,
   type Effect,
@@ -21,8 +21,6 @@ import { withMember } from "./groups.js";
 import { checkAliasLimit, checkFunds, checkSeats, planPrice } from "./limits.js";
 
 export const MAX_GROUPS_AT_CREATE = 10;
-/** A login as the console accepts it (also checked in plan files). */
-export const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 export const USER_HANDLERS: Handlers<
   | "create_user"
