@@ -22,13 +22,24 @@ export interface SeatCount {
   free: number;
 }
 
+/** The paid and free seats the org plan has left with `used` taken (negative when over its limits). */
+export function seatsLeft(orgPlan: OrgPlanSpec, used: SeatCount): SeatCount {
+  return { paid: orgPlan.paid_seats - used.paid, free: orgPlan.free_seats - used.free };
+}
+
+/** The custom domains the org plan allows beyond the `used` ones (negative when over its limit). */
+export function domainsLeft(orgPlan: OrgPlanSpec, used: number): number {
+  return orgPlan.custom_domains - used;
+}
+
 /**
  * seat_limit [MF]: every user on a paid plan uses a paid seat, every user on the free plan a free seat, and
  * a change may not add seats beyond the org plan's. (A change that frees seats is allowed even while the
  * organization is over its limits.)
  */
 export function seatLimitRefusal(orgPlan: OrgPlanSpec, used: SeatCount, added: SeatCount): Refusal | null {
-  if (added.paid > 0 && used.paid + added.paid > orgPlan.paid_seats) {
+  const left = seatsLeft(orgPlan, used);
+  if (added.paid > 0 && added.paid > left.paid) {
     const users = used.paid + added.paid;
     return refuse(
       "seat_limit",
@@ -36,7 +47,7 @@ export function seatLimitRefusal(orgPlan: OrgPlanSpec, used: SeatCount, added: S
       { seats: orgPlan.paid_seats, used: used.paid, kind: "paid" },
     );
   }
-  if (added.free > 0 && used.free + added.free > orgPlan.free_seats) {
+  if (added.free > 0 && added.free > left.free) {
     const users = used.free + added.free;
     return refuse(
       "seat_limit",
@@ -59,7 +70,7 @@ export function aliasLimitRefusal(plan: PlanSpec, login: string, aliases: number
 
 /** domain_limit: the number of custom domains is limited by the org plan; a change may not add one beyond. */
 export function domainLimitRefusal(orgPlan: OrgPlanSpec, used: number, added: number): Refusal | null {
-  if (added <= 0 || used + added <= orgPlan.custom_domains) return null;
+  if (added <= 0 || added <= domainsLeft(orgPlan, used)) return null;
   return refuse(
     "domain_limit",
     `${used + added} custom domains but the ${orgPlan.name} org plan allows ${orgPlan.custom_domains}; use fewer custom domains or choose a larger org plan`,

@@ -5,11 +5,13 @@ import {
   cloneState,
   type Decision,
   decide,
+  domainsLeft,
   findOrgPlan,
   isActiveOrgAdmin,
   isPaidPlan,
   MIN_ACTIVE_ORG_ADMINS,
   type Refusal,
+  seatsLeft,
   type User,
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
@@ -144,6 +146,9 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
 function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, number> {
   const orgPlan = findOrgPlan(state.catalog, state.org.plan);
   const big = Number.MAX_SAFE_INTEGER / 4;
+  const seats = orgPlan
+    ? seatsLeft(orgPlan, { paid: state.counters.paid_seats, free: state.counters.free_seats })
+    : { paid: big, free: big };
   const admins = state.counters.active_org_admins;
   const orgAdmins = (s: ConsoleState) => {
     let n = 0;
@@ -154,10 +159,10 @@ function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, 
   return {
     org_admins: before - Math.min(before, orgAdmins(final)),
     money: state.balance,
-    paid_seats: orgPlan ? orgPlan.paid_seats - state.counters.paid_seats : big,
-    free_seats: orgPlan ? orgPlan.free_seats - state.counters.free_seats : big,
+    paid_seats: seats.paid,
+    free_seats: seats.free,
     admins: admins - Math.max(MIN_ACTIVE_ORG_ADMINS, Math.min(admins, final.counters.active_org_admins)),
-    domains: orgPlan ? orgPlan.custom_domains - state.domains.size : big,
+    domains: orgPlan ? domainsLeft(orgPlan, state.domains.size) : big,
   };
 }
 

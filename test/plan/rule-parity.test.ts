@@ -7,9 +7,13 @@ import { describe, expect, it } from "vitest";
 import {
   cloneState,
   decide,
+  domainsLeft,
+  findOrgPlan,
   fixOf,
+  type Operation,
   ownerChangeRefusal,
   permanentMailboxOf,
+  seatsLeft,
   step,
   type Verifier,
   verificationRecord,
@@ -101,5 +105,31 @@ describe("the owner never changes", () => {
       expect.objectContaining({ code: refusal.code, message: refusal.message, fix: fixOf(refusal) }),
     ]);
     expect(ownerChangeRefusal("owner", "owner")).toBeNull();
+  });
+});
+
+describe("the room the scheduler counts with is the room the engine allows", () => {
+  it.each(["entry", "pro"])("org plan %s: seats and custom domains", (orgPlan) => {
+    const state = buildState({ orgPlan, users: [{ login: "p1", plan: "entry" }], balance: 10_000_000 });
+    const spec = findOrgPlan(state.catalog, orgPlan)!;
+    const left = seatsLeft(spec, { paid: state.counters.paid_seats, free: state.counters.free_seats });
+    const domains = domainsLeft(spec, state.domains.size);
+    const accepted = (make: (i: number) => Operation, tries: number) => {
+      const scratch = cloneState(state);
+      let n = 0;
+      for (let i = 0; i < tries; i += 1) if (step(scratch, BY_OWNER, make(i), NOW).ok) n += 1;
+      return n;
+    };
+    const paid = accepted((i) => ({ op: "create_user", user: newUser(`paid${i}`, { plan: "entry" }) }), 30);
+    const free = accepted((i) => ({ op: "create_user", user: newUser(`free${i}`, { plan: "free" }) }), 30);
+    const custom = accepted(
+      (i) => ({ op: "create_domain", name: `d${i}.example`, verification_token: "t" }),
+      30,
+    );
+    expect({ paid, free, custom }).toEqual({
+      paid: Math.min(left.paid, 30),
+      free: Math.min(left.free, 30),
+      custom: Math.min(domains, 30),
+    });
   });
 });
