@@ -1,12 +1,12 @@
 import type { Command } from "commander";
 import { BULK_MAX_LOGINS, type BulkAction } from "../api/bulk-actions.js";
 import { API } from "../api/routes.js";
+// The console's Login pattern (schemas/console-api.yaml, components.schemas.Login), from the rule book.
+import { LOGIN } from "../domain/rules.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
 
-/** The console's Login pattern (schemas/console-api.yaml, components.schemas.Login). */
-const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 interface BulkResult {
   action: BulkAction;

@@ -5,12 +5,20 @@ import {
   reservedAddressRefusal,
   splitAddress,
 } from "../domain/addresses.js";
-import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "../domain/catalog.js";
+import {
+  type Catalog,
+  findOrgPlan,
+  findPlan,
+  isPaidPlan,
+  unknownOrgPlanRefusal,
+  unknownPlanRefusal,
+} from "../domain/catalog.js";
 import type { Refusal } from "../domain/refusal.js";
 import {
   aliasLimitRefusal,
   domainLimitRefusal,
   isActiveOrgAdmin,
+  keepsAdminFloor,
   namesRefusal,
   OWNER_ROLE,
   ownerStateRefusal,
@@ -118,12 +126,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
     });
     const plan = catalog ? findPlan(catalog, user.plan) : undefined;
     if (catalog && !plan) {
-      add(
-        "error",
-        ["users", i, "plan"],
-        "unknown_plan",
-        `plan ${user.plan} is not in the catalog; use one of ${catalog.plans.map((p) => p.name).join(", ")}`,
-      );
+      refused(["users", i, "plan"], unknownPlanRefusal(catalog, user.plan));
     } else if (plan && catalog) {
       refused(["users", i, "aliases"], aliasLimitRefusal(plan, user.login, user.aliases.length));
       if (isPaidPlan(catalog, plan.name)) paid += 1;
@@ -137,7 +140,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
       "conflict",
       "more than one user is marked owner; an organization has exactly one owner",
     );
-  if (desired.users.length > 0 && activeAdmins === 0) {
+  if (desired.users.length > 0 && !keepsAdminFloor(activeAdmins)) {
     add(
       "error",
       ["users"],
@@ -155,12 +158,7 @@ export function checkConfig(config: LoadedConfig, catalog: Catalog | null): Conf
   const orgPlan =
     catalog && desired.organization.plan ? findOrgPlan(catalog, desired.organization.plan) : undefined;
   if (catalog && desired.organization.plan && !orgPlan) {
-    add(
-      "error",
-      ["organization", "plan"],
-      "unknown_plan",
-      `org plan ${desired.organization.plan} is not in the catalog; use one of ${catalog.org_plans.map((p) => p.name).join(", ")}`,
-    );
+    refused(["organization", "plan"], unknownOrgPlanRefusal(catalog, desired.organization.plan));
   }
   if (orgPlan) {
     // Every listed user takes a seat, as if all were created at once; paid and free are reported apart.

@@ -37,6 +37,18 @@ export function customDomainOf(state: ConsoleState, address: string): string | n
   return domain && domain !== state.org.provider_domain ? domain : null;
 }
 
+/**
+ * The login whose mailbox `address` is for good: a user's email on the provider domain never goes to another
+ * login. Logins never change, and the address is retired with its user [MF], so giving it to a new login is
+ * refused (address_taken) while its user exists and after. Null when it is nobody's email, or is on a custom
+ * domain (freed when its user is deleted).
+ */
+export function permanentMailboxOf(state: ConsoleState, address: string): string | null {
+  const holder = state.addresses.get(address);
+  if (holder?.kind !== "email" || !holder.login || !isPermanentAddress(state, address)) return null;
+  return holder.login;
+}
+
 /** Aliases on the provider domain can never be removed [MF]. */
 export const isPermanentAlias = isPermanentAddress;
 

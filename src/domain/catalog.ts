@@ -1,4 +1,5 @@
 import type { Cents } from "./money.js";
+import { type Refusal, refuse } from "./refusal.js";
 
 export interface PlanSpec {
   name: string;
@@ -49,4 +50,26 @@ export function findOrgPlan(catalog: Catalog, name: string): OrgPlanSpec | undef
 /** A seat is paid when the user's plan costs money. */
 export function isPaidPlan(catalog: Catalog, name: string): boolean {
   return (findPlan(catalog, name)?.price_cents ?? 0) > 0;
+}
+
+/** A user's plan is one the catalog sells; any other is refused as invalid, by the console and by `validate`. */
+export function unknownPlanRefusal(catalog: Catalog, plan: string): Refusal | null {
+  if (findPlan(catalog, plan)) return null;
+  return refuse(
+    "invalid",
+    `plan ${plan} is not in the catalog; choose one of ${catalog.plans.map((p) => p.name).join(", ")}`,
+    {
+      plan,
+    },
+  );
+}
+
+/** The organization's plan is one the catalog sells; any other is refused as invalid. */
+export function unknownOrgPlanRefusal(catalog: Catalog, orgPlan: string): Refusal | null {
+  if (findOrgPlan(catalog, orgPlan)) return null;
+  return refuse(
+    "invalid",
+    `org plan ${orgPlan} is not in the catalog; choose one of ${catalog.org_plans.map((p) => p.name).join(", ")}`,
+    { org_plan: orgPlan },
+  );
 }

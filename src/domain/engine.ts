@@ -18,8 +18,7 @@ import { refuse } from "./refusal.js";
 // the catalog's limits (limits.ts). This file is the entry: decide, apply, step.
 export type { Decision, Effect } from "./engine/context.js";
 export { countersOf } from "./engine/effects.js";
-export { GROUP_NAME } from "./engine/groups.js";
-export { LOGIN, MAX_GROUPS_AT_CREATE } from "./engine/users.js";
+export { MAX_GROUPS_AT_CREATE } from "./engine/users.js";
 export { MAX_TOP_UP_CENTS, TOP_UP_METHODS } from "./engine/wallet.js";
 
 /** Every operation's handler, one per operation, assembled from the per-resource maps. */

@@ -9,3 +9,4 @@ export * from "./permissions.js";
 export * from "./refusal.js";
 export * from "./renewals.js";
 export * from "./rules.js";
+export * from "./verification.js";

@@ -8,6 +8,11 @@ import { type Refusal, refuse } from "./refusal.js";
  * engine accepts. This module imports no engine: `validate` loads it without the rest of the console.
  */
 
+/** A login as the console accepts it (also checked in plan files and by `orgctl logout`). */
+export const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+/** A group name as the console accepts it. */
+export const GROUP_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+
 /** The role the owner always has: the owner is an org_admin who is marked owner [AC]. */
 export const OWNER_ROLE: Role = "org_admin";
 
@@ -17,13 +22,24 @@ export interface SeatCount {
   free: number;
 }
 
+/** The paid and free seats the org plan has left with `used` taken (negative when over its limits). */
+export function seatsLeft(orgPlan: OrgPlanSpec, used: SeatCount): SeatCount {
+  return { paid: orgPlan.paid_seats - used.paid, free: orgPlan.free_seats - used.free };
+}
+
+/** The custom domains the org plan allows beyond the `used` ones (negative when over its limit). */
+export function domainsLeft(orgPlan: OrgPlanSpec, used: number): number {
+  return orgPlan.custom_domains - used;
+}
+
 /**
  * seat_limit [MF]: every user on a paid plan uses a paid seat, every user on the free plan a free seat, and
  * a change may not add seats beyond the org plan's. (A change that frees seats is allowed even while the
  * organization is over its limits.)
  */
 export function seatLimitRefusal(orgPlan: OrgPlanSpec, used: SeatCount, added: SeatCount): Refusal | null {
-  if (added.paid > 0 && used.paid + added.paid > orgPlan.paid_seats) {
+  const left = seatsLeft(orgPlan, used);
+  if (added.paid > 0 && added.paid > left.paid) {
     const users = used.paid + added.paid;
     return refuse(
       "seat_limit",
@@ -31,7 +47,7 @@ export function seatLimitRefusal(orgPlan: OrgPlanSpec, used: SeatCount, added: S
       { seats: orgPlan.paid_seats, used: used.paid, kind: "paid" },
     );
   }
-  if (added.free > 0 && used.free + added.free > orgPlan.free_seats) {
+  if (added.free > 0 && added.free > left.free) {
     const users = used.free + added.free;
     return refuse(
       "seat_limit",
@@ -54,12 +70,20 @@ export function aliasLimitRefusal(plan: PlanSpec, login: string, aliases: number
 
 /** domain_limit: the number of custom domains is limited by the org plan; a change may not add one beyond. */
 export function domainLimitRefusal(orgPlan: OrgPlanSpec, used: number, added: number): Refusal | null {
-  if (added <= 0 || used + added <= orgPlan.custom_domains) return null;
+  if (added <= 0 || added <= domainsLeft(orgPlan, used)) return null;
   return refuse(
     "domain_limit",
     `${used + added} custom domains but the ${orgPlan.name} org plan allows ${orgPlan.custom_domains}; use fewer custom domains or choose a larger org plan`,
     { limit: orgPlan.custom_domains, used },
   );
+}
+
+/** last_org_admin [RI]: an organization keeps at least this many active org_admins at all times. */
+export const MIN_ACTIVE_ORG_ADMINS = 1;
+
+/** Whether an organization with `activeOrgAdmins` active org_admins keeps the admin floor. */
+export function keepsAdminFloor(activeOrgAdmins: number): boolean {
+  return activeOrgAdmins >= MIN_ACTIVE_ORG_ADMINS;
 }
 
 /** Who counts for the rule "at least one active org_admin at all times" [RI]. */
@@ -102,4 +126,17 @@ export function ownerStateRefusal(user: { login: string; role: Role; status: str
     `${user.login} is the owner and the owner is always an active ${OWNER_ROLE}, never ${wrong}; nobody may change the owner's role or disable the owner`,
     { login: user.login },
   );
+}
+
+/** owner_protected [AC]: the owner never changes; no operation makes another user the owner. */
+export function ownerChangeRefusal(owner: string, marked: string): Refusal | null {
+  if (marked === owner) return null;
+  return {
+    ...refuse(
+      "owner_protected",
+      `${marked} is marked as the owner, but the console's owner is ${owner}; the owner never changes`,
+      { login: marked, owner },
+    ),
+    fix: `move owner: true to ${owner}, or remove it`,
+  };
 }

@@ -5,8 +5,13 @@ import {
   cloneState,
   type Decision,
   decide,
+  domainsLeft,
   findOrgPlan,
+  isActiveOrgAdmin,
+  isPaidPlan,
+  MIN_ACTIVE_ORG_ADMINS,
   type Refusal,
+  seatsLeft,
   type User,
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
@@ -106,10 +111,9 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
   let domains = 0;
   const account = (user: User | undefined, sign: 1 | -1) => {
     if (!user) return;
-    const plan = state.catalog.plans.find((p) => p.name === user.plan);
-    if ((plan?.price_cents ?? 0) > 0) paid += sign;
+    if (isPaidPlan(state.catalog, user.plan)) paid += sign;
     else free += sign;
-    if (user.role === "org_admin" && user.status === "active") admins += sign;
+    if (isActiveOrgAdmin(user)) admins += sign;
     if (user.role === "org_admin" && user.status !== "disabled") orgAdmins += sign;
   };
   for (const effect of decision.effects) {
@@ -142,6 +146,9 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
 function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, number> {
   const orgPlan = findOrgPlan(state.catalog, state.org.plan);
   const big = Number.MAX_SAFE_INTEGER / 4;
+  const seats = orgPlan
+    ? seatsLeft(orgPlan, { paid: state.counters.paid_seats, free: state.counters.free_seats })
+    : { paid: big, free: big };
   const admins = state.counters.active_org_admins;
   const orgAdmins = (s: ConsoleState) => {
     let n = 0;
@@ -152,10 +159,10 @@ function capacities(state: ConsoleState, final: ConsoleState): Record<Resource, 
   return {
     org_admins: before - Math.min(before, orgAdmins(final)),
     money: state.balance,
-    paid_seats: orgPlan ? orgPlan.paid_seats - state.counters.paid_seats : big,
-    free_seats: orgPlan ? orgPlan.free_seats - state.counters.free_seats : big,
-    admins: admins - Math.max(1, Math.min(admins, final.counters.active_org_admins)),
-    domains: orgPlan ? orgPlan.custom_domains - state.domains.size : big,
+    paid_seats: seats.paid,
+    free_seats: seats.free,
+    admins: admins - Math.max(MIN_ACTIVE_ORG_ADMINS, Math.min(admins, final.counters.active_org_admins)),
+    domains: orgPlan ? domainsLeft(orgPlan, state.domains.size) : big,
   };
 }
 

@@ -277,7 +277,7 @@ describe("orgctl import, plan and drift against a live console", E2E, () => {
     writeFileSync(bad, "version: 1\norganization:\n  name: X\n  plan: gold\n");
     const result = await run(["drift", "-f", bad]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${bad}:4:9 unknown_plan: `);
+    expect(result.stderr).toContain(`${bad}:4:9 invalid: org plan gold is not in the catalog`);
     expect(hasStackTrace(result.stderr)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import { findOrgPlan } from "../catalog.js";
 import type { Domain } from "../model.js";
 import { refuse } from "../refusal.js";
 import { domainLimitRefusal } from "../rules.js";
+import { provesOwnership, verifiesWithoutDns } from "../verification.js";
 import { type Handlers, no, ok, permit } from "./context.js";
 
 export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "delete_domain"> = {
@@ -24,10 +25,10 @@ export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "dele
     if (full) return no(full);
     const domain: Domain = {
       name,
-      status: ctx.state.org.verifier === "auto" ? "verified" : "pending",
+      status: verifiesWithoutDns(ctx.state.org) ? "verified" : "pending",
       verification_token: op.verification_token,
       created_at: ctx.now.toISOString(),
-      verified_at: ctx.state.org.verifier === "auto" ? ctx.now.toISOString() : null,
+      verified_at: verifiesWithoutDns(ctx.state.org) ? ctx.now.toISOString() : null,
     };
     return ok([{ type: "put_domain", domain }]);
   },
@@ -39,7 +40,7 @@ export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "dele
     if (!domain) return no(refuse("not_found", `domain ${op.name} does not exist`, { domain: op.name }));
     if (domain.status === "verified") return ok();
     const record = verificationRecord(domain.name, domain.verification_token);
-    if (ctx.state.org.verifier !== "auto" && !(op.txt_values ?? []).includes(record.value)) {
+    if (!verifiesWithoutDns(ctx.state.org) && !provesOwnership(domain, op.txt_values ?? [])) {
       return no(
         refuse(
           "domain_unverified",

@@ -1,7 +1,6 @@
 import { type Refusal, refuse } from "../refusal.js";
+import { GROUP_NAME } from "../rules.js";
 import { type Context, findGroup, findUser, type Handlers, isRefusal, no, ok, permit } from "./context.js";
-
-export const GROUP_NAME = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 export const GROUP_HANDLERS: Handlers<
   "create_group" | "update_group" | "rename_group" | "delete_group" | "add_member" | "remove_member"

@@ -7,17 +7,6 @@ export function planPrice(catalog: Catalog, plan: string): number {
   return findPlan(catalog, plan)?.price_cents ?? 0;
 }
 
-export function checkPlanExists(catalog: Catalog, plan: string): Refusal | null {
-  if (findPlan(catalog, plan)) return null;
-  return refuse(
-    "invalid",
-    `plan ${plan} is not in the catalog; choose one of ${catalog.plans.map((p) => p.name).join(", ")}`,
-    {
-      plan,
-    },
-  );
-}
-
 export function checkFunds(ctx: Context, charge: number, what: string): Refusal | null {
   if (ctx.state.balance - charge >= 0) return null;
   const short = charge - ctx.state.balance;

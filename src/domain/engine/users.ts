@@ -1,9 +1,9 @@
 import { checkAddressAvailable, isPermanentAddress, normalizeAddress } from "../addresses.js";
-import { isPaidPlan } from "../catalog.js";
+import { isPaidPlan, unknownPlanRefusal } from "../catalog.js";
 import { type LedgerDraft, PROFILE_FIELDS, type Profile, ROLES, type User } from "../model.js";
 import { addDays, DAYS_PER_PERIOD, daysLeft, prorateChange, unusedRefund } from "../money.js";
 import { type Refusal, refuse } from "../refusal.js";
-import { isActiveOrgAdmin, namesRefusal } from "../rules.js";
+import { isActiveOrgAdmin, keepsAdminFloor, LOGIN, namesRefusal } from "../rules.js";
 import {
   type Context,
   type Effect,
@@ -18,11 +18,9 @@ import {
   protectOwner,
 } from "./context.js";
 import { withMember } from "./groups.js";
-import { checkAliasLimit, checkFunds, checkPlanExists, checkSeats, planPrice } from "./limits.js";
+import { checkAliasLimit, checkFunds, checkSeats, planPrice } from "./limits.js";
 
 export const MAX_GROUPS_AT_CREATE = 10;
-/** A login as the console accepts it (also checked in plan files). */
-export const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
 export const USER_HANDLERS: Handlers<
   | "create_user"
@@ -57,7 +55,7 @@ export const USER_HANDLERS: Handlers<
     }
     const unnamed = namesRefusal(input.login, input.first_name, input.last_name);
     if (unnamed) return no(unnamed);
-    const badPlan = checkPlanExists(ctx.state.catalog, input.plan);
+    const badPlan = unknownPlanRefusal(ctx.state.catalog, input.plan);
     if (badPlan) return no(badPlan);
     const profileError = validProfile(input.profile ?? {});
     if (profileError) return no(profileError);
@@ -244,7 +242,7 @@ export const USER_HANDLERS: Handlers<
     if (isRefusal(target)) return no(target);
     const denied = permit(ctx, "change_plan") ?? notSelf(ctx, target, "change the plan of");
     if (denied) return no(denied);
-    const badPlan = checkPlanExists(ctx.state.catalog, op.plan);
+    const badPlan = unknownPlanRefusal(ctx.state.catalog, op.plan);
     if (badPlan) return no(badPlan);
     if (target.plan === op.plan)
       return no(refuse("conflict", `${target.login} is already on ${op.plan}`, { login: target.login }));
@@ -314,7 +312,7 @@ function validProfile(profile: Record<string, unknown>): Refusal | null {
 }
 
 function wouldLoseLastAdmin(ctx: Context, target: User): boolean {
-  return isActiveOrgAdmin(target) && ctx.state.counters.active_org_admins <= 1;
+  return isActiveOrgAdmin(target) && !keepsAdminFloor(ctx.state.counters.active_org_admins - 1);
 }
 
 function lastAdminRefusal(target: User, what: string): Refusal {

@@ -1,4 +1,9 @@
-import { type ConsoleState, verificationRecord } from "../../domain/index.js";
+import {
+  type ConsoleState,
+  provesOwnership,
+  verificationRecord,
+  verifiesWithoutDns,
+} from "../../domain/index.js";
 import type { DraftStep } from "../diff.js";
 import type { BlockedStep } from "../model.js";
 
@@ -27,9 +32,8 @@ export function resolveVerification(
     const txt = verifiedTxt?.get(step.key);
     const existing = state.domains.get(step.key);
     // The auto verifier needs no DNS proof, for a new domain (verified when created) or a pending one.
-    const willAutoVerify = state.org.verifier === "auto";
-    if (willAutoVerify) continue;
-    if (existing && txt?.includes(verificationRecord(existing.name, existing.verification_token).value)) {
+    if (verifiesWithoutDns(state.org)) continue;
+    if (existing && txt && provesOwnership(existing, txt)) {
       (step.operation as { txt_values?: string[] }).txt_values = txt;
       continue;
     }
@@ -38,7 +42,7 @@ export function resolveVerification(
   // With the auto verifier a new domain is verified when created: its verify step is not needed.
   const steps = drafts.filter((s) => {
     if (s.action !== "verify_domain") return true;
-    return state.domains.has(s.key) || state.org.verifier !== "auto";
+    return state.domains.has(s.key) || !verifiesWithoutDns(state.org);
   });
   const byId = new Map(steps.map((s) => [s.id, s]));
   const dropped = new Map(drafts.filter((s) => !byId.has(s.id)).map((s) => [s.id, s]));

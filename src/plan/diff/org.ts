@@ -1,3 +1,4 @@
+import { fixOf, ownerChangeRefusal } from "../../domain/index.js";
 import type { DiffContext } from "./context.js";
 
 /** The organization: its name (the one thing orgctl changes), and what org.yaml must agree on. */
@@ -30,11 +31,12 @@ export function diffOrg(ctx: DiffContext): void {
   }
 
   const markedOwner = desired.users.find((u) => u.owner);
-  if (markedOwner && markedOwner.login !== live.org.owner) {
+  const ownerChange = markedOwner ? ownerChangeRefusal(live.org.owner, markedOwner.login) : null;
+  if (markedOwner && ownerChange) {
     errors.push({
-      code: "owner_protected",
-      message: `org.yaml marks ${markedOwner.login} as the owner, but the console's owner is ${live.org.owner}; the owner never changes`,
-      fix: `move owner: true to ${live.org.owner}, or remove it`,
+      code: ownerChange.code,
+      message: ownerChange.message,
+      fix: fixOf(ownerChange),
       source: at(markedOwner.login, "owner"),
     });
   }

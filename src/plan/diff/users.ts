@@ -6,6 +6,7 @@ import {
   MAX_GROUPS_AT_CREATE,
   PROFILE_FIELDS,
   type Profile,
+  permanentMailboxOf,
   selfActionRefusal,
   type User,
 } from "../../domain/index.js";
@@ -58,19 +59,14 @@ export function diffUsers(ctx: DiffContext): Array<() => void> {
   for (const want of desired.users) {
     const have = live.users.get(want.login);
     if (!have) {
-      const holder = live.addresses.get(want.email);
-      if (
-        holder?.kind === "email" &&
-        holder.login &&
-        !desiredLogins.has(holder.login) &&
-        isPermanentAddress(live, want.email)
-      ) {
+      const holder = permanentMailboxOf(live, want.email);
+      if (holder && !desiredLogins.has(holder)) {
         // Same mailbox, another login: a rename, which the console never does [MF]. (A custom-domain address
         // can go to a new user once the old one is deleted; a provider address is retired with its user.)
         errors.push({
           code: "login_immutable",
-          message: `logins never change: ${want.email} is ${holder.login}'s mailbox in the console, and org.yaml names it ${want.login}`,
-          fix: `keep login: ${holder.login} in org.yaml; for a new login, create a user with a new email and delete ${holder.login} (its mail goes with it)`,
+          message: `logins never change: ${want.email} is ${holder}'s mailbox in the console, and org.yaml names it ${want.login}`,
+          fix: `keep login: ${holder} in org.yaml; for a new login, create a user with a new email and delete ${holder} (its mail goes with it)`,
           source: at(want.login, "login"),
         });
         continue;
