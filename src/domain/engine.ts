@@ -8,6 +8,7 @@ import {
   verificationRecord,
 } from "./addresses.js";
 import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "./catalog.js";
+import { resendInvitation } from "./invitations.js";
 import {
   type ConsoleState,
   type Counters,
@@ -820,6 +821,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       { type: "put_user", user: { ...target, status: "active", last_login_at: ctx.now.toISOString() } },
     ]);
   },
+
+  resend_invitation: resendInvitation,
 };
 
 function cleanProfile(profile: Record<string, string | null | undefined>): Profile {
