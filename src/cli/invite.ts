@@ -8,7 +8,7 @@ export function registerInvite(program: Command): void {
   const invite = program.command("invite").description("manage pending invitations");
   invite
     .command("resend")
-    .description("send a pending invitation again, to the user's external email")
+    .description("send a pending invitation again (the reference console records when; it sends no mail)")
     .argument("<login>", "the invited user")
     .addOption(fileOption())
     .addOption(endpointOption())
@@ -18,7 +18,8 @@ export function registerInvite(program: Command): void {
       `
 Only a user whose status is invited (created without a password, never logged in) has an invitation to
 send. Who may create the user may resend: an org_admin, or a user_admin for members. The console sends it
-at most once every 10 minutes per user, and records when (see orgctl users).
+at most once every 10 minutes per user, and records when (see orgctl users). The reference console
+(orgctl serve) has no mail system: it records the invitation as sent but delivers nothing.
 ${TARGET_HELP}
 
 Exit codes:
