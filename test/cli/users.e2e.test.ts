@@ -2,10 +2,11 @@
  * orgctl users, invite resend, and the read-only facts of import, plan and drift [RI], through the built CLI
  * against the real console (in-process, 127.0.0.1, temporary SQLite) whose clock the test moves.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
 import { movableClock, PASSWORD, sessionFor } from "../console/helpers.js";
 import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
 import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/console.js";
@@ -170,6 +171,18 @@ describe("orgctl users and invitations against a live console", E2E, () => {
     const quiet = await run(["plan", "-f", file, "--inactive-days", "365"]);
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).not.toContain("Seats to review");
+
+    // A plan that already deletes olga does not recommend her seat again.
+    const desired = parse(text) as { policy: Record<string, unknown>; users: { login: string }[] };
+    desired.policy.removed_users = "delete";
+    desired.users = desired.users.filter((u) => u.login !== "olga");
+    const without = join(dir, "without-olga.yaml");
+    writeFileSync(without, stringify(desired));
+    const deleting = await run(["plan", "-f", without]);
+    expect(deleting.code, deleting.stderr).toBe(0);
+    expect(deleting.stdout).toContain("- delete user olga");
+    expect(deleting.stdout).toContain("Downgrading or removing them would save €42.00 a year.");
+    expect(deleting.stdout).not.toMatch(/ {2}olga +pro +last login/);
   });
 
   it("drift reports each user's last login and pending invitations as read-only facts, and exits 0 in sync", async () => {
