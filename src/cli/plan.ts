@@ -92,8 +92,8 @@ Exit codes:
       `${TARGET_HELP}
 
 With a token that may read the console's audit log (org_admin), each drifted record says who changed it
-last, when, and through what (session or API token name). The text and Markdown reports also list each
-user's last login and the pending invitations with when they were sent: read-only facts, never drift.
+last, when, and through what (session or API token name). The report also lists each user's last login
+and the pending invitations with when they were sent (JSON: facts.users): read-only facts, never drift.
 
 Exit codes:
   0  in sync
@@ -103,9 +103,10 @@ Exit codes:
     .action(async (flags: PlanFlags) => {
       const format = parseFormat(flags.format, ["text", "json", "markdown"]);
       const { makePlan, render } = await import("./planning.js");
-      const { activitySection } = await import("./seat-sections.js");
+      const { activityFacts, activitySection } = await import("./seat-sections.js");
       const planned = await makePlan({ ...flags, force: true, attribute: true });
       const { plan, driftSteps } = planned;
+      plan.facts = activityFacts(planned);
       const facts = format === "json" ? null : activitySection(planned);
       process.stdout.write(render(plan, format, useColor(flags), "drift", facts));
       // A plan error is a difference too: one that apply cannot revert (a protected user's email, say).

@@ -1,3 +1,4 @@
+import type { ReadOnlyFacts } from "../plan/model.js";
 import { reviewSeats, withoutFindingsFor } from "../plan/seat-review.js";
 import {
   activityLines,
@@ -22,6 +23,25 @@ export function seatReviewSection({ plan, live }: Planned, inactiveDays: number)
   );
   if (review.findings.length === 0) return null;
   return { text: seatReviewLines(review), markdown: seatReviewMarkdown(review) };
+}
+
+/** drift's read-only facts as data, for its JSON report: every user by login. */
+export function activityFacts({ live }: Planned): ReadOnlyFacts {
+  const review = reviewSeats(
+    live.state.users.values(),
+    live.state.catalog,
+    live.state.org.owner,
+    live.now,
+    1,
+  );
+  return {
+    users: review.users.map((u) => ({
+      login: u.login,
+      status: u.status,
+      last_login_at: u.last_login_at,
+      invited_at: u.invited_at,
+    })),
+  };
 }
 
 /** drift's read-only facts: each user's last login, and pending invitations with when they were sent. */

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
+import { planSchemaErrors } from "../../src/plan/plan-schema.js";
 import { movableClock, PASSWORD, sessionFor } from "../console/helpers.js";
 import { type CliResult, hasStackTrace, runCli } from "../support/cli.js";
 import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/console.js";
@@ -163,6 +164,7 @@ describe("orgctl users and invitations against a live console", E2E, () => {
     expect(json.code, json.stderr).toBe(0);
     expect(json.stdout).not.toContain('olga", "days');
     expect(Object.keys(JSON.parse(json.stdout))).not.toContain("recommendations");
+    expect(Object.keys(JSON.parse(json.stdout))).not.toContain("facts");
 
     const markdown = await run(["plan", "-f", file, "--format", "markdown"]);
     expect(markdown.code, markdown.stderr).toBe(0);
@@ -200,6 +202,18 @@ describe("orgctl users and invitations against a live console", E2E, () => {
       "<details><summary>Logins, read-only (5 users, 2 invitations pending)</summary>",
     );
     expect(markdown.stdout).toContain("| pete | invited | pending since 2026-03-01 12:00Z |");
+    const json = await run(["drift", "-f", file, "--format", "json"]);
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout);
+    expect(report.steps).toEqual([]);
+    expect(report.facts.users).toEqual([
+      { login: "admin", status: "active", last_login_at: null, invited_at: null },
+      { login: "fay", status: "invited", last_login_at: null, invited_at: "2026-03-01T12:00:00.000Z" },
+      { login: "max", status: "active", last_login_at: "2026-06-30T09:15:00.000Z", invited_at: null },
+      { login: "olga", status: "active", last_login_at: "2026-03-01T12:00:00.000Z", invited_at: null },
+      { login: "pete", status: "invited", last_login_at: null, invited_at: "2026-03-01T12:00:00.000Z" },
+    ]);
+    expect(planSchemaErrors(report)).toEqual([]);
   });
 
   it("invite resend sends a pending invitation again, once per 10 minutes, and refuses others with exit 1", async () => {
