@@ -174,6 +174,12 @@ export const OPERATION_ROUTES: { [K in RoutedOperationName]: OperationRoute<K> }
     params: (op) => ({ login: op.login }),
     parse: (p) => ({ op: "logout", login: p.login! }),
   },
+  resend_invitation: {
+    method: "POST",
+    path: "/v1/users/{login}/invitation",
+    params: (op) => ({ login: op.login }),
+    parse: (p) => ({ op: "resend_invitation", login: p.login! }),
+  },
   add_alias: {
     method: "POST",
     path: "/v1/users/{login}/aliases",

@@ -46,7 +46,9 @@ export async function importDocument(snapshot: LiveSnapshot, schemaRef: string):
     }),
   };
   const doc = new Document(value);
-  doc.commentBefore = ` yaml-language-server: $schema=${schemaRef}\n Imported from the live console by \`orgctl import\`. Passwords are never exported:\n add password: {env: VAR} or {file: path} to manage them.`;
+  const { annotateActivity } = await import("./import-activity.js");
+  annotateActivity(doc, users);
+  doc.commentBefore = ` yaml-language-server: $schema=${schemaRef}\n Imported from the live console by \`orgctl import\`. Passwords are never exported:\n add password: {env: VAR} or {file: path} to manage them. "read-only:" comments are facts from the\n console (last login, pending invitations) that orgctl never plans.`;
   return doc.toString({ lineWidth: 0 });
 }
 

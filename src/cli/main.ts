@@ -6,9 +6,11 @@ import { packageVersion } from "../package-root.js";
 import { registerApply } from "./apply.js";
 import { CliError } from "./errors.js";
 import { registerImport } from "./import.js";
+import { registerInvite } from "./invite.js";
 import { registerLogout } from "./logout.js";
 import { registerPlan } from "./plan.js";
 import { registerServe } from "./serve.js";
+import { registerUsers } from "./users.js";
 import { registerValidate } from "./validate.js";
 import { registerWallet } from "./wallet.js";
 
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerServe(program);
   registerLogout(program);
   registerWallet(program);
+  registerUsers(program);
+  registerInvite(program);
   return program;
 }
 

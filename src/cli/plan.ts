@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { CliError } from "./errors.js";
 import { checkOutPath, PLAN_OUT, writeOut } from "./files.js";
+import { inactiveDaysOption, parseInactiveDays } from "./inactive-days.js";
 import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
 export type Format = "text" | "json" | "markdown";
@@ -12,6 +13,7 @@ interface PlanFlags extends TargetFlags {
   detailedExitcode?: boolean;
   force?: boolean;
   color?: boolean;
+  inactiveDays: string;
 }
 
 export function useColor(flags: { color?: boolean }): boolean {
@@ -33,7 +35,7 @@ When CI is set, name one: ORGCTL_ENDPOINT, or --sandbox FILE for a sandbox on pu
 the console it used.`;
 
 export function registerPlan(program: Command): void {
-  program
+  const plan = program
     .command("plan")
     .description("show every change org.yaml makes, in run order, with its cost to the wallet")
     .option("-f, --file <file>", "the desired state", "org.yaml")
@@ -41,12 +43,18 @@ export function registerPlan(program: Command): void {
     .option("--format <format>", "text, json or markdown", "text")
     .option("--detailed-exitcode", "exit 2 when there are changes (0 = none, 1 = error)")
     .option("--force", "allow a plan that removes more users than policy.removal_threshold")
-    .option("--no-color", "never colour the text output (also NO_COLOR)")
+    .option("--no-color", "never colour the text output (also NO_COLOR)");
+  inactiveDaysOption(plan)
     .addOption(endpointOption())
     .addOption(sandboxOption())
     .addHelpText(
       "after",
-      `${TARGET_HELP}
+      `
+Seats to review: the text and Markdown plan end with the paid seats nobody has logged in to for
+--inactive-days days and the invitations pending that long (not the users the plan deletes or re-plans),
+with the yearly money downgrading or removing them would save (see orgctl users). It is read-only: no
+step, no exit code, and not in the JSON plan or the plan file.
+${TARGET_HELP}
 
 Exit codes:
   0  the plan is valid (with --detailed-exitcode: and there are no changes)
@@ -55,12 +63,16 @@ Exit codes:
     )
     .action(async (flags: PlanFlags) => {
       const format = parseFormat(flags.format, ["text", "json", "markdown"]);
+      const inactiveDays = parseInactiveDays(flags.inactiveDays);
       const { makePlan, render } = await import("./planning.js");
       const { renderJson } = await import("../render/json.js");
       const { hasChanges } = await import("../plan/model.js");
+      const { seatReviewSection } = await import("./seat-sections.js");
       if (flags.out) checkOutPath(flags.out, PLAN_OUT);
-      const { plan } = await makePlan(flags);
-      process.stdout.write(render(plan, format, useColor(flags)));
+      const planned = await makePlan(flags);
+      const { plan } = planned;
+      const review = format === "json" ? null : seatReviewSection(planned, inactiveDays);
+      process.stdout.write(render(plan, format, useColor(flags), "plan", review));
       if (flags.out) writeOut(flags.out, renderJson(plan), PLAN_OUT);
       if (plan.errors.length > 0) process.exitCode = 1;
       else if (flags.detailedExitcode && hasChanges(plan)) process.exitCode = 2;
@@ -80,7 +92,8 @@ Exit codes:
       `${TARGET_HELP}
 
 With a token that may read the console's audit log (org_admin), each drifted record says who changed it
-last, when, and through what (session or API token name).
+last, when, and through what (session or API token name). The report also lists each user's last login
+and the pending invitations with when they were sent (JSON: facts.users): read-only facts, never drift.
 
 Exit codes:
   0  in sync
@@ -90,8 +103,12 @@ Exit codes:
     .action(async (flags: PlanFlags) => {
       const format = parseFormat(flags.format, ["text", "json", "markdown"]);
       const { makePlan, render } = await import("./planning.js");
-      const { plan, driftSteps } = await makePlan({ ...flags, force: true, attribute: true });
-      process.stdout.write(render(plan, format, useColor(flags), "drift"));
+      const { activityFacts, activitySection } = await import("./seat-sections.js");
+      const planned = await makePlan({ ...flags, force: true, attribute: true });
+      const { plan, driftSteps } = planned;
+      plan.facts = activityFacts(planned);
+      const facts = format === "json" ? null : activitySection(planned);
+      process.stdout.write(render(plan, format, useColor(flags), "drift", facts));
       // A plan error is a difference too: one that apply cannot revert (a protected user's email, say).
       process.exitCode = driftSteps > 0 || plan.errors.length > 0 ? 2 : 0;
     });

@@ -9,26 +9,50 @@ import { ConfigInvalidError, type ConfigIssue } from "../config/model.js";
 import { passwordProblem } from "../domain/index.js";
 import { type AuditRecord, attribute } from "../plan/attribution.js";
 import { buildPlan } from "../plan/build.js";
-import { liveView } from "../plan/live.js";
+import { type LiveView, liveView } from "../plan/live.js";
 import type { Plan } from "../plan/model.js";
 import { renderJson } from "../render/json.js";
-import { renderMarkdown } from "../render/markdown.js";
+import { DEFAULT_MAX_CHARS, renderMarkdown } from "../render/markdown.js";
 import { type Purpose, renderText } from "../render/text.js";
 import { loadCheckedAsync, lookupPendingTxt, sourceOf } from "./config-io.js";
 import type { Format } from "./plan.js";
 import { openTarget, refuseImplicitSandboxInCi, type Target, type TargetFlags } from "./target.js";
 import { cpuTimed, recordTiming, timed } from "./timing.js";
 
-export function render(plan: Plan, format: Format, color: boolean, purpose: Purpose = "plan"): string {
+export function render(
+  plan: Plan,
+  format: Format,
+  color: boolean,
+  purpose: Purpose = "plan",
+  extra: ReadOnlySection | null = null,
+): string {
   if (format === "json") return renderJson(plan);
-  if (format === "markdown") return renderMarkdown(plan, { purpose });
-  return renderText(plan, { color, purpose });
+  if (format === "markdown") {
+    if (!extra?.markdown) return renderMarkdown(plan, { purpose });
+    // The section comes after the summary, and the whole comment stays within the Markdown limit.
+    const body = renderMarkdown(plan, { purpose, maxChars: DEFAULT_MAX_CHARS - extra.markdown.length - 2 });
+    return `${body}\n${extra.markdown}\n`;
+  }
+  return renderText(plan, { color, purpose, extra: extra?.text.length ? [extra.text] : [] });
+}
+
+/** A read-only section that plan or drift shows beside the plan (never steps, never in the plan file). */
+export interface ReadOnlySection {
+  text: string[];
+  markdown: string;
+}
+
+/** A plan, how many of its differences are drift, and the live console it was made against. */
+export interface Planned {
+  plan: Plan;
+  driftSteps: number;
+  live: LiveView;
 }
 
 /** Reads the live console and makes the plan for org.yaml. Shared by plan, drift and apply. */
 export async function makePlan(
   flags: TargetFlags & { file: string; force?: boolean; attribute?: boolean },
-): Promise<{ plan: Plan; driftSteps: number }> {
+): Promise<Planned> {
   if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
     // A remote console needs nothing from the file to be read: parse and read at the same time.
     const loading = timed("load", () => loadCheckedAsync(flags.file, null));
@@ -87,7 +111,7 @@ export async function planAgainst(
   config: LoadedConfig,
   warnings: ConfigIssue[],
   flags: { file: string; force?: boolean },
-): Promise<{ plan: Plan; driftSteps: number }> {
+): Promise<Planned> {
   const snapshot = await timed("read", () => target.client.readLive());
   return planFrom(config, warnings, snapshot, target.label, flags);
 }
@@ -98,7 +122,7 @@ async function planFrom(
   snapshot: LiveSnapshot,
   target: string,
   flags: { file: string; force?: boolean },
-): Promise<{ plan: Plan; driftSteps: number }> {
+): Promise<Planned> {
   const live = liveView(snapshot);
   // The live catalog is the truth for plan names and limits.
   const liveIssues = checkConfig(config, live.state.catalog).filter((i) => i.severity === "error");
@@ -128,7 +152,7 @@ async function planFrom(
     plan.blocked.length +
     plan.errors.filter((e) => e.step_id !== undefined).length +
     plan.warnings.filter((w) => w.drift).length;
-  return { plan, driftSteps };
+  return { plan, driftSteps, live };
 }
 
 /** How far back drift looks for who changed what: the newest entries of the audit log, in pages. */

@@ -110,6 +110,8 @@ export interface UserInfo {
   password_set: boolean;
   password_rotation: string | null;
   last_login_at: string | null;
+  /** When the pending invitation was last sent; null unless status is invited. */
+  invited_at: string | null;
   created_at: string;
 }
 

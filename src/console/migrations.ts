@@ -120,4 +120,13 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE TABLE cursor_secret (id INTEGER PRIMARY KEY CHECK (id = 1), secret BLOB NOT NULL);
     `,
   },
+  {
+    // Invitations [RI]: a user's record says when their pending invitation was last sent. Users still
+    // invited were invited when they were created; every other field of the record is kept as it was.
+    version: 4,
+    sql: `
+      UPDATE users SET data = json_set(data, '$.invited_at', json_extract(data, '$.created_at'))
+        WHERE json_extract(data, '$.status') = 'invited' AND json_extract(data, '$.invited_at') IS NULL;
+    `,
+  },
 ];

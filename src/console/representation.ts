@@ -3,6 +3,7 @@ import {
   type Domain,
   findOrgPlan,
   type Group,
+  invitedSince,
   routedAddresses,
   type User,
   verificationRecord,
@@ -88,6 +89,7 @@ export function userJson(state: ConsoleState, user: User, memberships?: Map<stri
     password_set: user.password_set,
     password_rotation: user.password_rotation ?? null,
     last_login_at: user.last_login_at,
+    invited_at: invitedSince(user),
     created_at: user.created_at,
   };
 }

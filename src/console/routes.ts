@@ -220,6 +220,7 @@ const HANDLING: { [K in RoutedOperationName]: OperationHandling<K> } = {
     password: (op, ctx) => ({ login: op.login, plain: String((ctx.body as Body).password) }),
   },
   logout: { render: () => noContent },
+  resend_invitation: { render: (op) => renderUser(op.login) },
   add_alias: { render: (op) => renderUser(op.login, 201) },
   remove_alias: { render: (op) => renderUser(op.login) },
   create_group: { render: (op) => renderGroup(op.name, 201) },

@@ -8,6 +8,7 @@ import { GROUP_HANDLERS } from "./engine/groups.js";
 import { ORG_HANDLERS } from "./engine/org.js";
 import { USER_HANDLERS } from "./engine/users.js";
 import { WALLET_HANDLERS } from "./engine/wallet.js";
+import { resendInvitation } from "./invitations.js";
 import type { ConsoleState, LedgerDraft, User } from "./model.js";
 import { dayOf } from "./money.js";
 import type { Actor, Operation, OperationName } from "./operations.js";
@@ -30,6 +31,7 @@ const HANDLERS: Handlers<OperationName> = {
   ...CREDENTIAL_HANDLERS,
   ...ALIAS_HANDLERS,
   ...GROUP_HANDLERS,
+  resend_invitation: resendInvitation,
 };
 
 /**

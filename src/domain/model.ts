@@ -54,6 +54,11 @@ export interface User {
   /** An admin-chosen label of the password last set (never the password); a new label asks for a reset. */
   password_rotation?: string | null;
   last_login_at: string | null;
+  /**
+   * When the invitation was last resent [RI]. Absent (or null) on a user never re-invited: the first invitation
+   * goes when the user is created, so `created_at` says when (see `invitedSince` in invitations.ts).
+   */
+  invited_at?: string | null;
   created_at: string;
 }
 

@@ -34,6 +34,8 @@ export type Operation =
   | { op: "change_role"; login: string; role: Role }
   | { op: "set_password"; login: string; rotation?: string | null }
   | { op: "logout"; login: string }
+  /** Sends a pending invitation again (to the user's external email) [RI]. */
+  | { op: "resend_invitation"; login: string }
   | { op: "add_alias"; login: string; address: string }
   | { op: "remove_alias"; login: string; address: string }
   | { op: "create_group"; name: string; description: string }
@@ -65,10 +67,15 @@ export type RequestedOperationOf<K extends OperationName> = Extract<RequestedOpe
 export type Actor = { kind: "user"; login: string } | { kind: "system" };
 
 /**
- * Operations that change nothing org.yaml manages (credentials, last login): they do not move the
+ * Operations that change nothing org.yaml manages (credentials, last login, a resent invitation): they do not move the
  * organization's revision, so a login never makes a saved plan stale.
  */
-const REVISIONLESS: ReadonlySet<OperationName> = new Set(["login", "issue_token", "revoke_token"]);
+const REVISIONLESS: ReadonlySet<OperationName> = new Set([
+  "login",
+  "issue_token",
+  "revoke_token",
+  "resend_invitation",
+]);
 
 export function movesRevision(operation: Operation): boolean {
   return !REVISIONLESS.has(operation.op);
@@ -138,6 +145,8 @@ export function fieldsOf(operation: Operation): string[] {
       return [`/members/${operation.login}`];
     case "verify_domain":
       return ["/status"];
+    case "resend_invitation":
+      return ["/invited_at"];
     default:
       return [];
   }

@@ -37,6 +37,7 @@ export function liveView(snapshot: LiveSnapshot): LiveView {
       password_set: info.password_set,
       password_rotation: info.password_rotation ?? null,
       last_login_at: info.last_login_at,
+      ...(info.invited_at ? { invited_at: info.invited_at } : {}),
       created_at: info.created_at,
     });
   }

@@ -141,6 +141,18 @@ export interface Plan {
   warnings: PlanIssue[];
   counts: PlanCounts;
   money: MoneySummary;
+  /** Drift only: read-only facts that are never steps (each user's last login, pending invitations). */
+  facts?: ReadOnlyFacts;
+}
+
+/** What drift reports beside the differences [RI]; never part of a plan or a plan file. */
+export interface ReadOnlyFacts {
+  users: {
+    login: string;
+    status: "active" | "disabled" | "invited";
+    last_login_at: string | null;
+    invited_at: string | null;
+  }[];
 }
 
 export function hasChanges(plan: Plan): boolean {

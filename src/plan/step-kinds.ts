@@ -1,10 +1,10 @@
 import type { OperationName, RequestedOperationOf } from "../domain/index.js";
 import type { ResourceKind, Symbol as StepSymbol } from "./model.js";
 
-/** The operations a plan holds: wallet top-ups, logouts, credentials and logins are never planned. */
+/** The operations a plan holds: wallet top-ups, logouts, credentials, logins and invitations are never planned. */
 export type PlannedOperationName = Exclude<
   OperationName,
-  "top_up" | "logout" | "issue_token" | "revoke_token" | "login"
+  "top_up" | "logout" | "issue_token" | "revoke_token" | "login" | "resend_invitation"
 >;
 
 interface StepKind<K extends PlannedOperationName> {

@@ -65,6 +65,21 @@ function planJson(plan: Plan): Record<string, unknown> {
     ["warnings", plan.warnings.map(issueJson)],
     ["counts", countsJson(plan.counts)],
     ["money", moneyJson(plan.money)],
+    [
+      "facts",
+      plan.facts
+        ? {
+            users: plan.facts.users.map((u) =>
+              ordered([
+                ["login", u.login],
+                ["status", u.status],
+                ["last_login_at", u.last_login_at],
+                ["invited_at", u.invited_at],
+              ]),
+            ),
+          }
+        : undefined,
+    ],
   ]);
 }
 

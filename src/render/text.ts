@@ -17,6 +17,8 @@ export interface TextOptions {
   /** Colour the change symbols with ANSI codes (only for a terminal). */
   color: boolean;
   purpose?: Purpose;
+  /** Read-only sections shown before the money, never steps (the seat review, drift's logins). */
+  extra?: string[][];
 }
 
 /** The order resource kinds are shown in, with their section titles. */
@@ -294,6 +296,7 @@ export function renderText(plan: Plan, options: TextOptions): string {
   if (plan.blocked.length > 0) blocks.push(blockedLines(plan.blocked));
   if (plan.warnings.length > 0) blocks.push(issueLines("Warnings", plan.warnings, paint, "yellow"));
   if (plan.errors.length > 0) blocks.push(issueLines("Errors", plan.errors, paint, "red"));
+  for (const block of options.extra ?? []) blocks.push(block);
   blocks.push(moneyLines(plan));
 
   const last = [summaryLine(plan, purpose)];

@@ -54,6 +54,7 @@ const SAMPLES: { [K in RoutedOperationName]: Extract<RequestedOperation, { op: K
   change_role: { op: "change_role", login: "bob", role: "user_admin" },
   set_password: { op: "set_password", login: "bob", rotation: "2026-q2" },
   logout: { op: "logout", login: "bob" },
+  resend_invitation: { op: "resend_invitation", login: "bob" },
   add_alias: { op: "add_alias", login: "bob", address: "sales+x@example.com" },
   remove_alias: { op: "remove_alias", login: "bob", address: "sales+x/y@example.com" },
   create_group: { op: "create_group", name: "eng", description: "Engineers" },

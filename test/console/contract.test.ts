@@ -254,6 +254,7 @@ describe("the console keeps the published contract", () => {
         "releaseLock",
         "removeGroupMember",
         "removeUserAlias",
+        "resendInvitation",
         "verifyDomain",
       ].sort(),
     );

@@ -2,6 +2,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RunningConsole, startConsole } from "../../src/console/server.js";
 import { DEFAULT_BOOTSTRAP } from "../../src/console/service.js";
@@ -59,5 +60,71 @@ describe("migrating a schema-version-1 database", () => {
     expect(lock.body).toEqual({ held: false });
     const audit = await callApi(running.url, "GET", "/v1/audit", undefined, OWNER);
     expect(audit.status).toBe(200);
+  });
+
+  it("gives pending invitations their invited_at (from created_at), changing nothing else", async () => {
+    const path = copyOfFixture();
+    // Users as orgctl 0.1.0 stored them: a pending invitation and a user who has logged in, no invited_at.
+    const raw = new Database(path);
+    const invited = {
+      login: "newbie",
+      email: "newbie@console.test",
+      first_name: "New",
+      last_name: "Bie",
+      plan: "entry",
+      role: "member",
+      status: "invited",
+      billing: "ok",
+      period_start: "2026-02-01",
+      period_end: "2027-02-01",
+      aliases: [],
+      profile: { external_email: "newbie@example.net" },
+      password_set: false,
+      password_rotation: null,
+      last_login_at: null,
+      created_at: "2026-02-01T09:30:00.000Z",
+    };
+    raw
+      .prepare("INSERT INTO users (login, email, data) VALUES (?, ?, ?)")
+      .run(invited.login, invited.email, JSON.stringify(invited));
+    raw
+      .prepare("INSERT INTO addresses (address, login, kind) VALUES (?, ?, 'email')")
+      .run(invited.email, invited.login);
+    const opsBefore = (raw.prepare("SELECT data FROM users WHERE login = 'ops'").get() as { data: string })
+      .data;
+    raw.close();
+
+    const store = new ConsoleStore(path);
+    expect(store.checkConsistency()).toEqual([]);
+    store.close();
+    const after = new Database(path, { readonly: true });
+    const data = (login: string) =>
+      JSON.parse(
+        (after.prepare("SELECT data FROM users WHERE login = ?").get(login) as { data: string }).data,
+      );
+    expect(data("newbie")).toEqual({ ...invited, invited_at: "2026-02-01T09:30:00.000Z" });
+    expect(data("ops")).toEqual(JSON.parse(opsBefore));
+    after.close();
+
+    const running = await startConsole({
+      dbPath: path,
+      host: "127.0.0.1",
+      port: 0,
+      clock: () => new Date("2026-03-02T12:00:00Z"),
+      bootstrap: { ...DEFAULT_BOOTSTRAP, verifier: "auto" },
+    });
+    cleanup.push(() => running.close());
+    const users = await callApi(running.url, "GET", "/v1/users", undefined, OWNER);
+    expect(
+      users.body.items.map((u: { login: string; status: string; invited_at: string | null }) => [
+        u.login,
+        u.status,
+        u.invited_at,
+      ]),
+    ).toEqual([
+      ["admin", "active", null],
+      ["newbie", "invited", "2026-02-01T09:30:00.000Z"],
+      ["ops", "active", null],
+    ]);
   });
 });

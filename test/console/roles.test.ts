@@ -170,6 +170,18 @@ const MATRIX: Cell[] = [
     expect: ON_MEMBER(201),
   },
   {
+    name: "resend a member's invitation",
+    method: "POST",
+    path: "/v1/users/tm-{r}/invitation",
+    expect: ON_MEMBER(200),
+  },
+  {
+    name: "resend a billing_admin's invitation",
+    method: "POST",
+    path: "/v1/users/ta-{r}/invitation",
+    expect: ORG_ADMIN_ONLY(200),
+  },
+  {
     name: "create a billing_admin",
     method: "POST",
     path: "/v1/users",

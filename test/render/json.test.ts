@@ -223,6 +223,7 @@ describe("schemas/plan.schema.json", () => {
       change_role: true,
       set_password: true,
       logout: false,
+      resend_invitation: false,
       add_alias: true,
       remove_alias: true,
       create_group: true,
