@@ -7,7 +7,6 @@ import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
 
-
 interface BulkResult {
   action: BulkAction;
   logins: string[];
