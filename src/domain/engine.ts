@@ -23,6 +23,7 @@ import {
 } from "./model.js";
 import { addDays, DAYS_PER_PERIOD, dayOf, daysLeft, prorateChange, unusedRefund } from "./money.js";
 import type { Actor, Operation, OperationName, OperationOf } from "./operations.js";
+import { decideOrgPlanChange } from "./org-plan-change.js";
 import { type Action, hasNoMoreRights, isAllowed } from "./permissions.js";
 import { type Refusal, refuse } from "./refusal.js";
 import {
@@ -290,6 +291,8 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       return no(refuse("invalid", "the organization name must be 1 to 200 characters"));
     return ok([{ type: "put_org", org: { ...ctx.state.org, name } }]);
   },
+
+  change_org_plan: (ctx, op) => decideOrgPlanChange(ctx.state, ctx.actor, op, ctx.today),
 
   create_domain(ctx, op) {
     const denied = permit(ctx, "manage_domains");

@@ -8,6 +8,7 @@ import {
   forecastRenewals,
   formatEuro,
   type Operation,
+  orgPlanPrice,
   type Refusal,
   verificationRecord,
 } from "../domain/index.js";
@@ -23,6 +24,7 @@ import {
   type PlannedOperation,
   type PlanStep,
 } from "./model.js";
+import { orgPlanMoney } from "./org-plan-step.js";
 import { compareSteps, schedule } from "./schedule.js";
 import { type StepShape, shapeOf } from "./step-kinds.js";
 
@@ -178,6 +180,7 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   const charges = planSteps.reduce((sum, s) => sum + Math.min(0, s.amount_cents), 0);
   const refunds = planSteps.reduce((sum, s) => sum + Math.max(0, s.amount_cents), 0);
   const lowest = planSteps.reduce((low, s) => Math.min(low, s.balance_after_cents), state.balance);
+  const orgPlanChange = orgPlanMoney(state, final, planSteps);
   const money: MoneySummary = {
     currency: "EUR",
     balance_before_cents: state.balance,
@@ -188,7 +191,8 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
     min_balance_cents: minBalance,
     yearly_cost_before_cents: yearlyCost(state),
     yearly_cost_after_cents: yearlyCost(final),
-    renewals_due: forecastRenewals(final.users.values(), final.catalog, now, RENEWAL_HORIZON_DAYS),
+    ...(orgPlanChange ? { org_plan: orgPlanChange } : {}),
+    renewals_due: forecastRenewals(final.users.values(), final.catalog, now, RENEWAL_HORIZON_DAYS, final.org),
     renewals_horizon_days: RENEWAL_HORIZON_DAYS,
     shortfall_cents: errors.some((e) => e.code === "insufficient_funds") ? computeShortfall() : 0,
     priced_on: dayOf(now),
@@ -260,8 +264,9 @@ function requestedOf(operation: Operation): PlannedOperation {
   }
 }
 
+/** What the organization's plans cost per year: every user's plan and the org plan's own fee. */
 function yearlyCost(state: ConsoleState): number {
-  let total = 0;
+  let total = orgPlanPrice(state.catalog, state.org.plan);
   for (const user of state.users.values()) total += findPlan(state.catalog, user.plan)?.price_cents ?? 0;
   return total;
 }

@@ -16,6 +16,7 @@ import {
   type User,
 } from "../domain/index.js";
 import type { FieldChange, PlanIssue, ResourceKind, Symbol as StepSymbol } from "./model.js";
+import { orgPlanDraft } from "./org-plan-step.js";
 
 /** A step before scheduling: what to do and what it needs first. */
 export interface DraftStep {
@@ -149,14 +150,8 @@ export function diff(input: DiffInput): DiffResult {
     selfActionRefusal(actor, login, what) ?? ownerProtectedRefusal(live.org.owner, actor, login, what);
 
   // --- organization -------------------------------------------------------------------------------------
-  if (desired.organization.plan && desired.organization.plan !== live.org.plan) {
-    errors.push({
-      code: "org_plan_mismatch",
-      message: `org.yaml expects the ${desired.organization.plan} org plan but the console has ${live.org.plan}`,
-      fix: `orgctl never changes the org plan: change it with the provider, or set organization.plan to ${live.org.plan}`,
-      source: source(["organization", "plan"]),
-    });
-  }
+  const orgPlan = orgPlanDraft(desired, live, source);
+  if (orgPlan) add(orgPlan);
   if (desired.organization.provider_domain !== live.org.provider_domain) {
     errors.push({
       code: "invalid",
