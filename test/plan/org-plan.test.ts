@@ -45,7 +45,8 @@ describe("an upgrade", () => {
       changes: [{ path: "/plan", from: "entry", to: "pro" }],
       depends_on: [],
     });
-    for (const login of ["p1", "p2"]) expect(stepOf(plan, `user/${login}:create_user`).depends_on).toContain(ORG_STEP);
+    for (const login of ["p1", "p2"])
+      expect(stepOf(plan, `user/${login}:create_user`).depends_on).toContain(ORG_STEP);
     expect(plan.money.org_plan).toEqual({
       from: "entry",
       to: "pro",
@@ -118,7 +119,10 @@ describe("a downgrade", () => {
     const live = buildState({ orgPlan: "ultra", users: paidUsers(192) });
     const desired = desiredOrg({
       organization: { plan: "entry" },
-      users: [desiredOwner(), ...Array.from({ length: 192 }, (_, i) => desiredUser(`p${i}`, { plan: "entry" }))],
+      users: [
+        desiredOwner(),
+        ...Array.from({ length: 192 }, (_, i) => desiredUser(`p${i}`, { plan: "entry" })),
+      ],
     });
     const plan = planFor(desired, liveView(live));
     expect(plan.steps).toEqual([]);
