@@ -173,4 +173,21 @@ describe("orgctl plan and apply with organization.plan managed", E2E, () => {
     expect(applied.code).toBe(1);
     expect((await ts.api("GET", "/v1/org")).body.plan).toBe("ultra");
   });
+
+  it("serve --catalog refuses an org plan with a negative or fractional fee (invalid_catalog)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-org-plan-"));
+    dirs.push(dir);
+    for (const fee of [-1, 1.5, "12000"]) {
+      const catalog = {
+        plans: [{ name: "free", price_cents: 0, aliases: 0, storage_mb: 500 }],
+        org_plans: [{ name: "entry", price_cents: fee, paid_seats: 2, free_seats: 2, custom_domains: 1 }],
+      };
+      writeFileSync(join(dir, "catalog.json"), JSON.stringify(catalog));
+      const result = await runCli(["serve", "--db", "c.db", "--catalog", "catalog.json"], { cwd: dir });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain("orgctl: invalid_catalog: ");
+      expect(result.stderr).toContain("price_cents?");
+      expect(hasStackTrace(result.stderr)).toBe(false);
+    }
+  });
 });
