@@ -58,6 +58,13 @@ export const OPERATION_ROUTES: { [K in RoutedOperationName]: OperationRoute<K> }
     body: (op) => ({ name: op.name }),
     parse: (_p, body) => ({ op: "update_org", name: str(body.name) }),
   },
+  change_org_plan: {
+    method: "PUT",
+    path: "/v1/org/plan",
+    params: () => ({}),
+    body: (op) => ({ plan: op.plan }),
+    parse: (_p, body) => ({ op: "change_org_plan", plan: str(body.plan) }),
+  },
   create_domain: {
     method: "POST",
     path: "/v1/domains",

@@ -264,6 +264,8 @@ function readCatalog(path: string): Catalog {
     catalog.org_plans.every(
       (p) =>
         typeof p.name === "string" &&
+        // The org plan's yearly fee is optional (none means 0), and never negative.
+        (p.price_cents === undefined || (Number.isSafeInteger(p.price_cents) && p.price_cents >= 0)) &&
         Number.isSafeInteger(p.paid_seats) &&
         Number.isSafeInteger(p.free_seats) &&
         Number.isSafeInteger(p.custom_domains),
@@ -271,7 +273,7 @@ function readCatalog(path: string): Catalog {
   if (!plansOk || !orgPlansOk) {
     throw new CliError(
       "invalid_catalog",
-      `${path} must hold {plans: [{name, price_cents, aliases, storage_mb}], org_plans: [{name, paid_seats, free_seats, custom_domains}]}`,
+      `${path} must hold {plans: [{name, price_cents, aliases, storage_mb}], org_plans: [{name, price_cents?, paid_seats, free_seats, custom_domains}]}`,
     );
   }
   return { ...catalog, currency: "EUR", period_days: 365 };

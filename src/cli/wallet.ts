@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { API } from "../api/routes.js";
 import type { ConsoleClient, WalletInfo } from "../client/console-client.js";
-import type { RenewalForecast } from "../domain/index.js";
 import { formatEuro } from "../domain/money.js";
+import { type RenewalForecast, renewalPayer } from "../domain/renewals.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
@@ -178,7 +178,7 @@ export function renderWalletText(report: WalletReport): string {
         ["DUE", "USER", "PLAN", "AMOUNT", ""],
         report.renewals.map((r) => [
           r.due,
-          r.login,
+          renewalPayer(r),
           r.plan,
           formatEuro(r.amount_cents),
           r.unpaid ? "unpaid" : "",

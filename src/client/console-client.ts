@@ -84,6 +84,10 @@ export interface OrgInfo {
   provider_domain: string;
   verifier: Verifier;
   revision: number;
+  /** The org plan's yearly period and whether its last renewal was paid. */
+  period_start: Day;
+  period_end: Day;
+  billing: BillingStatus;
   /** The console's clock (ISO 8601): prorated prices are computed on the console's day. */
   now: string;
   limits: { paid_seats: number; free_seats: number; custom_domains: number };

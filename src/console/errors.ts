@@ -47,6 +47,7 @@ export const REFUSAL_STATUS: Record<RefusalCode, number> = {
   seat_limit: 422,
   alias_limit: 422,
   domain_limit: 422,
+  org_plan_limit: 422,
   group_limit: 422,
   address_reserved: 422,
   alias_permanent: 422,

@@ -127,6 +127,31 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     sql: `
       UPDATE users SET data = json_set(data, '$.invited_at', json_extract(data, '$.created_at'))
         WHERE json_extract(data, '$.status') = 'invited' AND json_extract(data, '$.invited_at') IS NULL;
+      `,
+  },
+  {
+    // The org plan is managed [MF]: it has a yearly fee (in the catalog) and a period, which starts when the
+    // organization was created (its bootstrap audit entry or first ledger entry; else the migration's day).
+    // Org plans of a stored catalog that have no fee get the default catalog's: entry 0, pro 12000, ultra 48000.
+    version: 5,
+    sql: `
+      ALTER TABLE org ADD COLUMN period_start TEXT;
+      ALTER TABLE org ADD COLUMN period_end TEXT;
+      ALTER TABLE org ADD COLUMN billing TEXT NOT NULL DEFAULT 'ok' CHECK (billing IN ('ok', 'unpaid'));
+      UPDATE org SET period_start = COALESCE(
+        (SELECT substr(MIN(at), 1, 10) FROM audit WHERE action = 'bootstrap'),
+        (SELECT substr(MIN(at), 1, 10) FROM ledger),
+        date('now')
+      );
+      UPDATE org SET period_end = date(period_start, '+365 days');
+      UPDATE catalog SET json = json_set(json, '$.org_plans', (
+        SELECT json_group_array(
+          CASE WHEN json_type(value, '$.price_cents') IS NULL
+            THEN json_set(value, '$.price_cents',
+              CASE json_extract(value, '$.name') WHEN 'pro' THEN 12000 WHEN 'ultra' THEN 48000 ELSE 0 END)
+            ELSE json(value) END)
+        FROM json_each(catalog.json, '$.org_plans')
+      ));
     `,
   },
 ];

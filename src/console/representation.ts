@@ -150,6 +150,9 @@ export function orgJson(state: ConsoleState, me: User, now: Date) {
     provider_domain: state.org.provider_domain,
     verifier: state.org.verifier,
     revision: state.org.revision,
+    period_start: state.org.period_start,
+    period_end: state.org.period_end,
+    billing: state.org.billing,
     now: now.toISOString(),
     limits: {
       paid_seats: orgPlan?.paid_seats ?? 0,

@@ -182,6 +182,12 @@ const HANDLING: { [K in RoutedOperationName]: OperationHandling<K> } = {
       body: orgJson(state, userOf(state, me(ctx).login), ctx.service.now()),
     }),
   },
+  change_org_plan: {
+    render: (_op, ctx) => (state) => ({
+      status: 200,
+      body: orgJson(state, userOf(state, me(ctx).login), ctx.service.now()),
+    }),
+  },
   create_domain: {
     complete: (op) => ({ ...op, verification_token: randomBytes(16).toString("hex") }),
     render: (op) => (state) => ({ status: 201, body: domainJson(state, state.domains.get(op.name)!) }),
@@ -322,7 +328,13 @@ export const ROUTES: Route[] = [
         {
           balance_cents: state.balance,
           currency: state.catalog.currency,
-          renewals_due: forecastRenewals(state.users.values(), state.catalog, ctx.service.now(), days),
+          renewals_due: forecastRenewals(
+            state.users.values(),
+            state.catalog,
+            ctx.service.now(),
+            days,
+            state.org,
+          ),
         },
         state,
       );

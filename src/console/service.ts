@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import {
   type Actor,
+  addDays,
   applyDecision,
   type Catalog,
   type ConsoleState,
   cloneState,
+  DAYS_PER_PERIOD,
   DEFAULT_CATALOG,
+  dayOf,
   decide,
   type Effect,
   fieldsOf,
@@ -126,7 +129,7 @@ export class ConsoleService {
   /** Reads the state from the store, and everything derived from it. */
   private reload(): void {
     this.current = this.store.load();
-    this.watermark = renewalWatermark(this.current.users.values());
+    this.watermark = renewalWatermark(this.current.users.values(), this.current.org);
     this.unpaidSettled = null;
   }
 
@@ -154,6 +157,11 @@ export class ConsoleService {
           provider_domain: options.providerDomain,
           verifier: options.verifier,
           revision: 0,
+          // The org plan's first period runs from the organization's creation. It is taken as paid by the
+          // starting balance: the wallet is charged from its first renewal on, like every later period.
+          period_start: dayOf(now),
+          period_end: addDays(dayOf(now), DAYS_PER_PERIOD),
+          billing: "ok",
         },
         catalog,
       );
@@ -274,7 +282,10 @@ export class ConsoleService {
             actor: SYSTEM_ACTOR,
             action: "renew",
             target: "wallet",
-            fields: [...renewed].sort().map((login) => `/renewals/${login}`),
+            fields: [
+              ...(decision.effects.some((effect) => effect.type === "put_org") ? ["/renewals/org"] : []),
+              ...[...renewed].sort().map((login) => `/renewals/${login}`),
+            ],
             outcome: "ok",
             code: null,
             message: null,
@@ -298,7 +309,7 @@ export class ConsoleService {
    * today, so the watermark is worked out afresh (once a day at most, not once a request).
    */
   private settle(everyone: boolean): void {
-    if (everyone) this.watermark = renewalWatermark(this.state.users.values());
+    if (everyone) this.watermark = renewalWatermark(this.state.users.values(), this.state.org);
     this.unpaidSettled = { revision: this.state.org.revision, balance: this.state.balance };
   }
 

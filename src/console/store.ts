@@ -279,7 +279,7 @@ export class ConsoleStore {
   /** Creates the organization row and catalog of an empty database. */
   initialize(org: Organization, catalog: Catalog): void {
     this.statement(
-      "INSERT INTO org (id, name, plan, owner, provider_domain, verifier, revision) VALUES (1, @name, @plan, @owner, @provider_domain, @verifier, @revision)",
+      "INSERT INTO org (id, name, plan, owner, provider_domain, verifier, revision, period_start, period_end, billing) VALUES (1, @name, @plan, @owner, @provider_domain, @verifier, @revision, @period_start, @period_end, @billing)",
     ).run(org);
     this.statement("INSERT INTO catalog (id, json) VALUES (1, ?)").run(JSON.stringify(catalog));
     this.statement("INSERT INTO wallet (id, balance_cents) VALUES (1, 0)").run();
@@ -336,12 +336,9 @@ export class ConsoleStore {
     switch (effect.type) {
       case "put_org": {
         const { org } = effect;
-        this.statement("UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ? WHERE id = 1").run(
-          org.name,
-          org.plan,
-          org.owner,
-          org.verifier,
-        );
+        this.statement(
+          "UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ?, period_start = ?, period_end = ?, billing = ? WHERE id = 1",
+        ).run(org.name, org.plan, org.owner, org.verifier, org.period_start, org.period_end, org.billing);
         return;
       }
       case "put_user": {

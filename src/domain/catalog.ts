@@ -10,6 +10,8 @@ export interface PlanSpec {
 
 export interface OrgPlanSpec {
   name: string;
+  /** The org plan's own yearly fee [MF], charged to the wallet like a user plan; absent in old catalogs: 0. */
+  price_cents?: Cents;
   paid_seats: number;
   free_seats: number;
   custom_domains: number;
@@ -33,9 +35,9 @@ export const DEFAULT_CATALOG: Catalog = {
     { name: "ultra", price_cents: 30000, aliases: 100, storage_mb: 50_000 },
   ],
   org_plans: [
-    { name: "entry", paid_seats: 2, free_seats: 2, custom_domains: 1 },
-    { name: "pro", paid_seats: 190, free_seats: 10, custom_domains: 3 },
-    { name: "ultra", paid_seats: 990, free_seats: 10, custom_domains: 10 },
+    { name: "entry", price_cents: 0, paid_seats: 2, free_seats: 2, custom_domains: 1 },
+    { name: "pro", price_cents: 12000, paid_seats: 190, free_seats: 10, custom_domains: 3 },
+    { name: "ultra", price_cents: 48000, paid_seats: 990, free_seats: 10, custom_domains: 10 },
   ],
 };
 
@@ -45,6 +47,11 @@ export function findPlan(catalog: Catalog, name: string): PlanSpec | undefined {
 
 export function findOrgPlan(catalog: Catalog, name: string): OrgPlanSpec | undefined {
   return catalog.org_plans.find((p) => p.name === name);
+}
+
+/** The yearly fee of an org plan (0 when the catalog names none, or does not have the plan). */
+export function orgPlanPrice(catalog: Catalog, name: string): Cents {
+  return findOrgPlan(catalog, name)?.price_cents ?? 0;
 }
 
 /** A seat is paid when the user's plan costs money. */

@@ -5,6 +5,7 @@ export * from "./invitations.js";
 export * from "./model.js";
 export * from "./money.js";
 export * from "./operations.js";
+export * from "./org-plan-change.js";
 export * from "./passwords.js";
 export * from "./permissions.js";
 export * from "./refusal.js";

@@ -18,6 +18,11 @@ export interface Organization {
   provider_domain: string;
   verifier: Verifier;
   revision: number;
+  /** The org plan's yearly period [MF]: it starts when the organization is created and renews like a user's. */
+  period_start: Day;
+  period_end: Day;
+  /** `unpaid` when the org plan's renewal could not be paid from the wallet. */
+  billing: BillingStatus;
 }
 
 export const PROFILE_FIELDS = [
@@ -85,7 +90,8 @@ export type LedgerReason =
   | "user_created"
   | "plan_change"
   | "user_deleted"
-  | "renewal";
+  | "renewal"
+  | "org_plan_change";
 
 /** A wallet movement as the rule engine decides it; the store adds id, key and balance. */
 export interface LedgerDraft {

@@ -22,6 +22,8 @@ export type ProfilePatch = Partial<Record<keyof Profile, string | null>>;
 export type Operation =
   | { op: "top_up"; amount_cents: number; method: string }
   | { op: "update_org"; name: string }
+  /** The organization moves to another org plan [MF]: prorated, limits at once, period unchanged. */
+  | { op: "change_org_plan"; plan: string }
   | { op: "create_domain"; name: string; verification_token: string }
   | { op: "verify_domain"; name: string; txt_values?: string[] }
   | { op: "delete_domain"; name: string }
@@ -87,6 +89,7 @@ export function targetOf(operation: Operation): string {
     case "top_up":
       return "wallet";
     case "update_org":
+    case "change_org_plan":
       return "org";
     case "create_domain":
     case "verify_domain":
@@ -124,6 +127,8 @@ export function fieldsOf(operation: Operation): string[] {
       ];
     case "update_org":
       return ["/name"];
+    case "change_org_plan":
+      return ["/plan"];
     case "update_group":
       return ["/description"];
     case "rename_group":

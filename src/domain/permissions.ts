@@ -11,6 +11,7 @@ export type Action =
   | "manage_groups"
   | "manage_domains"
   | "manage_org"
+  | "change_org_plan"
   | "issue_token"
   | "take_lock"
   | "break_lock"
@@ -31,6 +32,8 @@ export const PERMISSIONS: Record<Action, Record<Role, Grant>> = {
   manage_groups: { org_admin: "yes", billing_admin: "no", user_admin: "yes", member: "no" },
   manage_domains: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
   manage_org: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
+  /** Changing the organization plan [MF]: an org_admin's action, though it moves the wallet. */
+  change_org_plan: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
   /** Issuing an API token for another (non-owner) user, such as an automation account. Anyone may for themselves. */
   issue_token: { org_admin: "yes", billing_admin: "no", user_admin: "no", member: "no" },
   /** The apply lock serializes writers: every role that may change something may take it. */

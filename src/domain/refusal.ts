@@ -4,6 +4,7 @@ export const REFUSAL_CODES = [
   "seat_limit",
   "alias_limit",
   "domain_limit",
+  "org_plan_limit",
   "group_limit",
   "address_taken",
   "address_reserved",
@@ -42,6 +43,8 @@ const FIXES: Partial<Record<RefusalCode, string>> = {
   forbidden: "run orgctl with a token of a user whose role may do this (see Roles in the README)",
   seat_limit: "remove users, move users between free and paid plans, or move to a larger org plan",
   domain_limit: "list fewer domains or move to a larger org plan",
+  org_plan_limit:
+    "remove users or domains (or move users between free and paid plans) until the organization fits, or keep a larger org plan",
   alias_limit: "give the user fewer aliases or a larger plan",
   address_taken: "choose another address; retired provider addresses can never be reused",
   address_reserved: "choose another address",

@@ -92,6 +92,16 @@ export interface PlanIssue {
   source?: string;
 }
 
+/** The org plan change a plan makes, as its cost summary shows it. */
+export interface OrgPlanMoney {
+  from: string;
+  to: string;
+  /** Prorated over the org plan's days left: negative is a charge, positive a refund. */
+  amount_cents: Cents;
+  yearly_fee_before_cents: Cents;
+  yearly_fee_after_cents: Cents;
+}
+
 export interface MoneySummary {
   currency: "EUR";
   balance_before_cents: Cents;
@@ -102,6 +112,8 @@ export interface MoneySummary {
   min_balance_cents: Cents;
   yearly_cost_before_cents: Cents;
   yearly_cost_after_cents: Cents;
+  /** Present when the plan changes the org plan. */
+  org_plan?: OrgPlanMoney;
   renewals_due: RenewalForecast[];
   renewals_horizon_days: number;
   shortfall_cents: Cents;

@@ -16,6 +16,7 @@ import {
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
 import { Heap } from "./heap.js";
+import { orgOf, orgPlanRank, orgPlanResourceUse, orgPlanWakeKeys } from "./org-plan-step.js";
 import { countedDeps, type Resource, type ResourceUse } from "./resources.js";
 import { NeedsTracker, touchedKeys } from "./step-facts.js";
 
@@ -93,6 +94,9 @@ function rankOf(state: ConsoleState, step: DraftStep): number {
     case "enable_user":
       klass = target?.role === "org_admin" ? 0 : 1;
       break;
+    case "change_org_plan":
+      klass = orgPlanRank(state, op.plan);
+      break;
     default:
       break;
   }
@@ -134,6 +138,8 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
   if (admins !== 0) out.push(["admins", admins]);
   if (orgAdmins !== 0) out.push(["org_admins", orgAdmins]);
   if (domains !== 0) out.push(["domains", -domains]);
+  const org = orgOf(decision);
+  if (org) out.push(...orgPlanResourceUse(state, org));
   return out;
 }
 
@@ -177,6 +183,8 @@ function wakeKeysOf(refusal: Refusal, step: DraftStep, state: ConsoleState): str
       return ["admins"];
     case "domain_limit":
       return ["domains"];
+    case "org_plan_limit":
+      return orgPlanWakeKeys(refusal);
     default:
       return touchedKeys(step.operation, state);
   }

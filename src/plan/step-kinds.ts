@@ -23,6 +23,7 @@ interface StepKind<K extends PlannedOperationName> {
  */
 export const STEP_KINDS: { [K in PlannedOperationName]: StepKind<K> } = {
   update_org: { kind: "org", key: () => "organization", symbol: "~", destructive: false },
+  change_org_plan: { kind: "org", key: () => "organization", symbol: "~", destructive: false },
   create_domain: { kind: "domain", key: (op) => op.name, symbol: "+", destructive: false },
   verify_domain: { kind: "domain", key: (op) => op.name, symbol: "~", destructive: false },
   delete_domain: { kind: "domain", key: (op) => op.name, symbol: "-", destructive: true },

@@ -218,6 +218,18 @@ function moneyJson(money: MoneySummary): Record<string, unknown> {
     ["min_balance_cents", money.min_balance_cents],
     ["yearly_cost_before_cents", money.yearly_cost_before_cents],
     ["yearly_cost_after_cents", money.yearly_cost_after_cents],
+    [
+      "org_plan",
+      money.org_plan
+        ? ordered([
+            ["from", money.org_plan.from],
+            ["to", money.org_plan.to],
+            ["amount_cents", money.org_plan.amount_cents],
+            ["yearly_fee_before_cents", money.org_plan.yearly_fee_before_cents],
+            ["yearly_fee_after_cents", money.org_plan.yearly_fee_after_cents],
+          ])
+        : undefined,
+    ],
     ["renewals_due", money.renewals_due.map(renewalJson)],
     ["renewals_horizon_days", money.renewals_horizon_days],
     ["shortfall_cents", money.shortfall_cents],

@@ -1,5 +1,7 @@
 import { formatEuro } from "../domain/money.js";
+import { renewalPayer } from "../domain/renewals.js";
 import type { BlockedStep, Plan, PlanIssue, PlanStep } from "../plan/model.js";
+import { orgPlanWords } from "./org-plan.js";
 import {
   attributionLine,
   describeSecret,
@@ -86,6 +88,7 @@ function moneyLine(plan: Plan, purpose: Purpose): string {
   parts.push(`charges ${formatEuro(m.charges_cents)}`);
   parts.push(`refunds ${formatEuro(m.refunds_cents)}`);
   parts.push(`lowest balance ${formatEuro(m.lowest_balance_cents)}`);
+  if (m.org_plan) parts.push(`org plan ${escapeMarkdown(orgPlanWords(m.org_plan))}`);
   if (m.min_balance_cents > 0) parts.push(`policy minimum ${formatEuro(m.min_balance_cents)}`);
   if (m.shortfall_cents > 0) parts.push(`**shortfall ${formatEuro(m.shortfall_cents)}**`);
   if (plan.blocked.length > 0) parts.push(`${plural(plan.blocked.length, "step")} blocked`);
@@ -272,7 +275,7 @@ export function renderMarkdown(plan: Plan, options: MarkdownOptions = {}): strin
           ],
           m.renewals_due.map(
             (r) =>
-              `| ${escapeMarkdown(r.login)} | ${escapeMarkdown(r.plan)} | ${escapeMarkdown(r.due)} | ` +
+              `| ${escapeMarkdown(renewalPayer(r))} | ${escapeMarkdown(r.plan)} | ${escapeMarkdown(r.due)} | ` +
               `${formatEuro(r.amount_cents)}${r.unpaid ? " (unpaid)" : ""} |`,
           ),
           (left) => `\n… and ${left} more renewals`,

@@ -1,5 +1,6 @@
 import type { SecretRef } from "../config/model.js";
 import { type Cents, formatEuro } from "../domain/money.js";
+import { renewalPayer } from "../domain/renewals.js";
 import type {
   Attribution,
   BlockedStep,
@@ -9,6 +10,7 @@ import type {
   PlanStep,
   ResourceKind,
 } from "../plan/model.js";
+import { orgPlanWords } from "./org-plan.js";
 
 /** What the report is for: a plan to apply, or a drift check that only reads. */
 export type Purpose = "plan" | "drift";
@@ -239,6 +241,7 @@ function moneyLines(plan: Plan): string[] {
   lines.push(row("Charges", formatEuro(m.charges_cents)));
   lines.push(row("Refunds", formatEuro(m.refunds_cents)));
   lines.push(row("Lowest balance", `${formatEuro(m.lowest_balance_cents)} during apply`));
+  if (m.org_plan) lines.push(row("Org plan", clean(orgPlanWords(m.org_plan))));
   if (m.min_balance_cents > 0) lines.push(row("Policy minimum", formatEuro(m.min_balance_cents)));
   lines.push(
     row(
@@ -251,12 +254,12 @@ function moneyLines(plan: Plan): string[] {
     lines.push(`  ${horizon}: none`);
   } else {
     lines.push(`  ${horizon}:`);
-    const loginWidth = Math.max(...m.renewals_due.map((r) => clean(r.login).length));
+    const loginWidth = Math.max(...m.renewals_due.map((r) => clean(renewalPayer(r)).length));
     const planWidth = Math.max(...m.renewals_due.map((r) => clean(r.plan).length));
     for (const r of m.renewals_due) {
       const unpaid = r.unpaid ? " (unpaid)" : "";
       lines.push(
-        `    ${clean(r.login).padEnd(loginWidth)}  ${clean(r.plan).padEnd(planWidth)}  ${clean(r.due)}  ${formatEuro(r.amount_cents)}${unpaid}`,
+        `    ${clean(renewalPayer(r)).padEnd(loginWidth)}  ${clean(r.plan).padEnd(planWidth)}  ${clean(r.due)}  ${formatEuro(r.amount_cents)}${unpaid}`,
       );
     }
   }

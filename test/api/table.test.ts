@@ -28,6 +28,7 @@ const otherRoutes = Object.values(API).map((r) => `${r.method} ${r.path}`);
 const SAMPLES: { [K in RoutedOperationName]: Extract<RequestedOperation, { op: K }> } = {
   top_up: { op: "top_up", amount_cents: 5000, method: "test" },
   update_org: { op: "update_org", name: "Acme & Co" },
+  change_org_plan: { op: "change_org_plan", plan: "ultra" },
   create_domain: { op: "create_domain", name: "example.com" },
   verify_domain: { op: "verify_domain", name: "example.com" },
   delete_domain: { op: "delete_domain", name: "example.com" },

@@ -252,9 +252,13 @@ describe("orgctl wallet", () => {
       ledger: { total: 2, order: "newest_first" },
       renewals: {
         days: 366,
-        total_cents: 9_000,
+        // The org plan's fee (pro, €120.00) renews with the owner's plan, first.
+        total_cents: 21_000,
         shortfall_cents: 0,
-        due: [{ due: "2027-03-01", login: "admin", plan: "pro", amount_cents: 9_000, unpaid: false }],
+        due: [
+          { due: "2027-03-01", login: null, plan: "pro", amount_cents: 12_000, unpaid: false },
+          { due: "2027-03-01", login: "admin", plan: "pro", amount_cents: 9_000, unpaid: false },
+        ],
       },
     });
     expect(doc.ledger.entries.map((e: { id: number; reason: string }) => [e.id, e.reason])).toEqual([
@@ -284,7 +288,8 @@ describe("orgctl wallet", () => {
       .map((l) => /^\s+(\d+)\s+2026-/.exec(l)?.[1])
       .filter(Boolean);
     expect(ids).toEqual(["5", "4"]);
-    expect(text.stdout).toMatch(/Renewals due in the next 366 days: 1, €90\.00 in all\n\s+DUE/);
+    expect(text.stdout).toMatch(/Renewals due in the next 366 days: 2, €210\.00 in all\n\s+DUE/);
+    expect(text.stdout).toMatch(/2027-03-01\s+\(organization\)\s+pro\s+€120\.00/);
     expect(text.stdout).toMatch(/2027-03-01\s+admin\s+pro\s+€90\.00/);
 
     const json = JSON.parse((await orgctl(ts, ["wallet", "--entries", "1", "--format", "json"])).stdout);

@@ -110,6 +110,20 @@ const MATRIX: Cell[] = [
     body: { name: "Renamed" },
     expect: ORG_ADMIN_ONLY(200),
   },
+  {
+    name: "change the org plan (ultra → pro, once the organization fits pro's 3 domains)",
+    method: "PUT",
+    path: "/v1/org/plan",
+    body: { plan: "pro" },
+    prepare: async (ts) => {
+      for (const r of Object.values(TAG)) {
+        if (ts.running.service.state.domains.has(`x-${r}.org`))
+          expectStatus(await ts.api("DELETE", `/v1/domains/x-${r}.org`), 204);
+      }
+      return {};
+    },
+    expect: ORG_ADMIN_ONLY(200),
+  },
   { name: "read self", method: "GET", path: "/v1/me", expect: EVERYONE(200) },
   {
     name: "update own personal data",

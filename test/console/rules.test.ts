@@ -302,9 +302,11 @@ describe("wallet", () => {
     expect(await balanceOf(ts)).toBe(START_BALANCE - 4200 + 3037);
   });
 
+  // These two run on the entry org plan, which has no fee: only the users renew. The org plan's own renewal
+  // is tested in org-plan.test.ts.
   it("renews a period when it ends, charging the next period", async () => {
     const clock = movableClock("2026-03-01T12:00:00Z");
-    const ts = await start({ now: clock.now });
+    const ts = await start({ now: clock.now, orgPlan: "entry" });
     await createUser(ts, "rita", { plan: "entry" });
     const entriesBefore = (await ledgerOf(ts)).length;
     clock.set("2027-02-28T23:59:59Z");
@@ -332,7 +334,7 @@ describe("wallet", () => {
 
   it("marks a user unpaid when the wallet cannot pay the renewal, and renews once it can", async () => {
     const clock = movableClock("2026-03-01T12:00:00Z");
-    const ts = await start({ now: clock.now, balanceCents: 9000 + 4200 });
+    const ts = await start({ now: clock.now, orgPlan: "entry", balanceCents: 9000 + 4200 });
     await createUser(ts, "rita", { plan: "entry" });
     expect(await balanceOf(ts)).toBe(0);
     clock.set("2027-03-02T10:00:00Z");
@@ -359,7 +361,9 @@ describe("wallet", () => {
   it("forecasts renewals within N days and validates N", async () => {
     const ts = await start();
     expect((await ts.api("GET", "/v1/wallet?days=30")).body.renewals_due).toEqual([]);
+    // The org plan (pro, 12000 a year) renews on the same day as the owner, and is listed first.
     expect((await ts.api("GET", "/v1/wallet?days=365")).body.renewals_due).toEqual([
+      { login: null, plan: "pro", due: "2027-03-01", amount_cents: 12000, unpaid: false },
       { login: "admin", plan: "pro", due: "2027-03-01", amount_cents: 9000, unpaid: false },
     ]);
     expectError(await ts.api("GET", "/v1/wallet?days=400"), 400, "invalid");

@@ -116,6 +116,7 @@ describe("stable vocabularies", () => {
       "seat_limit",
       "alias_limit",
       "domain_limit",
+      "org_plan_limit",
       "group_limit",
       "address_taken",
       "address_reserved",

@@ -208,7 +208,7 @@ describe("renewDue with a renewal watermark, as the console keeps it", () => {
         billing: u.unpaid ? "unpaid" : "ok",
       })),
     });
-    let watermark = renewalWatermark(s.users.values());
+    let watermark = renewalWatermark(s.users.values(), s.org);
     const ledger: unknown[] = [];
     for (const day of days) {
       const now = new Date(NOW.getTime() + day.offset * DAY_MS);
@@ -223,7 +223,7 @@ describe("renewDue with a renewal watermark, as the console keeps it", () => {
       const decision = expectOk(watermarked ? renewDue(s, now, watermark) : renewDue(s, now));
       applyDecision(s, decision.effects, decision.ledger);
       noteRenewalEffects(watermark, decision.effects);
-      if (everyone) watermark = renewalWatermark(s.users.values());
+      if (everyone) watermark = renewalWatermark(s.users.values(), s.org);
       ledger.push(...decision.ledger);
     }
     return { ledger, users: [...s.users.values()], balance: s.balance };
@@ -260,7 +260,7 @@ describe("renewDue with a renewal watermark, as the console keeps it", () => {
 
   it("lets a pass be skipped only while no period in good standing has ended", () => {
     const s = buildState({ users: [{ login: "al", plan: "pro", period_end: "2026-03-05" }] });
-    const watermark = renewalWatermark(s.users.values());
+    const watermark = renewalWatermark(s.users.values(), s.org);
     // The owner's period (builders' default) or al's, whichever ends first, sets the watermark.
     const first = Math.min(...[...s.users.values()].map((u) => Date.parse(u.period_end)));
     expect(periodsMayEnd(watermark, new Date(first - 1))).toBe(false);

@@ -45,7 +45,8 @@ const ROW_ACTIONS: Record<string, Action[]> = {
   "edit profile, password, aliases, disable, enable, force logout": ["edit_user"],
   "change a user's role (promote/demote)": ["change_role"],
   "manage groups and any user's memberships": ["manage_groups"],
-  "manage domains, org settings": ["manage_domains", "manage_org"],
+  // Changing the org plan is an org setting [MF]: "an org_admin may change the organization plan".
+  "manage domains, org settings": ["manage_domains", "manage_org", "change_org_plan"],
 };
 
 const ACTOR_OF: Record<Role, string> = {
@@ -136,6 +137,7 @@ const OPS: { row: string; targeted: boolean; ops: (targetRole: Role) => Operatio
       { op: "verify_domain", name: "pending.test" },
       { op: "delete_domain", name: "pending.test" },
       { op: "update_org", name: "Renamed Org" },
+      { op: "change_org_plan", plan: "ultra" },
     ],
   },
 ];

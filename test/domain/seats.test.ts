@@ -17,9 +17,9 @@ const filler = (prefix: string, n: number, plan: string): UserSpec[] =>
 describe("org plan limits (catalog)", () => {
   it("match the rule book", () => {
     expect(DEFAULT_CATALOG.org_plans).toEqual([
-      { name: "entry", paid_seats: 2, free_seats: 2, custom_domains: 1 },
-      { name: "pro", paid_seats: 190, free_seats: 10, custom_domains: 3 },
-      { name: "ultra", paid_seats: 990, free_seats: 10, custom_domains: 10 },
+      { name: "entry", price_cents: 0, paid_seats: 2, free_seats: 2, custom_domains: 1 },
+      { name: "pro", price_cents: 12000, paid_seats: 190, free_seats: 10, custom_domains: 3 },
+      { name: "ultra", price_cents: 48000, paid_seats: 990, free_seats: 10, custom_domains: 10 },
     ]);
     expect(DEFAULT_CATALOG.plans).toEqual([
       { name: "free", price_cents: 0, aliases: 0, storage_mb: 500 },

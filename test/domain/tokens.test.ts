@@ -190,6 +190,7 @@ describe("the console's own rows of the matrix (README, Roles)", () => {
         "manage_groups",
         "manage_domains",
         "manage_org",
+        "change_org_plan",
         "issue_token",
         "take_lock",
         "break_lock",

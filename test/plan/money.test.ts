@@ -320,9 +320,10 @@ describe("costs and renewals", () => {
       liveView(live),
     );
     expect(plan.errors).toEqual([]);
-    // owner pro 9000 + bob pro 9000 + eve entry 4200 = 22200; after: owner 9000 + eve 30000 + gil 4200.
-    expect(plan.money.yearly_cost_before_cents).toBe(22_200);
-    expect(plan.money.yearly_cost_after_cents).toBe(43_200);
+    // The pro org plan's fee 12000 + owner pro 9000 + bob pro 9000 + eve entry 4200 = 34200; after: the org
+    // plan 12000 + owner 9000 + eve 30000 + gil 4200.
+    expect(plan.money.yearly_cost_before_cents).toBe(34_200);
+    expect(plan.money.yearly_cost_after_cents).toBe(55_200);
   });
 
   it("forecasts the renewals due within 30 days of the console's day, on the state after the plan", () => {

@@ -17,7 +17,10 @@
  *   domains still holding addresses that stay are listed; the domain count fits the org plan;
  * - seats fit the org plan and do not fill both kinds (then two users swapping between a paid and the free
  *   plan would each wait for the other's seat: no order exists);
- * - a generous wallet, and `force: true` (the removal threshold is a guard against mistakes, not a rule).
+ * - a generous wallet, and `force: true` (the removal threshold is a guard against mistakes, not a rule);
+ * - org.yaml may ask for another org plan (upgrades and downgrades): users and domains are made to fit both it
+ *   and the live one, and it is asked for only when what stays anyway (users removed by disabling, ignored
+ *   domains) fits it too, so the planner must order the change among the other steps itself.
  *
  * ORGCTL_PROPERTY_RUNS raises the number of runs (default 100); ORGCTL_PROPERTY_SEED (with
  * ORGCTL_PROPERTY_PATH) replays a failure that fast-check reported.
@@ -279,6 +282,8 @@ const intentArb = fc.record({
     memberships: unlistedArb,
   }),
   minBalance: fc.constantFrom(0, 1000, 250_000),
+  /** organization.plan: none (left as it is), or an org plan the org.yaml is then made to fit. */
+  orgPlan: fc.constantFrom<string | null>(null, null, "entry", "pro", "ultra"),
   ignoreProfile: fc.nat((1 << PROFILE_FIELDS.length) - 1),
   domains: fc.nat(15),
   groups: fc.nat((1 << 12) - 1),
@@ -299,7 +304,17 @@ interface DesiredCase {
 
 function desiredFor(live: ConsoleState, intent: Intent, actor: string): DesiredCase {
   const catalog = live.catalog;
-  const orgPlan = findOrgPlan(catalog, live.org.plan)!;
+  // The org plan org.yaml asks for (the planner orders its change: an upgrade before what needs it, a downgrade
+  // after the removals that make it fit). The desired users and domains are made to fit both it and the live
+  // one; when what stays anyway (disabled users, ignored domains) does not fit it, org.yaml names none.
+  const live_ = findOrgPlan(catalog, live.org.plan)!;
+  const target = findOrgPlan(catalog, intent.orgPlan ?? live.org.plan)!;
+  const orgPlan = {
+    name: target.name,
+    paid_seats: Math.min(live_.paid_seats, target.paid_seats),
+    free_seats: Math.min(live_.free_seats, target.free_seats),
+    custom_domains: Math.min(live_.custom_domains, target.custom_domains),
+  };
   const customOf = (address: string) => {
     const domain = splitAddress(address)!.domain;
     return domain === PROVIDER ? null : domain;
@@ -538,8 +553,22 @@ function desiredFor(live: ConsoleState, intent: Intent, actor: string): DesiredC
     };
   });
 
+  // Users removed by disabling keep their seats.
+  const held = LOGINS.filter((l) => fates[l] === "deleted" && policy.removed_users === "disable").map(
+    (l) => live.users.get(l)!.plan,
+  );
+  const finalPaid = seats().paid + held.filter((p) => isPaidPlan(catalog, p)).length;
+  const finalFree = seats().free + held.filter((p) => !isPaidPlan(catalog, p)).length;
+  const targetFits =
+    finalPaid <= target.paid_seats &&
+    finalFree <= target.free_seats &&
+    (finalPaid < target.paid_seats || finalFree < target.free_seats) &&
+    domainCount() <= target.custom_domains;
   const desired = desiredOrg({
-    organization: { name: intent.rename ? "Renamed Org" : live.org.name },
+    organization: {
+      name: intent.rename ? "Renamed Org" : live.org.name,
+      plan: targetFits ? intent.orgPlan : null,
+    },
     policy,
     domains,
     groups,

@@ -270,9 +270,10 @@ describe("refusals predicted at plan time", () => {
     ]);
   });
 
-  it("org_plan_mismatch: orgctl never changes the org plan", () => {
+  it("another org plan in org.yaml is a planned change, not an error (organization.plan is managed)", () => {
     const plan = planFor(desiredOrg({ organization: { plan: "ultra" } }), liveView(buildState()));
-    expect(codes(plan.errors)).toEqual(["org_plan_mismatch"]);
+    expect(codes(plan.errors)).toEqual([]);
+    expect(plan.steps.map((s) => s.operation)).toEqual([{ op: "change_org_plan", plan: "ultra" }]);
   });
 });
 

@@ -211,6 +211,7 @@ describe("schemas/plan.schema.json", () => {
     const operations: Record<Operation["op"], boolean> = {
       top_up: false,
       update_org: true,
+      change_org_plan: true,
       create_domain: true,
       verify_domain: true,
       delete_domain: true,

@@ -68,6 +68,8 @@ export interface GroupSpec {
 
 export interface StateSpec {
   orgPlan?: string;
+  /** The org plan's period (default: 2026-01-01 to 2027-01-01, like a built user's) and billing. */
+  orgPeriod?: { start?: string; end?: string; billing?: BillingStatus };
   balance?: number;
   verifier?: Verifier;
   catalog?: Catalog;
@@ -156,6 +158,9 @@ export function buildState(spec: StateSpec = {}): ConsoleState {
       provider_domain: PROVIDER,
       verifier: spec.verifier ?? "auto",
       revision: 1,
+      period_start: spec.orgPeriod?.start ?? "2026-01-01",
+      period_end: spec.orgPeriod?.end ?? "2027-01-01",
+      billing: spec.orgPeriod?.billing ?? "ok",
     },
     catalog,
     balance: spec.balance ?? 100_000,

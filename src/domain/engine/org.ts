@@ -1,7 +1,8 @@
+import { decideOrgPlanChange } from "../org-plan-change.js";
 import { refuse } from "../refusal.js";
 import { type Handlers, no, ok, permit } from "./context.js";
 
-export const ORG_HANDLERS: Handlers<"update_org"> = {
+export const ORG_HANDLERS: Handlers<"update_org" | "change_org_plan"> = {
   update_org(ctx, op) {
     const denied = permit(ctx, "manage_org");
     if (denied) return no(denied);
@@ -10,4 +11,6 @@ export const ORG_HANDLERS: Handlers<"update_org"> = {
       return no(refuse("invalid", "the organization name must be 1 to 200 characters"));
     return ok([{ type: "put_org", org: { ...ctx.state.org, name } }]);
   },
+
+  change_org_plan: (ctx, op) => decideOrgPlanChange(ctx.state, ctx.actor, op, ctx.today),
 };

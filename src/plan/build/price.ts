@@ -1,5 +1,6 @@
-import { type ConsoleState, dayOf, findPlan, forecastRenewals } from "../../domain/index.js";
+import { type ConsoleState, dayOf, findPlan, forecastRenewals, orgPlanPrice } from "../../domain/index.js";
 import type { MoneySummary, PlanIssue, PlanStep } from "../model.js";
+import { orgPlanMoney } from "../org-plan-step.js";
 
 export const RENEWAL_HORIZON_DAYS = 30;
 
@@ -19,6 +20,7 @@ export function price(
   const charges = steps.reduce((sum, s) => sum + Math.min(0, s.amount_cents), 0);
   const refunds = steps.reduce((sum, s) => sum + Math.max(0, s.amount_cents), 0);
   const lowest = steps.reduce((low, s) => Math.min(low, s.balance_after_cents), state.balance);
+  const orgPlanChange = orgPlanMoney(state, final, steps);
   return {
     currency: "EUR",
     balance_before_cents: state.balance,
@@ -29,15 +31,17 @@ export function price(
     min_balance_cents: minBalance,
     yearly_cost_before_cents: yearlyCost(state),
     yearly_cost_after_cents: yearlyCost(final),
-    renewals_due: forecastRenewals(final.users.values(), final.catalog, now, RENEWAL_HORIZON_DAYS),
+    ...(orgPlanChange ? { org_plan: orgPlanChange } : {}),
+    renewals_due: forecastRenewals(final.users.values(), final.catalog, now, RENEWAL_HORIZON_DAYS, final.org),
     renewals_horizon_days: RENEWAL_HORIZON_DAYS,
     shortfall_cents: errors.some((e) => e.code === "insufficient_funds") ? shortfall() : 0,
     priced_on: dayOf(now),
   };
 }
 
+/** What the organization's plans cost per year: every user's plan and the org plan's own fee. */
 function yearlyCost(state: ConsoleState): number {
-  let total = 0;
+  let total = orgPlanPrice(state.catalog, state.org.plan);
   for (const user of state.users.values()) total += findPlan(state.catalog, user.plan)?.price_cents ?? 0;
   return total;
 }

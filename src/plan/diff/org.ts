@@ -1,17 +1,12 @@
 import { fixOf, ownerChangeRefusal } from "../../domain/index.js";
+import { orgPlanDraft } from "../org-plan-step.js";
 import type { DiffContext } from "./context.js";
 
 /** The organization: its name (the one thing orgctl changes), and what org.yaml must agree on. */
 export function diffOrg(ctx: DiffContext): void {
   const { desired, live, source, errors, add, at } = ctx;
-  if (desired.organization.plan && desired.organization.plan !== live.org.plan) {
-    errors.push({
-      code: "org_plan_mismatch",
-      message: `org.yaml expects the ${desired.organization.plan} org plan but the console has ${live.org.plan}`,
-      fix: `orgctl never changes the org plan: change it with the provider, or set organization.plan to ${live.org.plan}`,
-      source: source(["organization", "plan"]),
-    });
-  }
+  const orgPlan = orgPlanDraft(desired, live, source);
+  if (orgPlan) add(orgPlan);
   if (desired.organization.provider_domain !== live.org.provider_domain) {
     errors.push({
       code: "invalid",
