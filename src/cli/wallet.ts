@@ -7,7 +7,7 @@ import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
 
-/** One row of `GET /v1/wallet/ledger` (src/console/store.ts LedgerEntry). */
+/** One row of the wallet's ledger (`API.ledger`; src/console/store.ts LedgerEntry). */
 export interface LedgerRow {
   id: number;
   at: string;
@@ -39,7 +39,7 @@ interface WalletFlags extends TargetFlags {
   format: string;
 }
 
-/** The console's limit for `GET /v1/wallet?days=`. */
+/** The console's limit for the wallet route's `?days=` (`API.wallet`). */
 const MAX_DAYS = 366;
 /** Reads again when the balance and the ledger disagree (a wallet change landed between the two reads). */
 const READ_ATTEMPTS = 3;

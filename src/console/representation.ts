@@ -104,7 +104,7 @@ interface CachedUserText {
 const userTexts = new WeakMap<object, CachedUserText>();
 
 /**
- * The body of a page of `GET /v1/users`, exactly `JSON.stringify({ items, next_cursor })`. Each user's text
+ * The body of a page of the users route (`API.users`), exactly `JSON.stringify({ items, next_cursor })`. Each user's text
  * is reused until that user changes (records are replaced, never edited in place), so reading the pages of
  * an organization that did not change serializes nothing again.
  */

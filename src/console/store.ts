@@ -62,7 +62,7 @@ export interface FoundToken extends TokenRecord {
   last_used_at: string | null;
 }
 
-/** A credential as `GET /v1/tokens` shows it: never the secret, which only its hash stands for. */
+/** A credential as the tokens route (`API.tokens`) shows it: never the secret, which only its hash stands for. */
 export interface TokenInfo extends TokenRecord {
   created_at: string;
   last_used_at: string | null;
