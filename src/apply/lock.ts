@@ -1,14 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { API } from "../api/routes.js";
+import type { AcquiredLease } from "../api/wire.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError } from "../client/errors.js";
 
-export interface Lease {
-  lock_id: string;
-  holder: string;
-  since: string;
-  expires_at: string;
-}
+/** A lease this apply holds. */
+export type Lease = AcquiredLease;
 
 export class LockHeldError extends Error {
   readonly code = "locked";

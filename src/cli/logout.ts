@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { API } from "../api/routes.js";
+import type { BulkResult } from "../api/wire.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
@@ -8,11 +9,6 @@ import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type Targe
 const LOGIN = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 /** The console's maxItems for a bulk request. */
 const MAX_LOGINS = 1000;
-
-interface BulkResult {
-  action: "logout" | "delete";
-  logins: string[];
-}
 
 /** Checks the logins as the console would and drops repeats (keeping the first), or throws a CliError. */
 export function checkLogins(raw: string[]): string[] {

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
+import type { AcquiredLease, LeaseInfo } from "../api/wire.js";
 import { ApiError } from "./errors.js";
 import { secretsEqual } from "./secrets.js";
 import type { ConsoleService } from "./service.js";
@@ -12,19 +13,12 @@ import { type AuditActor, hashToken } from "./store.js";
 /** The longest lease the apply lock grants; a holder renews it while it works. */
 export const LOCK_TTL_MAX_SECONDS = 600;
 
-/** The lock as anyone may see it: never its id. */
-export interface LeaseView {
-  holder: string;
-  since: string;
-  expires_at: string;
-}
-
-function leaseJson(lock: LeaseView): LeaseView {
+function leaseJson(lock: LeaseInfo): LeaseInfo {
   return { holder: lock.holder, since: lock.since, expires_at: lock.expires_at };
 }
 
 /** The lock held now, if any. */
-export function currentLease(service: ConsoleService): LeaseView | null {
+export function currentLease(service: ConsoleService): LeaseInfo | null {
   const lock = service.store.currentLock(service.now());
   return lock ? leaseJson(lock) : null;
 }
@@ -68,7 +62,7 @@ export interface LockRequest {
 export function acquireLock(
   service: ConsoleService,
   request: LockRequest & { holder: string; ttlSeconds: number },
-): { status: 200 | 201; body: LeaseView & { lock_id?: string } } {
+): { status: 200 | 201; body: LeaseInfo | AcquiredLease } {
   const now = service.now();
   const { credential } = request.actor;
   const { presented, key } = request;

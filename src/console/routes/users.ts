@@ -1,3 +1,4 @@
+import type { BulkResult } from "../../api/wire.js";
 import type { Operation } from "../../domain/index.js";
 import { pageOf } from "../http.js";
 import { userJson, usersPageJson } from "../representation.js";
@@ -19,14 +20,14 @@ export const USER_ROUTES: RouteTable<"users" | "usersBulk" | "user"> = {
   },
   usersBulk: {
     async handler(ctx) {
-      const body = ctx.body as { action: "delete" | "logout"; logins: string[] };
+      const body = ctx.body as BulkResult;
       const operations: Operation[] = body.logins.map((login) =>
         body.action === "delete" ? { op: "delete_user", login } : { op: "logout", login },
       );
       const result = await ctx.service.mutateAll(
         actorOf(ctx),
         operations,
-        () => ({ status: 200, body: { action: body.action, logins: body.logins } }),
+        () => ({ status: 200, body: { action: body.action, logins: body.logins } satisfies BulkResult }),
         ctx.options,
       );
       return mutationResult(ctx, result);

@@ -1,3 +1,4 @@
+import type { WalletInfo } from "../../api/wire.js";
 import { forecastRenewals } from "../../domain/index.js";
 import { ApiError } from "../errors.js";
 import { limitOf } from "../http.js";
@@ -14,15 +15,12 @@ export const WALLET_ROUTES: RouteTable<"wallet" | "ledger"> = {
         throw new ApiError(400, "invalid", "days must be a whole number from 0 to 366", { days: raw });
       }
       const state = ctx.service.state;
-      return json(
-        200,
-        {
-          balance_cents: state.balance,
-          currency: state.catalog.currency,
-          renewals_due: forecastRenewals(state.users.values(), state.catalog, ctx.service.now(), days),
-        },
-        state,
-      );
+      const wallet: WalletInfo = {
+        balance_cents: state.balance,
+        currency: state.catalog.currency,
+        renewals_due: forecastRenewals(state.users.values(), state.catalog, ctx.service.now(), days),
+      };
+      return json(200, wallet, state);
     },
   },
   ledger: {
