@@ -2,6 +2,7 @@ import type {
   BillingStatus,
   Day,
   DomainStatus,
+  LedgerReason,
   Profile,
   RenewalForecast,
   Role,
@@ -77,6 +78,19 @@ export interface WalletInfo {
   balance_cents: number;
   currency: string;
   renewals_due: RenewalForecast[];
+}
+
+/** One entry of the wallet's ledger (the items of `API.ledger`, and a top-up's `entry`). */
+export interface LedgerEntryInfo {
+  id: number;
+  at: string;
+  amount_cents: number;
+  reason: LedgerReason;
+  login: string | null;
+  plan: string | null;
+  memo: string;
+  idempotency_key: string | null;
+  balance_after_cents: number;
 }
 
 /** One page of a list: its items, and the cursor of the next page (null on the last). */
