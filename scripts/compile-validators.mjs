@@ -1,6 +1,6 @@
 // Build step: compiles schemas/org.schema.json and schemas/plan.schema.json into standalone validation code,
 // so that `orgctl validate` and `orgctl apply PLANFILE` start without loading or running the ajv compiler.
-// src/config/load.ts and src/plan/plan-schema.ts fall back to compiling at run time when these files are
+// src/config/load/schema-issues.ts and src/plan/plan-schema.ts fall back to compiling at run time when these files are
 // missing (tests run from source).
 import { readFileSync, writeFileSync } from "node:fs";
 import { _, Ajv2020 } from "ajv/dist/2020.js";

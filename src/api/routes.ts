@@ -1,3 +1,6 @@
+/** What every path of the console API starts with; the endpoint a user gives is the URL it is served under. */
+export const API_PREFIX = "/v1";
+
 /** An HTTP method of the console API. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

@@ -1,17 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { API } from "../api/routes.js";
+import type { AcquiredLease } from "../api/wire.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError } from "../client/errors.js";
+import { OrgctlError } from "../errors.js";
 
-export interface Lease {
-  lock_id: string;
-  holder: string;
-  since: string;
-  expires_at: string;
-}
+/** A lease this apply holds. */
+export type Lease = AcquiredLease;
 
-export class LockHeldError extends Error {
-  readonly code = "locked";
+export class LockHeldError extends OrgctlError<"locked"> {
   constructor(
     readonly holder: string,
     readonly since: string,
@@ -19,6 +16,7 @@ export class LockHeldError extends Error {
     readonly waitedMs = 0,
   ) {
     super(
+      "locked",
       `the console's apply lock is held by ${holder} since ${since}; ${
         waitedMs > 0
           ? `waited ${formatWait(waitedMs)} (--lock-timeout) and it is still held; wait for that apply to finish or give a longer --lock-timeout`

@@ -1,12 +1,15 @@
 import { isAbsolute, join } from "node:path";
 import type { SecretRef } from "../config/model.js";
 import { readUserFile, UserFileError } from "../config/user-file.js";
+import { OrgctlError } from "../errors.js";
 
 const MAX_PASSWORD_FILE_BYTES = 64 * 1024;
 const PASSWORD_FILE = { what: "a password file", fix: "check the path in org.yaml" };
 
-export class SecretMissingError extends Error {
-  readonly code = "secret_missing";
+export class SecretMissingError extends OrgctlError<"secret_missing"> {
+  constructor(message: string) {
+    super("secret_missing", message);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { API } from "../api/routes.js";
+import { API, API_PREFIX } from "../api/routes.js";
 import type { ConsoleClient } from "../client/console-client.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "../client/errors.js";
 import { CliError } from "./errors.js";
@@ -59,9 +59,9 @@ export function explainEndpointError(error: unknown, endpoint: string, url: URL)
     }
     if (error.status === 404) {
       const path = url.pathname.replace(/\/+$/, "");
-      const fix = /\/v1$/i.test(path)
-        ? `leave /v1 out: the endpoint is the console's base URL, ${url.origin}${path.slice(0, -3)}`
-        : `check the path: the endpoint is the URL the console serves /v1/... under, e.g. ${url.origin}`;
+      const fix = path.toLowerCase().endsWith(API_PREFIX)
+        ? `leave ${API_PREFIX} out: the endpoint is the console's base URL, ${url.origin}${path.slice(0, -API_PREFIX.length)}`
+        : `check the path: the endpoint is the URL the console serves ${API_PREFIX}/... under, e.g. ${url.origin}`;
       return new CliError(
         "endpoint_wrong_path",
         `no orgctl console answers at ${endpoint} (${API.org.method} ${endpoint}${API.org.path}: 404); ${fix}`,

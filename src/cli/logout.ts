@@ -1,16 +1,12 @@
 import type { Command } from "commander";
 import { BULK_MAX_LOGINS, type BulkAction } from "../api/bulk-actions.js";
 import { API } from "../api/routes.js";
+import type { BulkResult } from "../api/wire.js";
 // The console's Login pattern (schemas/console-api.yaml, components.schemas.Login), from the rule book.
 import { LOGIN } from "../domain/rules.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
-
-interface BulkResult {
-  action: BulkAction;
-  logins: string[];
-}
 
 /** Checks the logins as the console would and drops repeats (keeping the first), or throws a CliError. */
 export function checkLogins(raw: string[]): string[] {

@@ -1,10 +1,7 @@
 import { Command, CommanderError } from "commander";
-import { ConsoleApiError, ConsoleUnreachableError, PartialReadError } from "../client/errors.js";
-import { ConfigInvalidError, formatIssue } from "../config/model.js";
-import { ApiError } from "../console/errors.js";
 import { packageVersion } from "../package-root.js";
 import { registerApply } from "./apply.js";
-import { CliError } from "./errors.js";
+import { reportFailure } from "./errors.js";
 import { registerImport } from "./import.js";
 import { registerInvite } from "./invite.js";
 import { registerLogout } from "./logout.js";
@@ -13,8 +10,6 @@ import { registerServe } from "./serve.js";
 import { registerUsers } from "./users.js";
 import { registerValidate } from "./validate.js";
 import { registerWallet } from "./wallet.js";
-
-const MAX_ISSUES_PRINTED = 50;
 
 export const EXIT_HELP = `
 Exit codes:
@@ -54,46 +49,6 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : 1;
     }
-    if (error instanceof CliError) {
-      process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
-      return error.exitCode;
-    }
-    if (error instanceof ConfigInvalidError) {
-      // The same problem repeated (a broken file can yield thousands) is printed once, and at most 50.
-      const lines = [...new Set(error.issues.map(formatIssue))];
-      for (const line of lines.slice(0, MAX_ISSUES_PRINTED)) process.stderr.write(`${line}\n`);
-      if (lines.length > MAX_ISSUES_PRINTED) {
-        process.stderr.write(
-          `orgctl: … and ${lines.length - MAX_ISSUES_PRINTED} more problem(s); fix these first\n`,
-        );
-      }
-      return 1;
-    }
-    if (
-      error instanceof ConsoleApiError ||
-      error instanceof ConsoleUnreachableError ||
-      error instanceof PartialReadError
-    ) {
-      process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
-      return 1;
-    }
-    if (error instanceof ApiError) {
-      process.stderr.write(`orgctl: ${error.code}: ${error.message}\n`);
-      return 1;
-    }
-    const code = (error as NodeJS.ErrnoException).code;
-    if (
-      code === "EADDRINUSE" ||
-      code === "EACCES" ||
-      code === "SQLITE_CANTOPEN" ||
-      code === "SQLITE_NOTADB"
-    ) {
-      process.stderr.write(`orgctl: ${code.toLowerCase()}: ${(error as Error).message}\n`);
-      return 1;
-    }
-    process.stderr.write(
-      `orgctl: internal: ${(error as Error).message ?? String(error)} (this is a bug; please report it)\n`,
-    );
-    return 1;
+    return reportFailure(error, (text) => process.stderr.write(text));
   }
 }

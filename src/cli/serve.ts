@@ -236,7 +236,7 @@ for tests of prorating and renewals.`,
 
 const CATALOG_FILE = { what: "a catalog file", fix: "pass --catalog FILE with a JSON file" };
 
-/** A catalog file: the same shape as GET /v1/catalog. Checked enough that a typo cannot bootstrap a broken org. */
+/** A catalog file: the same shape as the console's catalog (`API.catalog`). Checked enough that a typo cannot bootstrap a broken org. */
 function readCatalog(path: string): Catalog {
   const text = readIn(path, CATALOG_FILE, 1024 * 1024).toString("utf8");
   let catalog: Catalog;

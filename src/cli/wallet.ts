@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { API } from "../api/routes.js";
+import type { LedgerEntryInfo } from "../api/wire.js";
 import type { ConsoleClient, WalletInfo } from "../client/console-client.js";
 import { formatEuro } from "../domain/money.js";
 import { type RenewalForecast, renewalPayer } from "../domain/renewals.js";
@@ -7,17 +8,8 @@ import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
 
-/** One row of `GET /v1/wallet/ledger` (src/console/store.ts LedgerEntry). */
-export interface LedgerRow {
-  id: number;
-  at: string;
-  amount_cents: number;
-  reason: string;
-  login: string | null;
-  plan: string | null;
-  memo: string;
-  balance_after_cents: number;
-}
+/** One row of the wallet's ledger, as the console answers with it. */
+export type LedgerRow = LedgerEntryInfo;
 
 export interface WalletReport {
   /** The console read: its endpoint URL or `sandbox FILE`. */
@@ -39,7 +31,7 @@ interface WalletFlags extends TargetFlags {
   format: string;
 }
 
-/** The console's limit for `GET /v1/wallet?days=`. */
+/** The console's limit for the wallet route's `?days=` (`API.wallet`). */
 const MAX_DAYS = 366;
 /** Reads again when the balance and the ledger disagree (a wallet change landed between the two reads). */
 const READ_ATTEMPTS = 3;

@@ -1,20 +1,30 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { requestOf } from "../api/operations.js";
-import type {
-  BillingStatus,
-  Catalog,
-  Day,
-  DomainStatus,
-  Profile,
-  RenewalForecast,
-  RequestedOperation,
-  Role,
-  TxtRecord,
-  UserStatus,
-  Verifier,
-} from "../domain/index.js";
+import type { HttpMethod } from "../api/routes.js";
+import type { RequestedOperation } from "../domain/index.js";
 import { packageVersion } from "../package-root.js";
+import { ConsoleApiError, ConsoleUnreachableError } from "./errors.js";
+import { type LiveSnapshot, readLive } from "./live-read.js";
+import { errorCode, isAbort, isNetworkError, NetworkFailure, REASONS } from "./network-failure.js";
+import { collect, type ListAllOptions } from "./paging.js";
+import { headerOf, parseEtag, parseRetryAfter } from "./response-headers.js";
 import { openTransport, type Transport, type TransportKind, type TransportResponse } from "./transport.js";
+
+/*
+ * The console's client, by idea: this file sends one request (retries, errors, the response cap) over a
+ * transport (transport.ts); paging.ts follows a list's pages; live-read.ts reads the organization as one
+ * snapshot; the JSON it reads is typed once, in src/api/wire.ts, shared with the console.
+ */
+
+export type {
+  DomainInfo,
+  GroupInfo,
+  OrgInfo,
+  UserInfo,
+  WalletInfo,
+} from "../api/wire.js";
+export type { HttpMethod, ListAllOptions, LiveSnapshot };
+export { parseEtag, parseRetryAfter };
 
 // --- options and results ------------------------------------------------------------------------------------
 
@@ -44,10 +54,6 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-import { API, type HttpMethod } from "../api/routes.js";
-
-export type { HttpMethod };
-
 export interface RequestOptions {
   body?: unknown;
   /** Makes a mutation safe to retry: the console replays the first answer for the same key. */
@@ -69,96 +75,7 @@ export interface ApiResult<T> {
   replayed: boolean;
 }
 
-export interface ListAllOptions {
-  /** Items per page, 1 to 1000. Default 1000. */
-  pageSize?: number;
-  signal?: AbortSignal;
-}
-
-// --- what the console returns (src/console/representation.ts) -----------------------------------------------
-
-export interface OrgInfo {
-  name: string;
-  plan: string;
-  owner: string;
-  provider_domain: string;
-  verifier: Verifier;
-  revision: number;
-  /** The org plan's yearly period and whether its last renewal was paid. */
-  period_start: Day;
-  period_end: Day;
-  billing: BillingStatus;
-  /** The console's clock (ISO 8601): prorated prices are computed on the console's day. */
-  now: string;
-  limits: { paid_seats: number; free_seats: number; custom_domains: number };
-  seats_used: { paid: number; free: number };
-  counts: { users: number; groups: number; domains: number };
-  me: { login: string; role: Role; owner: boolean };
-}
-
-export interface UserInfo {
-  login: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  plan: string;
-  role: Role;
-  status: UserStatus;
-  billing: BillingStatus;
-  owner: boolean;
-  period_start: Day;
-  period_end: Day;
-  aliases: string[];
-  groups: string[];
-  profile: Profile;
-  password_set: boolean;
-  password_rotation: string | null;
-  last_login_at: string | null;
-  /** When the pending invitation was last sent; null unless status is invited. */
-  invited_at: string | null;
-  created_at: string;
-}
-
-export interface DomainInfo {
-  name: string;
-  status: DomainStatus;
-  verification: TxtRecord;
-  /** support@ and postmaster@ of the domain → the login receiving them. */
-  routing: Record<string, string>;
-  created_at: string;
-  verified_at: string | null;
-}
-
-export interface GroupInfo {
-  name: string;
-  description: string;
-  members: string[];
-}
-
-export interface WalletInfo {
-  balance_cents: number;
-  currency: string;
-  renewals_due: RenewalForecast[];
-}
-
-export interface LiveSnapshot {
-  org: OrgInfo;
-  catalog: Catalog;
-  wallet: WalletInfo;
-  users: UserInfo[];
-  groups: GroupInfo[];
-  domains: DomainInfo[];
-  retired: string[];
-}
-
-interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
 export { ConsoleApiError, ConsoleUnreachableError, PartialReadError } from "./errors.js";
-
-import { ConsoleApiError, ConsoleUnreachableError, PartialReadError } from "./errors.js";
 
 // --- the client ---------------------------------------------------------------------------------------------
 
@@ -178,113 +95,12 @@ export const DEFAULT_RETRY_BUDGET_MS = 60_000;
  * reading it whole could exhaust memory.
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-const MAX_PAGE_SIZE = 1000;
-/** readLive retries the whole read this many times when the organization changes under it. */
-const READ_RETRIES = 3;
-
-/** Connection-level failures worth retrying: nothing useful came back, the console may be fine next time. */
-const NETWORK_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_HEADERS_TIMEOUT",
-  "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_CLOSED",
-  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
-]);
-
-const REASONS: Record<string, string> = {
-  ECONNREFUSED: "connection refused",
-  ECONNRESET: "connection reset",
-  UND_ERR_SOCKET: "the connection closed before an answer came",
-  UND_ERR_CONNECT_TIMEOUT: "connecting timed out",
-  UND_ERR_HEADERS_TIMEOUT: "no answer within the timeout",
-  UND_ERR_BODY_TIMEOUT: "the answer stalled within the timeout",
-  ENOTFOUND: "the host name does not resolve",
-  EAI_AGAIN: "the host name could not be resolved right now",
-  ETIMEDOUT: "the connection timed out",
-  EHOSTUNREACH: "the host is unreachable",
-  ENETUNREACH: "the network is unreachable",
-};
-
-class NetworkFailure {
-  constructor(
-    readonly error: unknown,
-    readonly code: string,
-  ) {}
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string") return code;
-  // Happy-eyeballs connection attempts fail with an AggregateError of per-address errors.
-  if (error instanceof AggregateError) {
-    for (const inner of error.errors) {
-      const innerCode = errorCode(inner);
-      if (innerCode) return innerCode;
-    }
-  }
-  const cause = (error as { cause?: unknown }).cause;
-  return cause && cause !== error ? errorCode(cause) : undefined;
-}
-
-function isNetworkError(error: unknown): boolean {
-  const code = errorCode(error);
-  if (code && NETWORK_CODES.has(code)) return true;
-  return error instanceof Error && /socket hang up|other side closed/i.test(error.message);
-}
-
-function isAbort(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error.name === "AbortError" ||
-      errorCode(error) === "UND_ERR_ABORTED" ||
-      errorCode(error) === "ABORT_ERR")
-  );
-}
-
-/** `"41"`, `W/"41"` or `41` → 41; anything else → null. */
-export function parseEtag(value: string | undefined): number | null {
-  if (!value) return null;
-  const match = /^(?:W\/)?"?(\d{1,15})"?$/.exec(value.trim());
-  return match ? Number(match[1]) : null;
-}
-
-/** Retry-After as seconds (delta or HTTP date), or undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, nowMs = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
-function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function defaultUserAgent(): string {
   try {
     return `orgctl/${packageVersion()}`;
   } catch {
     return "orgctl";
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${count === 1 ? noun : `${noun}s`}`;
 }
 
 export class ConsoleClient {
@@ -422,61 +238,15 @@ export class ConsoleClient {
 
   /** Every item of a paged list (`{items, next_cursor}`), following cursors until `next_cursor` is null. */
   async listAll<T>(path: string, options: ListAllOptions = {}): Promise<T[]> {
-    return (await this.#collect<T>(path, options)).items;
+    return (await collect<T>(this, path, options)).items;
   }
 
   /**
-   * The organization as one consistent snapshot. Reads the org, then everything else concurrently, then the
-   * org again; a revision change in between (or an ETag from another revision) reads again, up to 3 more
-   * times. A snapshot whose lists are shorter or longer than the console's counts is refused.
+   * The organization as one consistent snapshot (live-read.ts): read again while it changes, refused when a
+   * list is shorter or longer than the console's counts.
    */
   async readLive(): Promise<LiveSnapshot> {
-    const revisions: number[] = [];
-    for (let attempt = 0; attempt <= READ_RETRIES; attempt++) {
-      const before = await this.request<OrgInfo>(API.org.method, API.org.path);
-      const revision = before.body.revision;
-      const [catalog, wallet, users, groups, domains, retired] = await Promise.all([
-        this.request<Catalog>(API.catalog.method, API.catalog.path),
-        this.request<WalletInfo>(API.wallet.method, API.wallet.path, { query: { days: 30 } }),
-        this.#collectConcurrently<UserInfo>(API.users.path, before.body.counts.users),
-        this.#collectConcurrently<GroupInfo>(API.groups.path, before.body.counts.groups),
-        this.#collect<DomainInfo>(API.domains.path),
-        this.#collect<string>(API.retiredAddresses.path),
-      ]);
-      const after = await this.request<OrgInfo>(API.org.method, API.org.path);
-      revisions.push(revision, after.body.revision);
-      const etags = [
-        before.etag,
-        catalog.etag,
-        wallet.etag,
-        ...users.etags,
-        ...groups.etags,
-        ...domains.etags,
-        ...retired.etags,
-        after.etag,
-      ];
-      const stable =
-        after.body.revision === revision && etags.every((etag) => etag === null || etag === revision);
-      if (!stable) continue;
-      const snapshot: LiveSnapshot = {
-        org: after.body,
-        catalog: catalog.body,
-        wallet: wallet.body,
-        users: users.items,
-        groups: groups.items,
-        domains: domains.items,
-        retired: retired.items,
-      };
-      checkComplete(snapshot);
-      return snapshot;
-    }
-    throw new ConsoleApiError(
-      409,
-      "unstable_read",
-      `the organization kept changing while it was read (${READ_RETRIES + 1} attempts, revisions ` +
-        `${revisions.join(", ")}); wait until other changes are done and run again`,
-      { attempts: READ_RETRIES + 1, revisions },
-    );
+    return readLive(this);
   }
 
   async close(): Promise<void> {
@@ -666,103 +436,5 @@ export class ConsoleClient {
       );
     }
     return value;
-  }
-
-  /**
-   * Reads a list whose length the console announced, all pages at once by offset. The ETags prove every page
-   * came from the same revision (readLive checks them), and the count check catches a short read.
-   */
-  async #collectConcurrently<T>(
-    path: string,
-    total: number,
-  ): Promise<{ items: T[]; etags: (number | null)[] }> {
-    if (total <= MAX_PAGE_SIZE) return this.#collect<T>(path);
-    const offsets = Array.from({ length: Math.ceil(total / MAX_PAGE_SIZE) }, (_, i) => i * MAX_PAGE_SIZE);
-    const pages = await Promise.all(
-      offsets.map((offset) =>
-        this.request<Page<T>>("GET", path, { query: { limit: MAX_PAGE_SIZE, offset } }),
-      ),
-    );
-    const items: T[] = [];
-    for (const page of pages) {
-      if (!page.body || !Array.isArray(page.body.items)) {
-        throw new ConsoleApiError(
-          page.status,
-          "invalid_response",
-          `the console answered GET ${path} without an items list`,
-        );
-      }
-      items.push(...page.body.items);
-    }
-    return { items, etags: pages.map((p) => p.etag) };
-  }
-
-  async #collect<T>(
-    path: string,
-    options: ListAllOptions = {},
-  ): Promise<{ items: T[]; etags: (number | null)[] }> {
-    const pageSize = options.pageSize ?? MAX_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new Error(`pageSize must be a whole number from 1 to ${MAX_PAGE_SIZE}, not ${pageSize}`);
-    }
-    const items: T[] = [];
-    const etags: (number | null)[] = [];
-    const seen = new Set<string>();
-    let cursor: string | undefined;
-    for (;;) {
-      const page = await this.request<Page<T>>("GET", path, {
-        query: { limit: pageSize, cursor },
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      if (!page.body || !Array.isArray(page.body.items)) {
-        throw new ConsoleApiError(
-          page.status,
-          "invalid_response",
-          `the console answered GET ${path} without an items list; check that ${this.endpoint} is the console`,
-        );
-      }
-      items.push(...page.body.items);
-      etags.push(page.etag);
-      const next = page.body.next_cursor;
-      if (next === null || next === undefined) return { items, etags };
-      if (seen.has(next)) {
-        throw new ConsoleApiError(
-          page.status,
-          "invalid_response",
-          `the console returned the same cursor twice while listing ${path}; refusing to loop`,
-        );
-      }
-      seen.add(next);
-      cursor = next;
-    }
-  }
-}
-
-/** Throws PartialReadError when the lists do not hold as many records as the console says it has. */
-function checkComplete(snapshot: LiveSnapshot): void {
-  const expected = {
-    users: snapshot.org.counts.users,
-    groups: snapshot.org.counts.groups,
-    domains: snapshot.org.counts.domains,
-  };
-  const read = {
-    users: snapshot.users.length,
-    groups: snapshot.groups.length,
-    domains: snapshot.domains.length,
-  };
-  const nouns = { users: "user", groups: "group", domains: "domain" } as const;
-  const mismatches = (Object.keys(expected) as (keyof typeof expected)[])
-    .filter((kind) => expected[kind] !== read[kind])
-    .map(
-      (kind) =>
-        `the console says it has ${plural(expected[kind], nouns[kind])} but the read returned ${read[kind]}`,
-    );
-  if (mismatches.length > 0) {
-    throw new PartialReadError(
-      `${mismatches.join("; ")}; refusing to plan from a partial read ` +
-        `(a sync tool once deleted every user after an API returned an empty list)`,
-      expected,
-      read,
-    );
   }
 }

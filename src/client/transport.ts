@@ -17,7 +17,7 @@ export interface TransportOptions {
 
 export interface TransportRequest {
   method: string;
-  /** Path and query, e.g. `/v1/users?limit=1000`. */
+  /** Path and query, e.g. the users route with `?limit=1000`. */
   path: string;
   headers: Record<string, string>;
   body?: string;

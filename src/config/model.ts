@@ -1,5 +1,6 @@
 import type { Profile, ProfileField, Role } from "../domain/index.js";
 import { SELF_SERVICE_PROFILE_FIELDS } from "../domain/model.js";
+import { OrgctlError } from "../errors.js";
 
 /** Where a password comes from. The password itself is read only when a step needs it, at apply time. */
 export interface SecretRef {
@@ -91,8 +92,9 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${issue.file}:${issue.line}:${issue.col} ${prefix}${issue.code}: ${issue.message}`;
 }
 
-export class ConfigInvalidError extends Error {
+/** The config file has problems: each is located (file:line:col) and the CLI prints them one a line. */
+export class ConfigInvalidError extends OrgctlError<"config_invalid"> {
   constructor(readonly issues: ConfigIssue[]) {
-    super(`${issues.length} problem(s) in the configuration`);
+    super("config_invalid", `${issues.length} problem(s) in the configuration`);
   }
 }

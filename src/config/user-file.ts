@@ -1,18 +1,12 @@
 import { closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { OrgctlError } from "../errors.js";
 
 /**
  * A file the user named could not be used. `code` is stable; `message` names the file and says what to do,
  * and never carries the operating system's own wording (EISDIR, stack frames).
  */
-export class UserFileError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export class UserFileError extends OrgctlError {}
 
 /** Where the file came from, for the sentence: "org.yaml", "the plan file", "--out". */
 export interface UserFileRole {

@@ -1,4 +1,5 @@
 import type { Refusal, RefusalCode } from "../domain/index.js";
+import { OrgctlError } from "../errors.js";
 
 /** Codes the HTTP layer adds to the rule book's refusal codes, with their status. */
 export const PROTOCOL_STATUS = {
@@ -20,15 +21,16 @@ export type ProtocolCode = keyof typeof PROTOCOL_STATUS;
 export type ErrorCode = RefusalCode | ProtocolCode;
 
 /** An error the API answers with `{"error":{code,message,details}}`. Never carries a stack to the client. */
-export class ApiError extends Error {
+export class ApiError extends OrgctlError<ErrorCode> {
   constructor(
     readonly status: number,
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    // A 500 is the console failing, not the caller: the CLI reports it (an in-process sandbox) as a bug.
+    super(code, message, { kind: code === "internal" ? "bug" : "user" });
   }
 }
 

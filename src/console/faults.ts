@@ -1,4 +1,5 @@
 import { API } from "../api/routes.js";
+import { OrgctlError } from "../errors.js";
 
 /**
  * Fault injection for `orgctl serve --faults SPEC`, to prove that clients survive what real networks and
@@ -20,7 +21,11 @@ export interface FaultSpec {
   seed: number;
 }
 
-export class FaultSpecError extends Error {}
+export class FaultSpecError extends OrgctlError<"invalid_faults"> {
+  constructor(message: string) {
+    super("invalid_faults", message);
+  }
+}
 
 export function parseFaults(spec: string): FaultSpec {
   const out: FaultSpec = { rate: 0.1, kinds: [...FAULT_KINDS], latencyMs: 200, seed: 1 };

@@ -1,3 +1,4 @@
+import type { DomainInfo, GroupInfo, OrgInfo, UserInfo } from "../api/wire.js";
 import {
   type ConsoleState,
   type Domain,
@@ -69,7 +70,7 @@ function hasMember(members: readonly string[], login: string): boolean {
   return false;
 }
 
-export function userJson(state: ConsoleState, user: User, memberships?: Map<string, string[]>) {
+export function userJson(state: ConsoleState, user: User, memberships?: Map<string, string[]>): UserInfo {
   const groups = memberships ? (memberships.get(user.login) ?? []) : groupsOf(state, user.login);
   return {
     login: user.login,
@@ -106,7 +107,7 @@ interface CachedUserText {
 const userTexts = new WeakMap<object, CachedUserText>();
 
 /**
- * The body of a page of `GET /v1/users`, exactly `JSON.stringify({ items, next_cursor })`. Each user's text
+ * The body of a page of the users route (`API.users`), exactly `JSON.stringify({ items, next_cursor })`. Each user's text
  * is reused until that user changes (records are replaced, never edited in place), so reading the pages of
  * an organization that did not change serializes nothing again.
  */
@@ -125,7 +126,7 @@ export function usersPageJson(state: ConsoleState, logins: string[], nextCursor:
   return `{"items":[${items.join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`;
 }
 
-export function domainJson(state: ConsoleState, domain: Domain) {
+export function domainJson(state: ConsoleState, domain: Domain): DomainInfo {
   return {
     name: domain.name,
     status: domain.status,
@@ -136,12 +137,12 @@ export function domainJson(state: ConsoleState, domain: Domain) {
   };
 }
 
-export function groupJson(group: Group) {
+export function groupJson(group: Group): GroupInfo {
   return { name: group.name, description: group.description, members: group.members };
 }
 
 /** `now` is the console's clock: planners price prorated changes on the console's day, not their own. */
-export function orgJson(state: ConsoleState, me: User, now: Date) {
+export function orgJson(state: ConsoleState, me: User, now: Date): OrgInfo {
   const orgPlan = findOrgPlan(state.catalog, state.org.plan);
   return {
     name: state.org.name,

@@ -1,6 +1,7 @@
 import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { API } from "../api/routes.js";
 import { RequestValidators } from "./api-schema.js";
 import { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
@@ -185,9 +186,14 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       if (me) service.renew();
       // A member has no admin access at all: every route but self-service answers 403, even on their own user.
       if (me?.role === "member" && !route.selfService) {
-        throw new ApiError(403, "forbidden", `${me.login} is a member and has no admin access; use /v1/me`, {
-          role: me.role,
-        });
+        throw new ApiError(
+          403,
+          "forbidden",
+          `${me.login} is a member and has no admin access; use ${API.me.path}`,
+          {
+            role: me.role,
+          },
+        );
       }
       const body = MUTATING.has(method) ? await readJsonBody(request, bodyLimit) : undefined;
       const validate = validators.forOperation(method, route.template);
@@ -362,7 +368,11 @@ function targetOf(request: IncomingMessage): URL {
   try {
     return new URL(request.url ?? "/", "http://console.invalid");
   } catch {
-    throw new ApiError(400, "invalid", "the request target is not a valid path; send a path such as /v1/org");
+    throw new ApiError(
+      400,
+      "invalid",
+      `the request target is not a valid path; send a path such as ${API.org.path}`,
+    );
   }
 }
 
@@ -402,7 +412,7 @@ function authenticate(service: ConsoleService, bearer: string | null) {
     throw new ApiError(
       401,
       "unauthenticated",
-      "send Authorization: Bearer <token>; log in (POST /v1/sessions) or ask an org_admin for an API token",
+      `send Authorization: Bearer <token>; log in (${API.login.method} ${API.login.path}) or ask an org_admin for an API token`,
     );
   const token = service.store.findToken(bearer);
   if (!token)
@@ -414,7 +424,7 @@ function authenticate(service: ConsoleService, bearer: string | null) {
       "unauthenticated",
       token.kind === "session"
         ? "this session has expired; log in again"
-        : "this API token has expired; issue a new one (POST /v1/tokens)",
+        : `this API token has expired; issue a new one (${API.issueToken.method} ${API.issueToken.path})`,
     );
   }
   const user = service.state.users.get(token.login);

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import type { LedgerEntryInfo } from "../api/wire.js";
 import {
   type Catalog,
   type ConsoleState,
@@ -11,23 +12,13 @@ import {
   type Group,
   indexAddresses,
   type LedgerDraft,
-  type LedgerReason,
   type Organization,
   type User,
 } from "../domain/index.js";
 import { MIGRATIONS } from "./migrations.js";
 
-export interface LedgerEntry {
-  id: number;
-  at: string;
-  amount_cents: number;
-  reason: LedgerReason;
-  login: string | null;
-  plan: string | null;
-  memo: string;
-  idempotency_key: string | null;
-  balance_after_cents: number;
-}
+/** A ledger entry as stored, and as the console answers with it. */
+export type LedgerEntry = LedgerEntryInfo;
 
 export interface StoredResponse {
   status: number;
@@ -62,7 +53,7 @@ export interface FoundToken extends TokenRecord {
   last_used_at: string | null;
 }
 
-/** A credential as `GET /v1/tokens` shows it: never the secret, which only its hash stands for. */
+/** A credential as the tokens route (`API.tokens`) shows it: never the secret, which only its hash stands for. */
 export interface TokenInfo extends TokenRecord {
   created_at: string;
   last_used_at: string | null;

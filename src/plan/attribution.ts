@@ -1,6 +1,6 @@
 import type { Attribution, Plan, PlanStep } from "./model.js";
 
-/** An audit log entry as the console serves it (`GET /v1/audit`), reduced to what attribution reads. */
+/** An audit log entry as the console serves it (`API.audit` in src/api/routes.ts), reduced to what attribution reads. */
 export interface AuditRecord {
   at: string;
   actor: {

@@ -4,12 +4,12 @@
  * route is in the table, the console declares exactly these routes, and each operation survives the trip
  * client → request → console parser unchanged.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { OPERATION_ROUTES, type RoutedOperationName, requestOf } from "../../src/api/operations.js";
-import { API } from "../../src/api/routes.js";
+import { API, API_PREFIX } from "../../src/api/routes.js";
 import { ROUTES } from "../../src/console/routes.js";
 import type { RequestedOperation } from "../../src/domain/index.js";
 import { REPO } from "../support/console.js";
@@ -95,6 +95,46 @@ describe("the API table and schemas/console-api.yaml", () => {
 
   it("declares the console's routes, and only those", () => {
     expect(ROUTES.map((r) => `${r.method} ${r.template}`).sort()).toEqual(documented);
+  });
+});
+
+/** Every TypeScript file under `dir`, as paths relative to the repository. */
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(join(REPO, dir), { recursive: true, encoding: "utf8" })
+    .filter((file) => /\.tsx?$/.test(file))
+    .map((file) =>
+      relative(REPO, join(REPO, dir, file))
+        .split("\\")
+        .join("/"),
+    );
+}
+
+describe("where a route's path is written", () => {
+  it("every path in the table starts with the API prefix", () => {
+    for (const route of [...operationRoutes, ...otherRoutes]) expect(route).toMatch(/^[A-Z]+ \/v1\//);
+    expect(API_PREFIX).toBe("/v1");
+  });
+
+  it("no source file outside src/api/ writes a /v1/ path, not even in a comment or a message", () => {
+    const sources = sourcesUnder("src");
+    expect(sources).toContain("src/console/routes.ts");
+    const offenders = sources
+      .filter((file) => !file.startsWith("src/api/"))
+      .flatMap((file) =>
+        readFileSync(join(REPO, file), "utf8")
+          .split("\n")
+          .flatMap((line, i) =>
+            line.includes(`${API_PREFIX}/`) ? [`${file}:${i + 1}: ${line.trim()}`] : [],
+          ),
+      );
+    expect(offenders).toEqual([]);
+  });
+
+  it("the console declares each named route of the table once, from the table", () => {
+    const named = ROUTES.filter((r) =>
+      Object.values(API).some((spec) => spec.path === r.template && spec.method === r.method),
+    );
+    expect(named.map((r) => `${r.method} ${r.template}`).sort()).toEqual([...otherRoutes].sort());
   });
 });
 

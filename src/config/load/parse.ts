@@ -1,0 +1,176 @@
+import { Composer, type CST, type Document, LineCounter, Parser, YAMLParseError } from "yaml";
+import { fastRead } from "../fast-yaml.js";
+import { ConfigInvalidError, type ConfigIssue } from "../model.js";
+import { checkCaps, duplicateKeys, firstTooDeep, MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "./guards.js";
+import { issueAt } from "./issue.js";
+import { locatePath, type PathSegment } from "./locate.js";
+
+export interface ParsedYaml {
+  value: unknown;
+  /** Position of the value at `path` (or of its key, `atKey`), or of the deepest existing parent. */
+  locate(path: PathSegment[], atKey?: boolean): { line: number; col: number };
+}
+
+/**
+ * Up to this size a too_deep refusal that the fast reader can only place near its cause is placed exactly by
+ * `yaml`; a larger file gets the near place, so that every file within the caps is answered quickly.
+ */
+export const EXACT_PLACE_BYTES = 256 * 1024;
+
+/**
+ * YAML text → plain value, with positions worked out only when asked. The fast reader (fast-yaml.ts) reads
+ * what it composes exactly as `yaml` does, and refuses duplicate keys and deep nesting with `yaml`'s issues;
+ * anything else (aliases, tags, directives, a syntax error) is read by `yaml`.
+ * Throws located issues.
+ */
+export function parseYamlText(text: string, file: string): ParsedYaml {
+  checkCaps(text, file);
+  const fast = fastRead(text, MAX_NESTING_DEPTH);
+  if (fast.kind === "ok") {
+    let full: ReturnType<typeof readWithYaml> | null = null;
+    return {
+      value: fast.value,
+      locate: (path, atKey = false) => {
+        const position = fast.locate(path, atKey);
+        if (position) return position;
+        full ??= readWithYaml(text, file);
+        return locatePath(full.doc, path, full.locateOffset, atKey);
+      },
+    };
+  }
+  if (
+    fast.kind === "invalid" &&
+    (text.length > EXACT_PLACE_BYTES || fast.issues.every((i) => !i.approximate))
+  ) {
+    throw new ConfigInvalidError(
+      fast.issues.map((issue) => issueAt(file, issue.line, issue.col, issue.code, issue.message, "")),
+    );
+  }
+  const { value, doc, locateOffset } = readWithYaml(text, file);
+  return { value, locate: (path, atKey = false) => locatePath(doc, path, locateOffset, atKey) };
+}
+
+/** The reference reader: `yaml`'s parser and composer, with located errors. */
+export function readWithYaml(
+  text: string,
+  file: string,
+): { value: unknown; doc: Document; locateOffset: (offset: number) => { line: number; col: number } } {
+  const lineCounter = new LineCounter();
+  const locateOffset = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+  let doc: Document;
+  try {
+    let tokens: CST.Token[] | null = [...new Parser(lineCounter.addNewLine).parse(text)];
+    const deep = firstTooDeep(tokens, MAX_NESTING_DEPTH);
+    if (deep !== null) {
+      const { line, col } = locateOffset(deep);
+      throw new ConfigInvalidError([
+        issueAt(
+          file,
+          line,
+          col,
+          "too_deep",
+          `collections here are nested more than ${MAX_NESTING_DEPTH} levels deep; flatten the file`,
+          "",
+        ),
+      ]);
+    }
+    doc = composeOne(tokens, text.length);
+    // The syntax tree is garbage now: let it go before toJS doubles the memory again.
+    tokens = null;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw new ConfigInvalidError([
+      issueAt(file, 1, 1, "too_deep", "the file nests collections too deeply to read; flatten it", ""),
+    ]);
+  }
+  // The parser's own duplicate check is quadratic in a mapping's size; ours is linear (duplicateKeys).
+  const issues = [
+    ...doc.errors.map((error) => yamlIssue(file, error, locateOffset)),
+    ...duplicateKeys(doc).map(({ offset, key, first }) => {
+      const { line, col } = locateOffset(offset);
+      const firstAt = locateOffset(first);
+      return issueAt(
+        file,
+        line,
+        col,
+        "duplicate_key",
+        `the key ${key} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
+        "",
+      );
+    }),
+  ];
+  if (issues.length > 0) {
+    throw new ConfigInvalidError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    throw new ConfigInvalidError([
+      issueAt(
+        file,
+        1,
+        1,
+        "alias_bomb",
+        `the file expands too many YAML aliases (more than ${MAX_ALIAS_COUNT}); write the values out`,
+        "",
+      ),
+    ]);
+  }
+  return { value, doc, locateOffset };
+}
+
+/** The one document of a YAML text, as `parseDocument` composes it, but without the quadratic key check. */
+function composeOne(tokens: CST.Token[], length: number): Document {
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: true });
+  let doc: Document | null = null;
+  for (const next of composer.compose(tokens, true, length)) {
+    if (!doc) doc = next;
+    else {
+      doc.errors.push(
+        new YAMLParseError(
+          [next.range[0], next.range[1]],
+          "MULTIPLE_DOCS",
+          "the file holds more than one YAML document (a second ---)",
+        ),
+      );
+      break;
+    }
+  }
+  return doc!;
+}
+
+export function yamlIssue(
+  file: string,
+  error: YAMLParseError,
+  locate: (offset: number) => { line: number; col: number },
+): ConfigIssue {
+  const { line, col } = error.linePos?.[0] ?? locate(error.pos[0]);
+  if (error.code === "DUPLICATE_KEY") {
+    return issueAt(file, line, col, "duplicate_key", "this key appears twice; keep one of them", "");
+  }
+  // The parser catches what its own code throws (a stack overflow, a tag resolver's TypeError) and reports
+  // the JavaScript message as a YAML error: never show that, say what to do instead.
+  if (error.code === "RESOURCE_EXHAUSTION") {
+    return issueAt(
+      file,
+      line,
+      col,
+      "too_deep",
+      "this part of the file is nested too deeply or is too large to read; flatten it",
+      "",
+    );
+  }
+  const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+  if (ENGINE_MESSAGE.test(message)) {
+    return issueAt(file, line, col, "yaml_syntax", "this value cannot be read as YAML; rewrite it", "");
+  }
+  return issueAt(file, line, col, "yaml_syntax", `${message}; fix the YAML syntax`, "");
+}
+
+/** Messages of the JavaScript engine (RangeError, TypeError), as opposed to the YAML parser's own. */
+const ENGINE_MESSAGE =
+  /call stack|Invalid (array|string|typed array) length|out of memory|allocation failed|is not (a function|a constructor|defined|iterable)|Cannot (read|set|convert|access)|of (undefined|null)|RangeError|TypeError|SyntaxError|ReferenceError/i;
