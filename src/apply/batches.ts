@@ -8,7 +8,7 @@ import { failureOf, type StepOutcome } from "./outcome.js";
 
 /**
  * Bulk calls for apply. Steps that disable or delete a user and are ready at the same time (none waits for
- * another) go to the console together, up to `bulkSize` per `POST /v1/users/bulk`, instead of one request
+ * another) go to the console together, up to `bulkSize` per bulk call (`API.usersBulk`), instead of one request
  * each. The plan and the report do not change: every step is still started, done, failed or skipped on its
  * own, with its own amount. Steps that carry nothing but their login are batched; logouts would be too, but
  * a plan never holds one.

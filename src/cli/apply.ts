@@ -51,7 +51,7 @@ Idempotency-Key made of the plan id and the step id, so a retried or re-sent ste
 once. When a step fails, the steps that depend on it are skipped and independent steps still run. Ctrl-C
 stops starting new steps, lets running ones finish, releases the lock and prints the summary.
 
-Disables and deletes of users that are ready at the same time go as bulk calls (POST /v1/users/bulk, up to
+Disables and deletes of users that are ready at the same time go as bulk calls (the console's bulk user route, up to
 --bulk-size each, default ${DEFAULT_BULK_SIZE}), each with an Idempotency-Key made of the plan id and its steps' ids;
 every step is still reported on its own. The console takes a bulk call all or nothing: when it refuses
 one, apply sends that call's steps again one by one, so that each gets its own answer.

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { BULK_MAX_LOGINS, type BulkAction } from "../api/bulk-actions.js";
+import { BULK_MAX_LOGINS } from "../api/bulk-actions.js";
 import { API } from "../api/routes.js";
 import type { BulkResult } from "../api/wire.js";
 // The console's Login pattern (schemas/console-api.yaml, components.schemas.Login), from the rule book.
