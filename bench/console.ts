@@ -81,7 +81,9 @@ interface Server {
 }
 
 async function serve(cli: string, db: string): Promise<Server> {
-  const child = spawn(process.execPath, [cli, "serve", "--db", db, "--port", "0"], {
+  // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles each server (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, cli, "serve", "--db", db, "--port", "0"], {
     env: { ...process.env, ORGCTL_NOW: NOW },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -8,6 +8,7 @@ import {
   verificationRecord,
 } from "./addresses.js";
 import { type Catalog, findOrgPlan, findPlan, isPaidPlan } from "./catalog.js";
+import { withMember, withoutMember } from "./members.js";
 import {
   type ConsoleState,
   type Counters,
@@ -544,7 +545,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
       if (group.members.includes(target.login)) {
         effects.push({
           type: "put_group",
-          group: { ...group, members: group.members.filter((m) => m !== target.login) },
+          group: { ...group, members: withoutMember(group.members, target.login) },
         });
       }
     }
@@ -738,9 +739,7 @@ const HANDLERS: { [K in OperationName]: Handler<K> } = {
     if (isRefusal(group)) return no(group);
     if (!group.members.includes(op.login))
       return no(refuse("not_found", `${op.login} is not in group ${op.group}`));
-    return ok([
-      { type: "put_group", group: { ...group, members: group.members.filter((m) => m !== op.login) } },
-    ]);
+    return ok([{ type: "put_group", group: { ...group, members: withoutMember(group.members, op.login) } }]);
   },
 
   /**
@@ -878,23 +877,6 @@ const EFFECTS: { [K in Effect["type"]]: (state: ConsoleState, effect: EffectOf<K
     // Tokens live in the store, not in the rule engine's state.
   },
 };
-
-/**
- * `members` (sorted) with `login` inserted in its place: one binary search and a copy, where sorting again
- * would compare every member on each join of a large group.
- */
-function withMember(members: readonly string[], login: string): string[] {
-  let low = 0;
-  let high = members.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (members[middle]! < login) low = middle + 1;
-    else high = middle;
-  }
-  const next = members.slice();
-  next.splice(low, 0, login);
-  return next;
-}
 
 function unindexUser(state: ConsoleState, user: User): void {
   for (const address of [user.email, ...user.aliases]) {
