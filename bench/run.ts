@@ -31,7 +31,7 @@ const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? (QUICK ? 5 : 7)));
 async function timeApply(
   args: string[],
   env: Record<string, string>,
-): Promise<{ applyMs: number; wallMs: number }> {
+): Promise<{ applyMs: number; wallMs: number; cpuUs: number | null }> {
   const started = performance.now();
   // BENCH_APPLY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the apply process.
   const nodeArgs = process.env.BENCH_APPLY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
@@ -41,26 +41,48 @@ async function timeApply(
   });
   let first = 0;
   let last = 0;
+  // The apply process's own CPU time over the same phase, read when its first and last events arrive.
+  let cpuFirst: number | null = null;
+  let cpuLast: number | null = null;
   createInterface({ input: child.stdout! }).on("line", (line) => {
     const type = (JSON.parse(line) as { type: string }).type;
-    if (type === "apply_started") first = performance.now();
-    if (type === "summary") last = performance.now();
+    if (type === "apply_started") {
+      first = performance.now();
+      cpuFirst = cpuMicros(child.pid);
+    }
+    if (type === "summary") {
+      last = performance.now();
+      cpuLast = cpuMicros(child.pid);
+    }
   });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   if (code !== 0 || !first || !last) throw new Error(`orgctl apply failed (exit ${code})`);
-  return { applyMs: last - first, wallMs: performance.now() - started };
+  return {
+    applyMs: last - first,
+    wallMs: performance.now() - started,
+    cpuUs: cpuFirst === null || cpuLast === null ? null : cpuLast - cpuFirst,
+  };
 }
 
 /** A plain client's create rate on a fresh console, and the console's CPU time per create (µs). */
-async function rawSection(n: number, keyed: boolean): Promise<{ rate: number; cpuUs: number | null }> {
+async function rawSection(
+  n: number,
+  keyed: boolean,
+): Promise<{ rate: number; cpuUs: number | null; clientCpuUs: number }> {
   const dir = mkdtempSync(join(tmpdir(), "orgctl-bench-raw-"));
   const server = await serve(CLI, dir);
   try {
     const before = cpuMicros(server.child.pid);
+    const clientBefore = process.cpuUsage();
     const rate = await populate(server.url, n, keyed);
+    const client = process.cpuUsage(clientBefore);
     const after = cpuMicros(server.child.pid);
     const creates = generateOrg(n).groups.length + n;
-    return { rate, cpuUs: before === null || after === null ? null : (after - before) / creates };
+    return {
+      rate,
+      cpuUs: before === null || after === null ? null : (after - before) / creates,
+      clientCpuUs: (client.user + client.system) / creates,
+    };
   } finally {
     server.child.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
@@ -125,11 +147,18 @@ async function applySection(): Promise<Section> {
       raw_keyed_per_s: round(keyed.rate),
       apply_over_raw_keyed: round(applyRate / keyed.rate, 2),
       console_cpu_us_per_create: { apply: applyCpu, raw: cpu(plain.cpuUs), raw_keyed: cpu(keyed.cpuUs) },
+      // The client's own CPU per create: apply's process over its apply phase, the plain client's (this
+      // process) over its creates. With a core each, the side with more CPU per create bounds the rate.
+      client_cpu_us_per_create: {
+        apply: cpu(applyPhase.cpuUs === null ? null : applyPhase.cpuUs / steps),
+        raw: cpu(plain.clientCpuUs),
+        raw_keyed: cpu(keyed.clientCpuUs),
+      },
       command_ms: round(applyPhase.wallMs),
     },
     targets: [target("apply_throughput_ratio", ratio, ">=", 0.9)],
     markdown: [
-      `Apply: ${round(applyRate)} steps/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(plain.rate)} creates/s by a plain client and ${round(keyed.rate)}/s by the plain client sending Idempotency-Keys, all ${CONCURRENCY} in flight. Console CPU per create: apply ${applyCpu ?? "–"} µs, plain ${cpu(plain.cpuUs) ?? "–"} µs, plain with keys ${cpu(keyed.cpuUs) ?? "–"} µs.`,
+      `Apply: ${round(applyRate)} steps/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(plain.rate)} creates/s by a plain client and ${round(keyed.rate)}/s by the plain client sending Idempotency-Keys, all ${CONCURRENCY} in flight. Console CPU per create: apply ${applyCpu ?? "–"} µs, plain ${cpu(plain.cpuUs) ?? "–"} µs, plain with keys ${cpu(keyed.cpuUs) ?? "–"} µs. Client CPU per create: apply ${cpu(applyPhase.cpuUs === null ? null : applyPhase.cpuUs / steps) ?? "–"} µs, plain ${cpu(plain.clientCpuUs)} µs.`,
     ],
   };
 }
