@@ -3,19 +3,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { ErrorObject, ValidateFunction } from "ajv";
-import {
-  Composer,
-  type CST,
-  type Document,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  Parser,
-  YAMLParseError,
-} from "yaml";
+import type { CST, Document, Node, YAMLParseError } from "yaml";
 import { normalizeAddress } from "../domain/addresses.js";
 import type { ProfileField, Role } from "../domain/model.js";
 import { packageRoot } from "../package-root.js";
@@ -31,6 +19,7 @@ import {
 } from "./model.js";
 import { closest } from "./suggest.js";
 import { readUserFile, UserFileError } from "./user-file.js";
+import { yamlLibrary } from "./yaml-library.js";
 
 /** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -212,6 +201,7 @@ export function readWithYaml(
   text: string,
   file: string,
 ): { value: unknown; doc: Document; locateOffset: (offset: number) => { line: number; col: number } } {
+  const { LineCounter, Parser } = yamlLibrary();
   const lineCounter = new LineCounter();
   const locateOffset = (offset: number) => {
     const pos = lineCounter.linePos(offset);
@@ -299,6 +289,7 @@ function estimateNodes(text: string): { count: number; depth: number } {
 
 /** The one document of a YAML text, as `parseDocument` composes it, but without the quadratic key check. */
 function composeOne(tokens: CST.Token[], length: number): Document {
+  const { Composer, YAMLParseError } = yamlLibrary();
   const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: true });
   let doc: Document | null = null;
   for (const next of composer.compose(tokens, true, length)) {
@@ -363,6 +354,7 @@ function isCollectionToken(token: CST.Token): boolean {
  * (a mapping, a sequence, an alias) never collides. Positions are offsets of the repeated key.
  */
 export function duplicateKeys(doc: Document): { offset: number; key: string; first: number }[] {
+  const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   const found: { offset: number; key: string; first: number }[] = [];
   const pending: unknown[] = [doc.contents];
   while (pending.length > 0) {
@@ -469,6 +461,7 @@ export function locatePath(
   locate: (offset: number) => { line: number; col: number },
   atKey = false,
 ): { line: number; col: number } {
+  const { isMap, isPair, isScalar } = yamlLibrary();
   let node: unknown = doc.contents;
   let position = node && (node as Node).range ? locate((node as Node).range![0]) : { line: 1, col: 1 };
   for (const segment of path) {
