@@ -18,9 +18,12 @@ export interface Server {
 export async function serve(cli: string, dir: string): Promise<Server> {
   const catalog = join(dir, "catalog.json");
   writeFileSync(catalog, JSON.stringify(BENCH_CATALOG));
+  // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server.
+  const nodeArgs = process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       cli,
       "serve",
       "--db",
@@ -56,19 +59,33 @@ export async function serve(cli: string, dir: string): Promise<Server> {
   return { url, child };
 }
 
-/** A plain client: keep-alive pool, CONCURRENCY requests in flight, nothing else. Returns creates per second. */
-export async function rawCreate(url: string, bodies: { path: string; body: unknown }[]): Promise<number> {
+/**
+ * A plain client: keep-alive pool, CONCURRENCY requests in flight, each answer read as text (as apply reads
+ * it) and nothing else. With `keyed`, each request carries an Idempotency-Key as apply's do, so the console
+ * does the same work for both. Returns creates per second.
+ */
+export async function rawCreate(
+  url: string,
+  bodies: { path: string; body: unknown }[],
+  keyed = false,
+): Promise<number> {
   const pool = new Pool(url, { connections: CONCURRENCY });
+  const run = Math.random().toString(36).slice(2);
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < bodies.length) {
-        const item = bodies[next++]!;
+        const index = next++;
+        const item = bodies[index]!;
         const response = await pool.request({
           method: "POST",
           path: item.path,
-          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+          headers: {
+            authorization: `Bearer ${TOKEN}`,
+            "content-type": "application/json",
+            ...(keyed ? { "idempotency-key": `bench-${run}-${index}` } : {}),
+          },
           body: JSON.stringify(item.body),
         });
         const text = await response.body.text();
@@ -81,15 +98,18 @@ export async function rawCreate(url: string, bodies: { path: string; body: unkno
   return bodies.length / seconds;
 }
 
-/** Creates the generated organization of `n` users (groups first); returns the users' create rate. */
-export async function populate(url: string, n: number): Promise<number> {
+/**
+ * Creates the generated organization of `n` users (groups first); returns the rate of every create, groups
+ * included, as apply's rate counts every step.
+ */
+export async function populate(url: string, n: number, keyed = false): Promise<number> {
   const org = generateOrg(n);
-  await rawCreate(
-    url,
-    org.groups.map((g) => ({ path: "/v1/groups", body: g })),
-  );
-  return rawCreate(
-    url,
-    org.users.map((u) => ({ path: "/v1/users", body: u.aliases.length ? u : { ...u, aliases: undefined } })),
-  );
+  const groups = org.groups.map((g) => ({ path: "/v1/groups", body: g }));
+  const users = org.users.map((u) => ({
+    path: "/v1/users",
+    body: u.aliases.length ? u : { ...u, aliases: undefined },
+  }));
+  const groupRate = await rawCreate(url, groups, keyed);
+  const userRate = await rawCreate(url, users, keyed);
+  return (groups.length + users.length) / (groups.length / groupRate + users.length / userRate);
 }

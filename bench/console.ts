@@ -13,7 +13,7 @@
  * BENCH_CONSOLE_ONLY=patch_1k,patch_10k picks scenarios, BENCH_CONSOLE_SECONDS and BENCH_CONSOLE_ROUNDS size them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -33,6 +33,8 @@ const SECONDS = Number(process.env.BENCH_CONSOLE_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_CONSOLE_ROUNDS ?? 3);
 const WARM_UP_SECONDS = 0.5;
 const PAGE = 1000;
+/** GET /v1/users pages at a 10,000-user org, 8 clients, on main when issue 11 was filed ("today's"). */
+export const ISSUE_PAGE_RATE = 92;
 
 export type Seed = "org1k" | "org10k" | "noGroups10k" | "oneGroup10k";
 
@@ -81,7 +83,9 @@ interface Server {
 }
 
 async function serve(cli: string, db: string): Promise<Server> {
-  const child = spawn(process.execPath, [cli, "serve", "--db", db, "--port", "0"], {
+  // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles each server (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = process.env.BENCH_SERVE_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, cli, "serve", "--db", db, "--port", "0"], {
     env: { ...process.env, ORGCTL_NOW: NOW },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -101,8 +105,30 @@ interface Request {
   body?: unknown;
 }
 
-/** Requests per second with CLIENTS in flight for SECONDS, after a warm-up that is not counted. */
-async function rate(url: string, next: (i: number) => Request, warmUps = 1): Promise<number> {
+/**
+ * The server's CPU time so far (user + system, µs) from /proc, or null where there is none. On a loaded
+ * machine the rate follows the share of the CPU the server got; its CPU time per request does not.
+ */
+export function cpuMicros(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Requests per second with CLIENTS in flight for SECONDS, after a warm-up that is not counted, and the server's
+ * CPU time per counted request (µs).
+ */
+async function rate(
+  url: string,
+  next: (i: number) => Request,
+  warmUps = 1,
+  pid?: number,
+): Promise<{ rate: number; cpuPerRequest: number | null }> {
   const pool = new Pool(url, { connections: CLIENTS, pipelining: 1 });
   let issued = 0;
   let counted = 0;
@@ -135,13 +161,20 @@ async function rate(url: string, next: (i: number) => Request, warmUps = 1): Pro
   const running = Promise.all(Array.from({ length: CLIENTS }, client));
   await new Promise((resolve) => setTimeout(resolve, WARM_UP_SECONDS * 1000));
   counting = true;
+  const cpuBefore = cpuMicros(pid);
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
   stop = true;
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuMicros(pid);
+  const measured = counted;
   await running;
   await pool.close();
-  return counted / seconds;
+  return {
+    rate: measured / seconds,
+    cpuPerRequest:
+      cpuBefore === null || cpuAfter === null || measured === 0 ? null : (cpuAfter - cpuBefore) / measured,
+  };
 }
 
 const login = (i: number, n: number) => `u${String(i % n).padStart(6, "0")}`;
@@ -206,8 +239,18 @@ export interface ConsoleReport {
   page_size: number;
   /** Requests per second of this build. */
   rates: ConsoleRates;
+  /**
+   * The server's CPU time per request (µs, median of the rounds): on a loaded machine the rates follow the
+   * CPU share the server got, this does not.
+   */
+  cpu_us_per_request: ConsoleRates;
+  /** The targets' ratios computed from CPU per request instead of rates (inverted: higher is better). */
+  cpu_ratios: Record<string, number | null>;
   /** The same, served by the build named by BENCH_CONSOLE_BASELINE, in the same run. */
   baseline: ConsoleRates | null;
+  baseline_cpu_us_per_request: ConsoleRates | null;
+  /** What the page-rate target is measured against. */
+  page_rate_baseline: string;
   targets: Record<string, { value: number | null; target: string; met: boolean | null }>;
 }
 
@@ -232,6 +275,7 @@ export async function runConsoleBench(
     const builds: [string, string][] = [["this", CLI]];
     if (baselineCli) builds.push(["baseline", baselineCli]);
     const samples = new Map<string, number[]>();
+    const cpuSamples = new Map<string, number[]>();
     let copy = 0;
     // Every scenario runs on every build in turn, each time on a fresh copy of the same database, and the
     // rounds repeat the whole sequence: a machine that slows down mid-run slows every figure alike.
@@ -242,8 +286,14 @@ export async function runConsoleBench(
           copyFileSync(seeds.get(scenario.seed)!, db);
           const server = await serve(cli, db);
           let value: number;
+          let cpu: number | null;
           try {
-            value = await rate(server.url, scenario.next, scenario.warmUps);
+            ({ rate: value, cpuPerRequest: cpu } = await rate(
+              server.url,
+              scenario.next,
+              scenario.warmUps,
+              server.child.pid,
+            ));
           } finally {
             server.child.kill("SIGTERM");
             await new Promise((resolve) => server.child.once("exit", resolve));
@@ -251,7 +301,10 @@ export async function runConsoleBench(
           }
           const key = `${build} ${scenario.name}`;
           samples.set(key, [...(samples.get(key) ?? []), value]);
-          process.stderr.write(`bench console: round ${r + 1} ${key} ${round(value)}/s\n`);
+          if (cpu !== null) cpuSamples.set(key, [...(cpuSamples.get(key) ?? []), cpu]);
+          process.stderr.write(
+            `bench console: round ${r + 1} ${key} ${round(value)}/s, ${cpu === null ? "–" : Math.round(cpu)} µs CPU/request\n`,
+          );
         }
       }
     }
@@ -260,12 +313,20 @@ export async function runConsoleBench(
       const [build, name] = key.split(" ") as [string, string];
       rates[build]![name] = round(median(values));
     }
+    const cpuOf: Record<string, ConsoleRates> = { this: {}, baseline: {} };
+    for (const [key, values] of cpuSamples) {
+      const [build, name] = key.split(" ") as [string, string];
+      cpuOf[build]![name] = Math.round(median(values));
+    }
+    const cpu = cpuOf.this!;
     const mine = rates.this!;
     const before = baselineCli ? rates.baseline! : null;
     const ratio = (a: number | undefined, b: number | undefined) =>
       a === undefined || b === undefined || b === 0 ? null : round(a / b);
     const patch = ratio(mine.patch_10k, mine.patch_1k);
-    const pages = ratio(mine.users_page_10k, before?.users_page_10k);
+    // Against a baseline build measured in this run when one is given, else against the rate issue 11
+    // measured on main before this work (same 2-core machine, quiet): an absolute figure from another day.
+    const pages = ratio(mine.users_page_10k, before?.users_page_10k ?? ISSUE_PAGE_RATE);
     const creates = ratio(mine.create_one_group_10k, mine.create_no_groups_10k);
     return {
       clients: CLIENTS,
@@ -273,7 +334,16 @@ export async function runConsoleBench(
       rounds: ROUNDS,
       page_size: PAGE,
       rates: mine,
+      cpu_us_per_request: cpu,
+      cpu_ratios: {
+        patch_10k_over_1k: ratio(cpu.patch_1k, cpu.patch_10k),
+        create_one_group_over_no_groups: ratio(cpu.create_no_groups_10k, cpu.create_one_group_10k),
+      },
       baseline: before,
+      baseline_cpu_us_per_request: baselineCli ? cpuOf.baseline! : null,
+      page_rate_baseline: before?.users_page_10k
+        ? `users_page_10k of the baseline build (${baselineCli})`
+        : `issue 11's ${ISSUE_PAGE_RATE} pages/s (main before this work, quiet 2-core machine; not this run)`,
       targets: {
         console_patch_10k_over_1k: {
           value: patch,
@@ -303,13 +373,15 @@ export function consoleLines(report: ConsoleReport): string[] {
   return [
     `Console, ${report.clients} clients in flight, median of ${report.rounds} rounds of ${report.seconds} s, pages of ${report.page_size} users (requests/s):`,
     "",
-    `| work | this build |${report.baseline ? " baseline | this / baseline |" : ""}`,
-    `|---|---:|${report.baseline ? "---:|---:|" : ""}`,
+    `| work | this build | server CPU per request (µs) |${report.baseline ? " baseline | this / baseline |" : ""}`,
+    `|---|---:|---:|${report.baseline ? "---:|---:|" : ""}`,
     ...names.map((name) => {
       const mine = report.rates[name]!;
       const before = report.baseline?.[name];
-      return `| ${name} | ${mine} |${report.baseline ? ` ${before ?? "–"} | ${before ? round(mine / before) : "–"} |` : ""}`;
+      return `| ${name} | ${mine} | ${report.cpu_us_per_request[name] ?? "–"} |${report.baseline ? ` ${before ?? "–"} | ${before ? round(mine / before) : "–"} |` : ""}`;
     }),
+    "",
+    `The page-rate target is against ${report.page_rate_baseline}.`,
   ];
 }
 

@@ -11,7 +11,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { measureApplyScheduler } from "./apply-scheduler.js";
 import { bulkRemovalSection } from "./bulk-removal.js";
-import { consoleLines, runConsoleBench } from "./console.js";
+import { consoleLines, cpuMicros, runConsoleBench } from "./console.js";
 import { CONCURRENCY, OWNER, populate, serve, TOKEN } from "./console-fixture.js";
 import { generateOrg, orgYaml } from "./generate.js";
 import { planSection } from "./plan-floor.js";
@@ -28,14 +28,42 @@ const QUICK = process.argv.includes("--quick");
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? "50,1000" : "50,1000,10000")).split(",").map(Number);
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? (QUICK ? 5 : 7)));
 
-/** Apply throughput: creates by orgctl apply vs. the same creates by a plain client, same parallelism. */
+/** A plain client's create rate on a fresh console, and the console's CPU time per create (µs). */
+async function rawSection(
+  n: number,
+  keyed: boolean,
+): Promise<{ rate: number; cpuUs: number | null; clientCpuUs: number }> {
+  const dir = mkdtempSync(join(tmpdir(), "orgctl-bench-raw-"));
+  const server = await serve(CLI, dir);
+  try {
+    const before = cpuMicros(server.child.pid);
+    const clientBefore = process.cpuUsage();
+    const rate = await populate(server.url, n, keyed);
+    const client = process.cpuUsage(clientBefore);
+    const after = cpuMicros(server.child.pid);
+    const creates = generateOrg(n).groups.length + n;
+    return {
+      rate,
+      cpuUs: before === null || after === null ? null : (after - before) / creates,
+      clientCpuUs: (client.user + client.system) / creates,
+    };
+  } finally {
+    server.child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Apply throughput: every step of orgctl apply against the same creates by a plain client, same parallelism,
+ * each on a fresh console. Both count every create (groups and users) over the time they take, and both read
+ * each answer as text. The plain client is measured twice: plain (the target's reference) and with an
+ * Idempotency-Key on each request as apply sends, so that the console does the same work for both and what is
+ * left is the client's. The console's CPU time per create of each run says which side the time went to.
+ */
 async function applySection(): Promise<Section> {
   const applyN = Number(process.env.BENCH_APPLY_USERS ?? 1000);
-  const rawDir = mkdtempSync(join(tmpdir(), "orgctl-bench-raw-"));
-  const rawServer = await serve(CLI, rawDir);
-  const rawRate = await populate(rawServer.url, applyN);
-  rawServer.child.kill("SIGTERM");
-  rmSync(rawDir, { recursive: true, force: true });
+  const plain = await rawSection(applyN, false);
+  const keyed = await rawSection(applyN, true);
   const applyDir = mkdtempSync(join(tmpdir(), "orgctl-bench-apply-"));
   const applyServer = await serve(CLI, applyDir);
   const org = generateOrg(applyN);
@@ -49,6 +77,7 @@ async function applySection(): Promise<Section> {
     { env: { ...process.env, ...env }, stdio: "ignore" },
   );
   const steps = (JSON.parse(readFileSync(planFile, "utf8")) as { steps: unknown[] }).steps.length;
+  const cpuBefore = cpuMicros(applyServer.child.pid);
   const applyPhase = await timeApply(
     CLI,
     [
@@ -63,24 +92,38 @@ async function applySection(): Promise<Section> {
     ],
     env,
   );
+  const cpuAfter = cpuMicros(applyServer.child.pid);
   applyServer.child.kill("SIGTERM");
   rmSync(applyDir, { recursive: true, force: true });
-  // The rate of the apply phase, from its first event to its summary, over the same creates: process start,
-  // the lock and the staleness check are fixed costs, not throughput.
-  const applyRate = applyN / (applyPhase.applyMs / 1000);
-  const ratio = round(applyRate / rawRate, 2);
+  // The rate of the apply phase, from its first event to its summary, over its steps: process start, the lock
+  // and the staleness check are fixed costs, not throughput.
+  const applyRate = steps / (applyPhase.applyMs / 1000);
+  const ratio = round(applyRate / plain.rate, 2);
+  const cpu = (value: number | null) => (value === null ? null : Math.round(value));
+  const applyCpu =
+    cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / steps);
   return {
     name: "apply",
     data: {
       users: applyN,
       steps,
       apply_per_s: round(applyRate),
-      raw_per_s: round(rawRate),
+      raw_per_s: round(plain.rate),
+      raw_keyed_per_s: round(keyed.rate),
+      apply_over_raw_keyed: round(applyRate / keyed.rate, 2),
+      console_cpu_us_per_create: { apply: applyCpu, raw: cpu(plain.cpuUs), raw_keyed: cpu(keyed.cpuUs) },
+      // The client's own CPU per create: apply's process over its apply phase, the plain client's (this
+      // process) over its creates. With a core each, the side with more CPU per create bounds the rate.
+      client_cpu_us_per_create: {
+        apply: cpu(applyPhase.cpuUs === null ? null : applyPhase.cpuUs / steps),
+        raw: cpu(plain.clientCpuUs),
+        raw_keyed: cpu(keyed.clientCpuUs),
+      },
       command_ms: round(applyPhase.wallMs),
     },
     targets: [target("apply_throughput_ratio", ratio, ">=", 0.9)],
     markdown: [
-      `Apply: ${round(applyRate)} creates/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(rawRate)} creates/s by a plain client, both ${CONCURRENCY} in flight.`,
+      `Apply: ${round(applyRate)} steps/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(plain.rate)} creates/s by a plain client and ${round(keyed.rate)}/s by the plain client sending Idempotency-Keys, all ${CONCURRENCY} in flight. Console CPU per create: apply ${applyCpu ?? "–"} µs, plain ${cpu(plain.cpuUs) ?? "–"} µs, plain with keys ${cpu(keyed.cpuUs) ?? "–"} µs. Client CPU per create: apply ${cpu(applyPhase.cpuUs === null ? null : applyPhase.cpuUs / steps) ?? "–"} µs, plain ${cpu(plain.clientCpuUs)} µs.`,
     ],
   };
 }
@@ -157,15 +200,17 @@ async function main(): Promise<void> {
     quick: QUICK,
   };
   const sections: Section[] = [];
-  sections.push(startupSection(ROOT, CLI, RUNS));
-  sections.push(await planSection(CLI, FLOOR, SIZES, RUNS));
-  if (!QUICK) {
-    sections.push(await applySection());
-    sections.push(await bulkRemovalSection(CLI));
-    sections.push(withinCapsSection());
-  }
-  sections.push(await schedulerSection());
-  if (!QUICK) sections.push(await consoleSection());
+  // BENCH_ONLY=apply,console runs only those sections (startup, plan, apply, bulk_removal, within_caps,
+  // apply_scheduler, console), to look at one figure; the full report is a run without it.
+  const only = process.env.BENCH_ONLY?.split(",");
+  const wanted = (name: string, full: boolean) => (only ? only.includes(name) : !full || !QUICK);
+  if (wanted("startup", false)) sections.push(startupSection(ROOT, CLI, RUNS));
+  if (wanted("plan", false)) sections.push(await planSection(CLI, FLOOR, SIZES, RUNS));
+  if (wanted("apply", true)) sections.push(await applySection());
+  if (wanted("bulk_removal", true)) sections.push(await bulkRemovalSection(CLI));
+  if (wanted("within_caps", true)) sections.push(withinCapsSection());
+  if (wanted("apply_scheduler", false)) sections.push(await schedulerSection());
+  if (wanted("console", true)) sections.push(await consoleSection());
   const report: Record<string, unknown> = {
     machine: { ...machine, load_average_at_end: loadavg().map((l) => round(l, 2)) },
   };

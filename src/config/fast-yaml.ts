@@ -13,7 +13,7 @@
  * offsets, and a path is located only when an error needs it. Pure.
  */
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent } from "js-yaml";
-import { isScalar, Schema } from "yaml";
+import { yamlLibrary } from "./yaml-library.js";
 
 export type PathSegment = string | number;
 
@@ -44,18 +44,42 @@ interface ScalarTag {
   resolve(value: string, onError: (message: string) => void, options: object): unknown;
 }
 
-/** The `yaml` core schema's implicit scalar tags, in the order `yaml` tries them. */
-const CORE_TAGS: ScalarTag[] = (new Schema({ schema: "core" }).tags as unknown as ScalarTag[]).filter(
-  (tag) => tag.default === true && tag.test !== undefined,
-);
+/** The `yaml` core schema's implicit scalar tags, in the order `yaml` tries them (`yaml` loads on first use). */
+let coreTags: ScalarTag[] | null = null;
+function core(): ScalarTag[] {
+  coreTags ??= (new (yamlLibrary().Schema)({ schema: "core" }).tags as unknown as ScalarTag[]).filter(
+    (tag) => tag.default === true && tag.test !== undefined,
+  );
+  return coreTags;
+}
 const RESOLVE_OPTIONS = { intAsBigInt: false };
 
-/** The first characters any core tag's `test` can match (`~`, null, booleans, numbers); "" is null too. */
-const MAYBE_NOT_STRING = /^(?:$|[~nNtTfF0-9+\-.])/;
+/**
+ * The beginnings any core tag's `test` can match: "", `~`, null, booleans, numbers (with a sign or a leading
+ * dot), `.inf` and `.nan`. Only a filter: what passes is resolved by the tags themselves, so `free` or `name`
+ * never loads `yaml`.
+ */
+const MAYBE_NOT_STRING =
+  /^(?:$|~|[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE|[-+]?\.?[0-9]|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN))/;
+
+/**
+ * The plain scalars org.yaml holds most (`owner: true`, `version: 1`), resolved as `yaml`'s core tags resolve
+ * them, so that a file holding no other kind never loads `yaml`. Integers of up to 15 digits are exact.
+ */
+const COMMON_SCALARS = new Map<string, unknown>([
+  ["", null],
+  ["~", null],
+  ["null", null],
+  ["true", true],
+  ["false", false],
+]);
+const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 
 function resolvePlain(text: string): unknown {
   if (!MAYBE_NOT_STRING.test(text)) return text;
-  for (const tag of CORE_TAGS) {
+  if (COMMON_SCALARS.has(text)) return COMMON_SCALARS.get(text);
+  if (SMALL_DECIMAL.test(text)) return Number(text);
+  for (const tag of core()) {
     if (tag.test!.test(text)) {
       let failed = false;
       const value = tag.resolve(
@@ -67,7 +91,7 @@ function resolvePlain(text: string): unknown {
       );
       // `yaml` keeps the source text when a tag cannot resolve it; a tag may answer with a Scalar node.
       if (failed) return text;
-      return isScalar(value) ? value.value : value;
+      return yamlLibrary().isScalar(value) ? value.value : value;
     }
   }
   return text;

@@ -123,7 +123,44 @@ export function usersPageJson(state: ConsoleState, logins: string[], nextCursor:
     userTexts.set(user, { owner, groups, text });
     return text;
   });
-  return `{"items":[${items.join(",")}],"next_cursor":${JSON.stringify(nextCursor)}}`;
+  return pageText(state, items, nextCursor);
+}
+
+/** A page's body and the user texts it was joined from. */
+interface PageText {
+  items: string[];
+  next: string | null;
+  text: string;
+}
+
+/** The most page bodies kept per state: a page of 1,000 users is about 400 KB. */
+const MAX_PAGE_TEXTS = 16;
+const pageTexts = new WeakMap<ConsoleState, Map<string, PageText>>();
+
+/**
+ * The page's body, joined again only when one of its users' texts changed: joining a page of 1,000 users
+ * copies 400 KB, most of the cost of reading a page of an organization that did not change.
+ */
+function pageText(state: ConsoleState, items: string[], next: string | null): string {
+  let pages = pageTexts.get(state);
+  if (!pages) {
+    pages = new Map();
+    pageTexts.set(state, pages);
+  }
+  const key = `${items.length}:${items[0] ?? ""}`;
+  const kept = pages.get(key);
+  if (kept && kept.next === next && sameTexts(kept.items, items)) return kept.text;
+  const text = `{"items":[${items.join(",")}],"next_cursor":${JSON.stringify(next)}}`;
+  pages.delete(key);
+  if (pages.size >= MAX_PAGE_TEXTS) pages.delete(pages.keys().next().value!);
+  pages.set(key, { items, next, text });
+  return text;
+}
+
+function sameTexts(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function domainJson(state: ConsoleState, domain: Domain): DomainInfo {

@@ -12,6 +12,7 @@ import {
   type Group,
   indexAddresses,
   type LedgerDraft,
+  membershipChangeOf,
   type Organization,
   type User,
 } from "../domain/index.js";
@@ -405,7 +406,8 @@ export class ConsoleStore {
       return;
     }
     const before = rows.removed.size ? known.filter((login) => !rows.removed.has(login)) : known;
-    const { added, dropped } = membershipDelta(before, group.members);
+    const { added, dropped } =
+      membershipChangeOf(before, group.members) ?? membershipDelta(before, group.members);
     const remove = this.statement("DELETE FROM group_members WHERE group_name = ? AND login = ?");
     for (const login of dropped) remove.run(name, login);
     for (const login of added) add.run(name, login);

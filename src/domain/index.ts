@@ -2,6 +2,7 @@ export * from "./addresses.js";
 export * from "./catalog.js";
 export * from "./engine.js";
 export * from "./invitations.js";
+export * from "./members.js";
 export * from "./model.js";
 export * from "./money.js";
 export * from "./operations.js";

@@ -337,11 +337,13 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     expect(existsSync(PRECOMPILED_VALIDATOR), PRECOMPILED_VALIDATOR).toBe(true);
   });
 
-  it("orgctl validate loads commander and the YAML parser, but no console, client, planner, TUI, SQLite or ajv compiler", async () => {
+  it("orgctl validate loads commander and the fast YAML reader, but no yaml, console, client, planner, TUI, SQLite or ajv compiler", async () => {
     const run = await traced([CLI, "validate", "-f", "org.yaml"], sandboxDir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("org.yaml is valid");
-    expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "yaml"]));
+    expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "js-yaml"]));
+    // `version: 1`, `owner: true` and `plan: free` resolve without `yaml`'s tags: its 233 modules stay unloaded.
+    expect(packagesOf(run)).not.toContain("yaml");
     expect(
       loaded(run, [
         ...TUI,
@@ -361,6 +363,20 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     if (existsSync(PRECOMPILED_VALIDATOR)) {
       expect(loaded(run, ["org-schema-validator.cjs"]).length).toBeGreaterThan(0);
       expect(loaded(run, AJV_COMPILER)).toEqual([]);
+    }
+  });
+
+  it("orgctl validate loads yaml when the file needs it: an alias, a float", async () => {
+    const source = readFileSync(join(sandboxDir, "org.yaml"), "utf8");
+    for (const [name, edit] of [
+      ["alias", (text: string) => text.replace("version: 1", "version: &v 1\nx-version: *v")],
+      ["float", (text: string) => text.replace(/^version: 1$/m, "version: 1\nx-ratio: 1.5")],
+    ] as const) {
+      const dir = join(traceDir, `validate-${name}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "org.yaml"), edit(source));
+      const run = await traced([CLI, "validate", "-f", "org.yaml"], dir);
+      expect(packagesOf(run), `${name}: ${run.stderr}`).toContain("yaml");
     }
   });
 
@@ -394,7 +410,7 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
       });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain("No changes");
-      expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "undici", "yaml"]));
+      expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "undici", "js-yaml"]));
       const own = ownModulesOf(run);
       expect(own).toContain(CLIENT_UNDICI);
       expect(own).not.toContain(CLIENT_NODE_HTTP);

@@ -236,3 +236,45 @@ describe("request validators", () => {
     expect(patch({ nope: 1 })).toBe(false);
   });
 });
+
+describe("pages of users read again", () => {
+  it("answer exactly as a first read after each kind of change, and the same when nothing changed", async () => {
+    const ts = await start();
+    expectStatus(await ts.api("POST", "/v1/groups", { name: "ops", description: "ops" }), 201);
+    for (const login of ["al", "bo", "cy", "dee"]) await createUser(ts, login);
+    const pages = async () =>
+      Promise.all(
+        ["?limit=2", "?limit=2&offset=2", "?limit=3&offset=1", "?limit=100"].map(
+          async (query) => (await ts.api("GET", `/v1/users${query}`)).body,
+        ),
+      );
+    type Page = {
+      items: { login: string; first_name: string; groups: string[] }[];
+      next_cursor: string | null;
+    };
+    const logins = (body: Page) => body.items.map((u) => u.login);
+    const find = (body: Page, login: string) => body.items.find((u) => u.login === login)!;
+    const first = (await pages()) as Page[];
+    expect(await pages()).toEqual(first);
+    expect(logins(first[3]!)).toEqual(["admin", "al", "bo", "cy", "dee"]);
+    expect(logins(first[1]!)).toEqual(["bo", "cy"]);
+
+    expectStatus(await ts.api("PATCH", "/v1/users/bo", { first_name: "Bob" }), 200);
+    let now = (await pages()) as Page[];
+    expect(find(now[1]!, "bo").first_name).toBe("Bob");
+    expect(find(now[2]!, "bo").first_name).toBe("Bob");
+    expect(find(now[3]!, "bo").first_name).toBe("Bob");
+    expect(now[0]).toEqual(first[0]);
+
+    expectStatus(await ts.api("PUT", "/v1/groups/ops/members/cy"), 200);
+    now = (await pages()) as Page[];
+    for (const page of [now[1]!, now[2]!, now[3]!]) expect(find(page, "cy").groups).toEqual(["ops"]);
+
+    await createUser(ts, "ann");
+    now = (await pages()) as Page[];
+    expect(logins(now[1]!)).toEqual(["ann", "bo"]);
+    expect(logins(now[3]!)).toEqual(["admin", "al", "ann", "bo", "cy", "dee"]);
+    expect(now[1]!.next_cursor).not.toBeNull();
+    expect(now[3]!.next_cursor).toBeNull();
+  });
+});

@@ -1,5 +1,6 @@
-import { type CST, type Document, isMap, isPair, isScalar, isSeq } from "yaml";
+import type { CST, Document } from "yaml";
 import { ConfigInvalidError } from "../model.js";
+import { yamlLibrary } from "../yaml-library.js";
 import { issueAt } from "./issue.js";
 
 /**
@@ -114,6 +115,7 @@ function isCollectionToken(token: CST.Token): boolean {
  * (a mapping, a sequence, an alias) never collides. Positions are offsets of the repeated key.
  */
 export function duplicateKeys(doc: Document): { offset: number; key: string; first: number }[] {
+  const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   const found: { offset: number; key: string; first: number }[] = [];
   const pending: unknown[] = [doc.contents];
   while (pending.length > 0) {

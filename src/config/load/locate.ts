@@ -1,4 +1,5 @@
-import { type Document, isMap, isPair, isScalar, type Node } from "yaml";
+import type { Document, Node } from "yaml";
+import { yamlLibrary } from "../yaml-library.js";
 
 export type PathSegment = string | number;
 
@@ -9,6 +10,7 @@ export function locatePath(
   locate: (offset: number) => { line: number; col: number },
   atKey = false,
 ): { line: number; col: number } {
+  const { isMap, isPair, isScalar } = yamlLibrary();
   let node: unknown = doc.contents;
   let position = node && (node as Node).range ? locate((node as Node).range![0]) : { line: 1, col: 1 };
   for (const segment of path) {

@@ -1,6 +1,7 @@
-import { Composer, type CST, type Document, LineCounter, Parser, YAMLParseError } from "yaml";
+import type { CST, Document, YAMLParseError } from "yaml";
 import { fastRead } from "../fast-yaml.js";
 import { ConfigInvalidError, type ConfigIssue } from "../model.js";
+import { yamlLibrary } from "../yaml-library.js";
 import { checkCaps, duplicateKeys, firstTooDeep, MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "./guards.js";
 import { issueAt } from "./issue.js";
 import { locatePath, type PathSegment } from "./locate.js";
@@ -55,6 +56,7 @@ export function readWithYaml(
   text: string,
   file: string,
 ): { value: unknown; doc: Document; locateOffset: (offset: number) => { line: number; col: number } } {
+  const { LineCounter, Parser } = yamlLibrary();
   const lineCounter = new LineCounter();
   const locateOffset = (offset: number) => {
     const pos = lineCounter.linePos(offset);
@@ -125,6 +127,7 @@ export function readWithYaml(
 
 /** The one document of a YAML text, as `parseDocument` composes it, but without the quadratic key check. */
 function composeOne(tokens: CST.Token[], length: number): Document {
+  const { Composer, YAMLParseError } = yamlLibrary();
   const composer = new Composer({ uniqueKeys: false, prettyErrors: false, strict: true });
   let doc: Document | null = null;
   for (const next of composer.compose(tokens, true, length)) {

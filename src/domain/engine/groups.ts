@@ -1,3 +1,4 @@
+import { withMember, withoutMember } from "../members.js";
 import { type Refusal, refuse } from "../refusal.js";
 import { GROUP_NAME } from "../rules.js";
 import { type Context, findGroup, findUser, type Handlers, isRefusal, no, ok, permit } from "./context.js";
@@ -61,9 +62,7 @@ export const GROUP_HANDLERS: Handlers<
     if (isRefusal(group)) return no(group);
     if (!group.members.includes(op.login))
       return no(refuse("not_found", `${op.login} is not in group ${op.group}`));
-    return ok([
-      { type: "put_group", group: { ...group, members: group.members.filter((m) => m !== op.login) } },
-    ]);
+    return ok([{ type: "put_group", group: { ...group, members: withoutMember(group.members, op.login) } }]);
   },
 };
 
@@ -77,21 +76,4 @@ function newGroupNameRefusal(ctx: Context, name: string): Refusal | null {
   }
   if (ctx.state.groups.has(name)) return refuse("conflict", `group ${name} already exists`, { group: name });
   return null;
-}
-
-/**
- * `members` (sorted) with `login` inserted in its place: one binary search and a copy, where sorting again
- * would compare every member on each join of a large group.
- */
-export function withMember(members: readonly string[], login: string): string[] {
-  let low = 0;
-  let high = members.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (members[middle]! < login) low = middle + 1;
-    else high = middle;
-  }
-  const next = members.slice();
-  next.splice(low, 0, login);
-  return next;
 }

@@ -1,5 +1,6 @@
 import { checkAddressAvailable, isPermanentAddress, normalizeAddress } from "../addresses.js";
 import { isPaidPlan, unknownPlanRefusal } from "../catalog.js";
+import { withMember, withoutMember } from "../members.js";
 import { type LedgerDraft, PROFILE_FIELDS, type Profile, ROLES, type User } from "../model.js";
 import { addDays, DAYS_PER_PERIOD, daysLeft, prorateChange, unusedRefund } from "../money.js";
 import { type Refusal, refuse } from "../refusal.js";
@@ -17,7 +18,6 @@ import {
   permit,
   protectOwner,
 } from "./context.js";
-import { withMember } from "./groups.js";
 import { checkAliasLimit, checkFunds, checkSeats, planPrice } from "./limits.js";
 
 export const MAX_GROUPS_AT_CREATE = 10;
@@ -210,7 +210,7 @@ export const USER_HANDLERS: Handlers<
       if (group.members.includes(target.login)) {
         effects.push({
           type: "put_group",
-          group: { ...group, members: group.members.filter((m) => m !== target.login) },
+          group: { ...group, members: withoutMember(group.members, target.login) },
         });
       }
     }
