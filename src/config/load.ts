@@ -31,6 +31,7 @@ import {
 } from "./model.js";
 import { closest } from "./suggest.js";
 import { readUserFile, UserFileError } from "./user-file.js";
+import { aliasBombRefusal, firstUnknownAlias, unknownAliasRefusal } from "./yaml-aliases.js";
 
 /** Larger files are refused before parsing, so a hostile file cannot exhaust memory or time. */
 export const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
@@ -153,7 +154,7 @@ export const EXACT_PLACE_BYTES = 256 * 1024;
  */
 export function parseYamlText(text: string, file: string): ParsedYaml {
   checkCaps(text, file);
-  const fast = fastRead(text, MAX_NESTING_DEPTH);
+  const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
   if (fast.kind === "ok") {
     let full: ReturnType<typeof readWithYaml> | null = null;
     return {
@@ -262,20 +263,18 @@ export function readWithYaml(
   if (issues.length > 0) {
     throw new ConfigInvalidError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
   }
+  const unknown = firstUnknownAlias(doc);
+  if (unknown) {
+    const { line, col } = locateOffset(unknown.offset);
+    const { code, message } = unknownAliasRefusal(unknown.name);
+    throw new ConfigInvalidError([issueAt(file, line, col, code, message, "")]);
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch {
-    throw new ConfigInvalidError([
-      issueAt(
-        file,
-        1,
-        1,
-        "alias_bomb",
-        `the file expands too many YAML aliases (more than ${MAX_ALIAS_COUNT}); write the values out`,
-        "",
-      ),
-    ]);
+    const { code, message } = aliasBombRefusal(MAX_ALIAS_COUNT);
+    throw new ConfigInvalidError([issueAt(file, 1, 1, code, message, "")]);
   }
   return { value, doc, locateOffset };
 }
