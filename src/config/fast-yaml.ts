@@ -390,9 +390,13 @@ function compose(
   return { value: root };
 }
 
-/** Sets a key as `yaml`'s toJS does: an own property even for `__proto__`. */
+/**
+ * Sets a key as `yaml`'s toJS does: an own property even for `__proto__`. (`yaml` defines the property when
+ * `key in map`; for a plain object that differs from assigning only for `__proto__`, Object.prototype's one
+ * setter: every other inherited property is a writable data property, which assignment shadows.)
+ */
 function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
-  if (key in map)
+  if (key === "__proto__")
     Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
 }

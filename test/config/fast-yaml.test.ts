@@ -305,6 +305,27 @@ describe("the fast YAML reader", () => {
     });
   });
 
+  it("the loader names an unknown alias and where it is, in a large file too, instead of an alias bomb at 1:1", () => {
+    const users = "  - login: u\n".repeat(30_000);
+    for (const text of ["version: 1\norganization:\n  name: *nope\n", `users:\n${users}  - login: *nope\n`]) {
+      try {
+        parseYamlText(text, "org.yaml");
+        expect.unreachable();
+      } catch (error) {
+        const lines = text.split("\n").length - 1;
+        expect((error as ConfigInvalidError).issues).toEqual([
+          expect.objectContaining({
+            code: "unknown_alias",
+            line: lines,
+            col: text.split("\n")[lines - 1]!.indexOf("*") + 1,
+            message:
+              "the alias *nope names no anchor defined before it; define &nope earlier or write the value out",
+          }),
+        ]);
+      }
+    }
+  });
+
   it(`counts aliases as yaml does, up to ${MAX_ALIAS_COUNT} and one past it`, () => {
     const list = (alias: string, n: number) => `[${Array(n).fill(alias).join(", ")}]`;
     const cases: [string, "ok" | "invalid"][] = [
