@@ -88,6 +88,9 @@ function expectSameAsYaml(text: string): "ok" | "invalid" | "unsupported" {
   return "invalid";
 }
 
+/** The properties send thousands of texts through both readers: minutes on a loaded machine. */
+const PROPERTY_TIMEOUT_MS = 600_000;
+
 const examples = readdirSync("examples", { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .flatMap((entry) =>
@@ -433,45 +436,49 @@ describe("the fast YAML reader", () => {
     { maxLength: 3 },
   );
 
-  it("agrees with yaml on random documents, damaged or not", () => {
-    const seen = { ok: 0, invalid: 0, unsupported: 0 };
-    fc.assert(
-      fc.property(value, style, damage, fc.nat(), (doc, options, edits, share) => {
-        // One collection said twice: yaml writes it once with an anchor, then as an alias.
-        const collections = pathsOf(doc)
-          .map((path) => path.reduce<unknown>((node, segment) => (node as never)[segment], doc))
-          .filter((node) => node !== doc && node !== null && typeof node === "object");
-        if (collections.length > 0 && doc !== null && typeof doc === "object") {
-          const again = collections[share % collections.length];
-          if (Array.isArray(doc)) doc.push(again);
-          else (doc as Record<string, unknown>)[`again${share % 3}`] = again;
-        }
-        let text = stringify(doc, options as never);
-        for (const edit of edits) {
-          if (edit.text === "repeat a line") {
-            // A line said twice: in a block mapping, a duplicate key.
-            const lines = text.split("\n");
-            const at = edit.at % lines.length;
-            lines.splice(at, 0, lines[at]!);
-            text = lines.join("\n");
-            continue;
+  it(
+    "agrees with yaml on random documents, damaged or not",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      fc.assert(
+        fc.property(value, style, damage, fc.nat(), (doc, options, edits, share) => {
+          // One collection said twice: yaml writes it once with an anchor, then as an alias.
+          const collections = pathsOf(doc)
+            .map((path) => path.reduce<unknown>((node, segment) => (node as never)[segment], doc))
+            .filter((node) => node !== doc && node !== null && typeof node === "object");
+          if (collections.length > 0 && doc !== null && typeof doc === "object") {
+            const again = collections[share % collections.length];
+            if (Array.isArray(doc)) doc.push(again);
+            else (doc as Record<string, unknown>)[`again${share % 3}`] = again;
           }
-          const at = edit.at % (text.length + 1);
-          text = text.slice(0, at) + edit.text + text.slice(at);
-        }
-        seen[expectSameAsYaml(text)]++;
-      }),
-      {
-        numRuns: 3000,
-        // One fixed run in CI, so that a run never fails by chance; ORGCTL_FUZZ_SEED explores others.
-        seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
-      },
-    );
-    // The property ran on every kind of answer, not only on what the reader leaves to yaml.
-    expect(seen.ok).toBeGreaterThan(300);
-    expect(seen.invalid).toBeGreaterThan(0);
-    expect(seen.unsupported).toBeGreaterThan(0);
-  });
+          let text = stringify(doc, options as never);
+          for (const edit of edits) {
+            if (edit.text === "repeat a line") {
+              // A line said twice: in a block mapping, a duplicate key.
+              const lines = text.split("\n");
+              const at = edit.at % lines.length;
+              lines.splice(at, 0, lines[at]!);
+              text = lines.join("\n");
+              continue;
+            }
+            const at = edit.at % (text.length + 1);
+            text = text.slice(0, at) + edit.text + text.slice(at);
+          }
+          seen[expectSameAsYaml(text)]++;
+        }),
+        {
+          numRuns: 3000,
+          // One fixed run in CI, so that a run never fails by chance; ORGCTL_FUZZ_SEED explores others.
+          seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
+        },
+      );
+      // The property ran on every kind of answer, not only on what the reader leaves to yaml.
+      expect(seen.ok).toBeGreaterThan(300);
+      expect(seen.invalid).toBeGreaterThan(0);
+      expect(seen.unsupported).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   // Anchored lists of aliases (billion laughs in small), names redefined or never defined, aliases as keys,
   // in block and flow style: the counts reach the cap on both sides of it.
@@ -496,51 +503,55 @@ describe("the fast YAML reader", () => {
     scalar: fc.boolean(),
   });
 
-  it("agrees with yaml on anchors, aliases and their counts", () => {
-    const seen = { ok: 0, invalid: 0, unsupported: 0 };
-    const codes = new Set<string>();
-    fc.assert(
-      fc.property(fc.array(definition, { minLength: 1, maxLength: 6 }), (definitions) => {
-        const lines: string[] = ["top: &s key"];
-        // Not the definition's own name: an alias inside its own anchor is left to yaml.
-        const nameOf = (i: number, back: number | "e") => {
-          const own = definitions[i]!.name;
-          const earlier = definitions
-            .slice(0, i)
-            .flatMap((d) => (d.name && d.name !== own ? [d.name] : []))
-            .reverse();
-          if (back === "e") return "e";
-          return earlier.length === 0 ? "s" : earlier[back % earlier.length]!;
-        };
-        definitions.forEach((d, i) => {
-          const anchor = d.name ? ` &${d.name}` : "";
-          if (d.scalar && d.items.length === 0) {
-            lines.push(`k${i}:${anchor} s${i}`);
-            return;
-          }
-          const rendered = d.items.flatMap((it) => {
-            if (typeof it === "string") return [d.flow && it === "" ? "~" : it];
-            if ("key" in it) {
-              // Mostly the scalar `s`: yaml names a collection's alias as a key `*name` (left to it).
-              const key = it.key === 0 ? nameOf(i, it.key) : it.key === "e" ? "e" : "s";
-              return [d.flow ? `{*${key} : v}` : `*${key} : v`];
+  it(
+    "agrees with yaml on anchors, aliases and their counts",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      const codes = new Set<string>();
+      fc.assert(
+        fc.property(fc.array(definition, { minLength: 1, maxLength: 6 }), (definitions) => {
+          const lines: string[] = ["top: &s key"];
+          // Not the definition's own name: an alias inside its own anchor is left to yaml.
+          const nameOf = (i: number, back: number | "e") => {
+            const own = definitions[i]!.name;
+            const earlier = definitions
+              .slice(0, i)
+              .flatMap((d) => (d.name && d.name !== own ? [d.name] : []))
+              .reverse();
+            if (back === "e") return "e";
+            return earlier.length === 0 ? "s" : earlier[back % earlier.length]!;
+          };
+          definitions.forEach((d, i) => {
+            const anchor = d.name ? ` &${d.name}` : "";
+            if (d.scalar && d.items.length === 0) {
+              lines.push(`k${i}:${anchor} s${i}`);
+              return;
             }
-            return Array<string>(it.times).fill(`*${nameOf(i, it.alias)}`);
+            const rendered = d.items.flatMap((it) => {
+              if (typeof it === "string") return [d.flow && it === "" ? "~" : it];
+              if ("key" in it) {
+                // Mostly the scalar `s`: yaml names a collection's alias as a key `*name` (left to it).
+                const key = it.key === 0 ? nameOf(i, it.key) : it.key === "e" ? "e" : "s";
+                return [d.flow ? `{*${key} : v}` : `*${key} : v`];
+              }
+              return Array<string>(it.times).fill(`*${nameOf(i, it.alias)}`);
+            });
+            if (d.flow) lines.push(`k${i}:${anchor} [${rendered.join(", ")}]`);
+            else if (rendered.length === 0) lines.push(`k${i}:${anchor} []`);
+            else lines.push(`k${i}:${anchor}`, ...rendered.map((r) => `  - ${r}`));
           });
-          if (d.flow) lines.push(`k${i}:${anchor} [${rendered.join(", ")}]`);
-          else if (rendered.length === 0) lines.push(`k${i}:${anchor} []`);
-          else lines.push(`k${i}:${anchor}`, ...rendered.map((r) => `  - ${r}`));
-        });
-        const text = `${lines.join("\n")}\n`;
-        const kind = expectSameAsYaml(text);
-        seen[kind]++;
-        const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
-        if (fast.kind === "invalid") codes.add(fast.issues[0]!.code);
-      }),
-      { numRuns: 300, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
-    );
-    expect(seen.ok).toBeGreaterThan(30);
-    expect(seen.invalid).toBeGreaterThan(30);
-    expect([...codes].sort()).toEqual(["alias_bomb", "unknown_alias"]);
-  });
+          const text = `${lines.join("\n")}\n`;
+          const kind = expectSameAsYaml(text);
+          seen[kind]++;
+          const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+          if (fast.kind === "invalid") codes.add(fast.issues[0]!.code);
+        }),
+        { numRuns: 300, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+      );
+      expect(seen.ok).toBeGreaterThan(30);
+      expect(seen.invalid).toBeGreaterThan(30);
+      expect([...codes].sort()).toEqual(["alias_bomb", "unknown_alias"]);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
