@@ -149,7 +149,7 @@ export const EXACT_PLACE_BYTES = 256 * 1024;
 /**
  * YAML text → plain value, with positions worked out only when asked. The fast reader (fast-yaml.ts) reads
  * what it composes exactly as `yaml` does, and refuses duplicate keys and deep nesting with `yaml`'s issues;
- * anything else (aliases, tags, directives, a syntax error) is read by `yaml`.
+ * anything else (tags, directives, a syntax error, an alias inside its own anchor) is read by `yaml`.
  * Throws located issues.
  */
 export function parseYamlText(text: string, file: string): ParsedYaml {
