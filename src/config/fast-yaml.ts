@@ -93,7 +93,11 @@ function resolvePlain(text: string): unknown {
 
 class Unsupported extends Error {}
 
-const TAB_INDENT = /^[ ]*\t/m;
+/**
+ * A tab in a line's indentation, or after its block indicators (`- `, `? `, `: `): `yaml` refuses some of
+ * these (a tab before an anchor after `-`) where js-yaml does not. A superset, on purpose.
+ */
+const TAB_INDENT = /^[ ?:-]*\t/m;
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
 
 interface Frame {
@@ -135,8 +139,8 @@ interface AnchorRecord {
  * (the document's top collection is level 1).
  */
 export function fastRead(text: string, maxDepth: number, maxAliasCount: number): FastRead {
-  // Where the two parsers were seen to differ (differential tests): tabs in indentation, and block scalars
-  // with an explicit indentation indicator.
+  // Where the two parsers were seen to differ (differential tests): tabs in indentation (or after a block
+  // indicator), and block scalars with an explicit indentation indicator.
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
   if (INDENT_INDICATOR.test(text)) return { kind: "unsupported", reason: "an indentation indicator" };
   let events: Event[];

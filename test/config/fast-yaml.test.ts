@@ -246,6 +246,9 @@ describe("the fast YAML reader", () => {
       "a: 1\n---\nb: 2\n",
       "? [a]\n: 1\n",
       ": a\n",
+      // A tab after a block indicator, before an anchor: yaml refuses it, js-yaml does not (seed 5).
+      "- -\t &a1\n    - null\n",
+      "? \t&a x\n: 1\n",
       // An alias inside its own anchor (a cycle), and an alias of a collection as a key.
       "a: &x [1, *x]\n",
       "a: &x\n  b: *x\n",
