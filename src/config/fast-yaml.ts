@@ -365,7 +365,9 @@ function compose(
         if (frame?.isMap && frame.pendingKey === null) {
           // A key. Objects (none here) and NaN never collide, as in `yaml`'s check.
           const offset = scalarStart(text, event, events[i - 1]);
-          if (offset < 0) throw new Unsupported("an empty key");
+          // An empty key with an anchor: `yaml` places a flow pair made of it elsewhere (seed 6).
+          if (offset < 0 || (event.valueStart < 0 && event.anchorStart >= 0))
+            throw new Unsupported("an empty key");
           if (!Number.isNaN(value)) {
             const first = frame.seen!.get(value);
             if (first === undefined) frame.seen!.set(value, offset);

@@ -249,6 +249,9 @@ describe("the fast YAML reader", () => {
       // A tab after a block indicator, before an anchor: yaml refuses it, js-yaml does not (seed 5).
       "- -\t &a1\n    - null\n",
       "? \t&a x\n: 1\n",
+      // An empty key with an anchor (in a flow sequence, yaml starts the pair at its `:`; seed 6).
+      "[\n &a1 :{a: 1},\n *a1\n]\n",
+      "- &a : x\n",
       // An alias inside its own anchor (a cycle), and an alias of a collection as a key.
       "a: &x [1, *x]\n",
       "a: &x\n  b: *x\n",
