@@ -455,6 +455,12 @@ function collectionStart(events: Event[], index: number): number {
 
 function emptyStart(text: string, event: ScalarEvent, previous: Event | undefined): number {
   let at = Math.max(event.anchorEnd, event.tagEnd);
+  if (at >= 0) {
+    // After an anchor, `yaml` may start the empty node on a later line (`[&a\n]`, seed 11): not told here.
+    let end = at;
+    while (end < text.length && (text[end] === " " || text[end] === "\t")) end++;
+    if (end >= text.length || text[end] === "\n" || text[end] === "\r" || text[end] === "#") return -1;
+  }
   if (at < 0) {
     if (previous?.type === EVENT_ID.SEQUENCE && text.charCodeAt(previous.start) === 45)
       at = previous.start + 1;

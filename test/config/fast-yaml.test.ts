@@ -267,6 +267,7 @@ describe("the fast YAML reader", () => {
       "a: &x [1, 2]\nb: *x\nc: [*x, *x]\n",
       "a: &x\n  k: v\nb: *x\nc:\n  - *x\n  - d: *x\n",
       "a: &x\nb: *x\n",
+      "[&a \n]\n",
       "a: &x 1\na2: &x 2\nb: *x\n",
       "a: &x 1\nb: *x\nc: &x 3\nd: *x\n",
       "&r\na: 1\n",
