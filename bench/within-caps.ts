@@ -7,7 +7,13 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MAX_CONFIG_BYTES, MAX_FLOW_DEPTH, MAX_NESTING_DEPTH, MAX_YAML_NODES } from "../src/config/load.js";
+import {
+  MAX_ALIAS_COUNT,
+  MAX_CONFIG_BYTES,
+  MAX_FLOW_DEPTH,
+  MAX_NESTING_DEPTH,
+  MAX_YAML_NODES,
+} from "../src/config/load.js";
 import { generateOrg, orgYaml } from "./generate.js";
 
 export const WITHIN_CAPS_TARGET_MS = 2000;
@@ -69,6 +75,33 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
   {
     name: "long strings up to the byte cap",
     text: () => `${HEADER}bomb:\n${`  - ${"y".repeat(8000)}\n`.repeat(Math.floor(MAX_CONFIG_BYTES / 8100))}`,
+  },
+  // Aliases: each anchor aliased as often as the alias cap allows (accepted), then one anchor aliased past it
+  // (refused, but only after the whole file is read for duplicate keys), and an empty list aliased without end.
+  {
+    name: `${Math.floor(LINES / 1000)} anchors, each aliased ${MAX_ALIAS_COUNT - 1} times`,
+    text: () => {
+      const groups = Array.from({ length: Math.floor(LINES / 1000) }, (_, g) => {
+        const name = `anchor${g}${"x".repeat(8)}`;
+        return `  g${g}: &${name} {login: user${g}, plan: business}\n  l${g}:\n${`    - *${name}\n`.repeat(MAX_ALIAS_COUNT - 1)}`;
+      });
+      return `${HEADER}bomb:\n${groups.join("")}`;
+    },
+  },
+  {
+    name: `one anchor aliased ${LINES} times (past the alias cap)`,
+    text: () =>
+      `${HEADER}base: &base {login: someone, plan: business}\nbomb:\n${"  - *base\n".repeat(LINES)}`,
+  },
+  {
+    name: `an empty list aliased ${LINES} times`,
+    text: () => `${HEADER}base: &base []\nbomb:\n${"  - *base\n".repeat(LINES)}`,
+  },
+  // A syntax error is explained by `yaml` alone (the reference for its code, message and place), which reads
+  // the whole file: this case is the one still over the target (see fast-yaml.ts).
+  {
+    name: `one mapping, ${LINES} keys, a syntax error in the last line`,
+    text: () => `${oneMapping(LINES - 1, 23, false)}  last: [unclosed\n`,
   },
   {
     name: "a real organization of 30,000 users (the documented size)",

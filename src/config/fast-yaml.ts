@@ -7,12 +7,27 @@
  * - map keys become strings the way `yaml`'s toJS makes them (`null` → "", others `String(value)`), and a key
  *   is a duplicate when its resolved value is `===` to an earlier key's in the same mapping, `yaml`'s
  *   `uniqueKeys` rule;
- * - collections nested deeper than the cap are refused where the cap is crossed.
- * Anything this reader does not compose itself (aliases, tags, directives, several documents, a collection
- * as a key) is answered `unsupported`, and the caller reads the file with `yaml`. Positions are kept as event
- * offsets, and a path is located only when an error needs it. Pure.
+ * - collections nested deeper than the cap are refused where the cap is crossed;
+ * - an alias is the value of the last node anchored with its name before it (the same object for a
+ *   collection, as `yaml`'s toJS shares it), counted by `yaml`'s own rule against `maxAliasCount` (see
+ *   `AnchorRecord`); an alias key is never a duplicate, and `<<` is a plain key (core 1.2 has no merge).
+ * Anything this reader does not compose itself (tags, directives, several documents, a collection or an
+ * alias of one as a key, an alias inside its own anchor) is answered `unsupported`, and the caller reads the
+ * file with `yaml`. Positions are kept as event offsets, and a path is located only when an error needs it.
+ * Pure.
  */
-import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent } from "js-yaml";
+import {
+  COLLECTION_STYLE,
+  EVENT_ID,
+  type Event,
+  getScalarValue,
+  type MappingEvent,
+  parseEvents,
+  SCALAR_STYLE,
+  type ScalarEvent,
+  type SequenceEvent,
+} from "js-yaml";
+import { aliasBombRefusal, unknownAliasRefusal } from "./yaml-aliases.js";
 import { yamlLibrary } from "./yaml-library.js";
 
 export type PathSegment = string | number;
@@ -33,7 +48,10 @@ export type FastRead =
        */
       locate(path: PathSegment[], atKey?: boolean): Position | null;
     }
-  /** The reader's own located refusal, with `yaml`'s codes and messages: `duplicate_key`, `too_deep`. */
+  /**
+   * The reader's own located refusal, with the codes and messages of the `yaml` path: `duplicate_key`,
+   * `too_deep`, `unknown_alias`, `alias_bomb`.
+   */
   | { kind: "invalid"; issues: Issue[] }
   /** A construct this reader leaves to `yaml` (named for tests and debugging). */
   | { kind: "unsupported"; reason: string };
@@ -99,7 +117,11 @@ function resolvePlain(text: string): unknown {
 
 class Unsupported extends Error {}
 
-const TAB_INDENT = /^[ ]*\t/m;
+/**
+ * A tab in a line's indentation, or after its block indicators (`- `, `? `, `: `): `yaml` refuses some of
+ * these (a tab before an anchor after `-`) where js-yaml does not. A superset, on purpose.
+ */
+const TAB_INDENT = /^[ ?:-]*\t/m;
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
 
 interface Frame {
@@ -111,15 +133,38 @@ interface Frame {
   pendingKey: string | null;
   pendingKeyEvent: number;
   seen: Map<unknown, number> | null;
+  /** The collection's anchor, closed (its `end` set) when the collection ends. */
+  anchor: AnchorRecord | null;
+}
+
+/**
+ * An anchored node, counted as `yaml`'s Alias.resolve counts it: `count` starts at 1 when the node is
+ * composed and grows by one per alias to it; `aliasCount` is worked out at its first alias (and again while
+ * it is 0) as the largest, over the node's scalars (1 each) and aliases (their target's count × aliasCount
+ * at that moment), 0 for a collection with neither. An alias fails when count × aliasCount passes the cap.
+ */
+interface AnchorRecord {
+  value: unknown;
+  /** Event index of the node, and of its POP for a collection (-1 while it is open; the node's own for a scalar). */
+  event: number;
+  end: number;
+  count: number;
+  aliasCount: number;
+  /**
+   * aliasCount is 0 for good. Without an alias inside its own anchor (left to `yaml`), a 0 cannot become
+   * anything else: the node's aliases were all resolved before, and their targets' counts are final 0s or
+   * positive by the same argument, down to nodes with no alias, whose count is fixed by their scalars.
+   */
+  zero: boolean;
 }
 
 /**
  * Reads `text` as one YAML document. `maxDepth` caps collection nesting the way `firstTooDeep` counts it
  * (the document's top collection is level 1).
  */
-export function fastRead(text: string, maxDepth: number): FastRead {
-  // Where the two parsers were seen to differ (differential tests): tabs in indentation, and block scalars
-  // with an explicit indentation indicator.
+export function fastRead(text: string, maxDepth: number, maxAliasCount: number): FastRead {
+  // Where the two parsers were seen to differ (differential tests): tabs in indentation (or after a block
+  // indicator), and block scalars with an explicit indentation indicator.
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
   if (INDENT_INDICATOR.test(text)) return { kind: "unsupported", reason: "an indentation indicator" };
   let events: Event[];
@@ -142,12 +187,15 @@ export function fastRead(text: string, maxDepth: number): FastRead {
     }
     // A syntax error is explained by `yaml`, the reference: the two parsers differ on the edges of the
     // syntax (flow keys across lines, tabs, explicit keys, control characters), and a file must never be
-    // refused by one rule and accepted by the other.
+    // refused by one rule and accepted by the other. `yaml` reads the whole file for it, which is the one
+    // case over 2 s in a multi-MB file: its CST pass alone (Lexer and Parser, before composing) costs about
+    // 3 times this whole reader. Giving `yaml` only a prefix would need a proof that its first error there
+    // is its first error in the whole file; that proof is not done.
     return { kind: "unsupported", reason: `a syntax error (${reason})` };
   }
   const lines = new LineIndex(text);
   try {
-    const composed = compose(text, events, maxDepth, lines);
+    const composed = compose(text, events, maxDepth, maxAliasCount, lines);
     if ("issues" in composed) return { kind: "invalid", issues: composed.issues };
     const { value } = composed;
     let index: EventIndex | null = null;
@@ -184,7 +232,7 @@ function crossingBefore(text: string, line: number, maxDepth: number): Issue | n
   const prefix = text.slice(0, end);
   try {
     const events = parseEvents(prefix, { maxDepth: maxDepth + 2 });
-    const composed = compose(prefix, events, maxDepth, new LineIndex(prefix));
+    const composed = compose(prefix, events, maxDepth, Number.POSITIVE_INFINITY, new LineIndex(prefix));
     if ("issues" in composed && composed.issues[0]?.code === "too_deep") return composed.issues[0];
   } catch {
     // not on its own
@@ -205,14 +253,20 @@ function compose(
   text: string,
   events: Event[],
   maxDepth: number,
+  maxAliasCount: number,
   lines: LineIndex,
 ): { value: unknown } | { issues: Issue[] } {
   let documents = 0;
   let root: unknown = null;
   const stack: Frame[] = [];
   const duplicates: Issue[] = [];
+  /** The anchors by name (the last one defined wins), and the anchor each alias event resolved to. */
+  const anchors = new Map<string, AnchorRecord>();
+  const targets = new Map<number, AnchorRecord>();
+  let unknownAlias: Issue | null = null;
+  let aliasBomb = false;
 
-  const place = (value: unknown, event: number): void => {
+  const place = (value: unknown): void => {
     const frame = stack[stack.length - 1];
     if (!frame) {
       root = value;
@@ -228,7 +282,29 @@ function compose(
     }
     setKey(frame.container as Record<string, unknown>, frame.pendingKey, value);
     frame.pendingKey = null;
-    void event;
+  };
+
+  const anchor = (event: { anchorStart: number; anchorEnd: number }, value: unknown, i: number) => {
+    if (event.anchorStart < 0) return null;
+    const record: AnchorRecord = { value, event: i, end: -1, count: 1, aliasCount: 0, zero: false };
+    anchors.set(text.slice(event.anchorStart, event.anchorEnd), record);
+    return record;
+  };
+
+  /** `yaml`'s getAliasCount of an anchored node, over its events. */
+  const aliasCountOf = (record: AnchorRecord): number => {
+    if (record.end === record.event) return 1;
+    let count = 0;
+    for (let j = record.event + 1; j < record.end; j++) {
+      const type = events[j]!.type;
+      if (type === EVENT_ID.SCALAR) count = Math.max(count, 1);
+      else if (type === EVENT_ID.ALIAS) {
+        // An unknown alias counts 0 in `yaml` (and the file is refused for it anyway).
+        const target = targets.get(j);
+        if (target) count = Math.max(count, target.count * target.aliasCount);
+      }
+    }
+    return count;
   };
 
   for (let i = 0; i < events.length; i++) {
@@ -239,42 +315,83 @@ function compose(
         if (documents > 1) throw new Unsupported("more than one document");
         if (event.directives.length > 0) throw new Unsupported("a directive");
         break;
-      case EVENT_ID.ALIAS:
-        throw new Unsupported("an alias");
+      case EVENT_ID.ALIAS: {
+        const name = text.slice(event.anchorStart, event.anchorEnd);
+        const record = anchors.get(name);
+        const frame = stack[stack.length - 1];
+        const isKey = frame?.isMap === true && frame.pendingKey === null;
+        if (!record) {
+          unknownAlias ??= { ...lines.position(event.anchorStart - 1), ...unknownAliasRefusal(name) };
+          if (isKey) {
+            frame.pendingKey = "";
+            frame.pendingKeyEvent = i;
+          } else place(null);
+          break;
+        }
+        if (record.end < 0) throw new Unsupported("an alias inside its own anchor");
+        targets.set(i, record);
+        if (!aliasBomb && maxAliasCount >= 0) {
+          record.count += 1;
+          if (record.aliasCount === 0 && !record.zero) {
+            record.aliasCount = aliasCountOf(record);
+            record.zero = record.aliasCount === 0;
+          }
+          if (record.count * record.aliasCount > maxAliasCount) aliasBomb = true;
+        }
+        const value = record.value;
+        if (isKey) {
+          // `yaml` names a key that is an alias of a collection after the alias (`*name`), with a warning.
+          if (value !== null && typeof value === "object")
+            throw new Unsupported("an alias of a collection as a key");
+          // An alias key takes part in no duplicate check (it is not a scalar node).
+          frame.pendingKey = value === null ? "" : String(value);
+          frame.pendingKeyEvent = i;
+        } else place(value);
+        break;
+      }
       case EVENT_ID.MAPPING:
       case EVENT_ID.SEQUENCE: {
         if (event.tagStart >= 0) throw new Unsupported("a tag");
         const frame = stack[stack.length - 1];
         if (frame?.isMap && frame.pendingKey === null) throw new Unsupported("a collection as a mapping key");
         if (stack.length + 1 > maxDepth) {
-          const { line, col } = lines.position(event.start);
+          const { line, col } = lines.position(collectionStart(events, i));
           return { issues: [tooDeep(line, col, maxDepth)] };
         }
         const isMap = event.type === EVENT_ID.MAPPING;
+        const container = isMap ? {} : [];
         stack.push({
           event: i,
-          container: isMap ? {} : [],
+          container,
           isMap,
           pendingKey: null,
           pendingKeyEvent: -1,
           seen: isMap ? new Map() : null,
+          anchor: anchor(event, container, i),
         });
         break;
       }
       case EVENT_ID.POP: {
         const frame = stack.pop();
-        if (frame) place(frame.container, frame.event);
+        if (frame) {
+          if (frame.anchor) frame.anchor.end = i;
+          place(frame.container);
+        }
         break;
       }
       case EVENT_ID.SCALAR: {
         if (event.tagStart >= 0) throw new Unsupported("a tag");
         const source = getScalarValue(text, event);
         const value = event.style === SCALAR_STYLE.PLAIN ? resolvePlain(source) : source;
+        const record = anchor(event, value, i);
+        if (record) record.end = i;
         const frame = stack[stack.length - 1];
         if (frame?.isMap && frame.pendingKey === null) {
           // A key. Objects (none here) and NaN never collide, as in `yaml`'s check.
           const offset = scalarStart(text, event, events[i - 1]);
-          if (offset < 0) throw new Unsupported("an empty key");
+          // An empty key with an anchor: `yaml` places a flow pair made of it elsewhere (seed 6).
+          if (offset < 0 || (event.valueStart < 0 && event.anchorStart >= 0))
+            throw new Unsupported("an empty key");
           if (!Number.isNaN(value)) {
             const first = frame.seen!.get(value);
             if (first === undefined) frame.seen!.set(value, offset);
@@ -291,7 +408,7 @@ function compose(
           frame.pendingKey = value === null ? "" : String(value);
           frame.pendingKeyEvent = i;
         } else {
-          place(value, i);
+          place(value);
         }
         break;
       }
@@ -299,12 +416,20 @@ function compose(
   }
   // org.yaml is a mapping; a lone scalar is left to `yaml`, which reads the edge cases of scalars at the root.
   if (root === null || typeof root !== "object") throw new Unsupported("a document that is not a collection");
-  return duplicates.length > 0 ? { issues: duplicates } : { value: root };
+  // The `yaml` path's order: the parser's issues (duplicates), then an unknown alias, then too many.
+  if (duplicates.length > 0) return { issues: duplicates };
+  if (unknownAlias) return { issues: [unknownAlias] };
+  if (aliasBomb) return { issues: [{ line: 1, col: 1, ...aliasBombRefusal(maxAliasCount) }] };
+  return { value: root };
 }
 
-/** Sets a key as `yaml`'s toJS does: an own property even for `__proto__`. */
+/**
+ * Sets a key as `yaml`'s toJS does: an own property even for `__proto__`. (`yaml` defines the property when
+ * `key in map`; for a plain object that differs from assigning only for `__proto__`, Object.prototype's one
+ * setter: every other inherited property is a writable data property, which assignment shadows.)
+ */
 function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
-  if (key in map)
+  if (key === "__proto__")
     Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
 }
@@ -335,14 +460,45 @@ function scalarStart(text: string, event: ScalarEvent, previous: Event | undefin
   }
 }
 
+/**
+ * Where `yaml` starts a collection: where js-yaml does, except for a block mapping whose first key carries
+ * an anchor on its own line (`&k key: 1`): `yaml` starts the mapping at the key, after the anchor.
+ */
+function collectionStart(events: Event[], index: number): number {
+  const event = events[index] as MappingEvent | SequenceEvent;
+  if (event.type === EVENT_ID.MAPPING && event.style === COLLECTION_STYLE.BLOCK) {
+    const key = events[index + 1];
+    if (key?.type === EVENT_ID.SCALAR && key.anchorStart - 1 === event.start && key.valueStart >= 0) {
+      return key.style === SCALAR_STYLE.SINGLE_QUOTED || key.style === SCALAR_STYLE.DOUBLE_QUOTED
+        ? key.valueStart - 1
+        : key.valueStart;
+    }
+  }
+  return event.start;
+}
+
 function emptyStart(text: string, event: ScalarEvent, previous: Event | undefined): number {
   let at = Math.max(event.anchorEnd, event.tagEnd);
+  if (at >= 0) {
+    // After an anchor, `yaml` may start the empty node on a later line (`[&a\n]`, seed 11): not told here.
+    let end = at;
+    while (end < text.length && (text[end] === " " || text[end] === "\t")) end++;
+    if (end >= text.length || text[end] === "\n" || text[end] === "\r" || text[end] === "#") return -1;
+  }
   if (at < 0) {
     if (previous?.type === EVENT_ID.SEQUENCE && text.charCodeAt(previous.start) === 45)
       at = previous.start + 1;
-    else if (previous?.type === EVENT_ID.SCALAR && previous.valueEnd >= 0) {
-      let i = previous.valueEnd;
-      if (previous.style === SCALAR_STYLE.SINGLE_QUOTED || previous.style === SCALAR_STYLE.DOUBLE_QUOTED) i++;
+    else if (
+      (previous?.type === EVENT_ID.SCALAR && previous.valueEnd >= 0) ||
+      previous?.type === EVENT_ID.ALIAS
+    ) {
+      let i: number;
+      if (previous.type === EVENT_ID.ALIAS) i = previous.anchorEnd;
+      else {
+        i = previous.valueEnd;
+        if (previous.style === SCALAR_STYLE.SINGLE_QUOTED || previous.style === SCALAR_STYLE.DOUBLE_QUOTED)
+          i++;
+      }
       while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
       if (text[i] !== ":" && text[i] !== "-") return -1;
       at = i + 1;
@@ -425,7 +581,10 @@ class EventIndex {
   private start(index: number, previousIndex: number): number {
     const event = this.events[index]!;
     if (event.type === EVENT_ID.SCALAR) return scalarStart(this.text, event, this.events[previousIndex]);
-    if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE) return event.start;
+    if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE)
+      return collectionStart(this.events, index);
+    // An alias starts at its `*`; a path goes no further through it, as in `yaml`'s locatePath.
+    if (event.type === EVENT_ID.ALIAS) return event.anchorStart - 1;
     return -1;
   }
 
@@ -441,7 +600,9 @@ class EventIndex {
     }
     if (isMap) {
       for (let k = 0; k + 1 < listing.items.length; k += 2) {
-        const keyEvent = this.events[listing.items[k]!] as ScalarEvent;
+        const keyEvent = this.events[listing.items[k]!]!;
+        // `yaml`'s locatePath matches scalar keys only: an alias key is never a path's segment.
+        if (keyEvent.type !== EVENT_ID.SCALAR) continue;
         const raw = getScalarValue(this.text, keyEvent);
         const resolved = keyEvent.style === SCALAR_STYLE.PLAIN ? resolvePlain(raw) : raw;
         // Keys are matched as `yaml`'s locator matches them: String() of the value, the first pair winning.

@@ -8,6 +8,7 @@ import { fastRead } from "../../src/config/fast-yaml.js";
 import {
   ConfigInvalidError,
   locatePath,
+  MAX_ALIAS_COUNT,
   MAX_NESTING_DEPTH,
   type PathSegment,
   parseYamlText,
@@ -20,7 +21,7 @@ import {
  */
 type Reference =
   | { ok: true; value: unknown; locate: (path: PathSegment[], atKey: boolean) => string }
-  | { ok: false; issues: { line: number; col: number; code: string }[] };
+  | { ok: false; issues: { line: number; col: number; code: string; message: string }[] };
 
 function reference(text: string): Reference {
   try {
@@ -35,7 +36,10 @@ function reference(text: string): Reference {
     };
   } catch (error) {
     if (!(error instanceof ConfigInvalidError)) throw error;
-    return { ok: false, issues: error.issues.map(({ line, col, code }) => ({ line, col, code })) };
+    return {
+      ok: false,
+      issues: error.issues.map(({ line, col, code, message }) => ({ line, col, code, message })),
+    };
   }
 }
 
@@ -51,7 +55,7 @@ function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][
 }
 
 function expectSameAsYaml(text: string): "ok" | "invalid" | "unsupported" {
-  const fast = fastRead(text, MAX_NESTING_DEPTH);
+  const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
   if (fast.kind === "unsupported") return "unsupported";
   const ref = reference(text);
   if (fast.kind === "ok") {
@@ -73,15 +77,19 @@ function expectSameAsYaml(text: string): "ok" | "invalid" | "unsupported" {
     false,
   );
   if (ref.ok) return "invalid";
-  // Duplicate keys and nesting are the reader's own checks: the same issues, at the same places.
-  const own = fast.issues.filter((issue) => issue.code !== "yaml_syntax" && !issue.approximate);
-  if (own.length > 0 && own.length === fast.issues.length) {
-    expect(own.map(({ line, col, code }) => ({ line, col, code }))).toEqual(
-      ref.issues.filter((issue) => issue.code === "duplicate_key" || issue.code === "too_deep"),
-    );
+  // Duplicate keys, nesting and aliases are the reader's own checks: exactly the issues of the `yaml` path,
+  // at the same places, with the same words (unless the reader says its place is only near).
+  if (fast.issues.every((issue) => !issue.approximate)) {
+    expect(
+      fast.issues.map(({ line, col, code, message }) => ({ line, col, code, message })),
+      text,
+    ).toEqual(ref.issues);
   }
   return "invalid";
 }
+
+/** The properties send thousands of texts through both readers: minutes on a loaded machine. */
+const PROPERTY_TIMEOUT_MS = 600_000;
 
 const examples = readdirSync("examples", { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
@@ -224,28 +232,132 @@ describe("the fast YAML reader", () => {
       `${Array.from({ length: levels }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")} leaf\n`;
     expect(expectSameAsYaml(deepMap(MAX_NESTING_DEPTH))).toBe("ok");
     expect(expectSameAsYaml(deepMap(MAX_NESTING_DEPTH + 1))).toBe("invalid");
-    expect(fastRead(deepMap(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH)).toMatchObject({
+    expect(fastRead(deepMap(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH, MAX_ALIAS_COUNT)).toMatchObject({
       kind: "invalid",
       issues: [{ code: "too_deep", line: MAX_NESTING_DEPTH + 1 }],
     });
-    expect(fastRead(deepMap(1000), MAX_NESTING_DEPTH)).toMatchObject({ kind: "invalid" });
+    expect(fastRead(deepMap(1000), MAX_NESTING_DEPTH, MAX_ALIAS_COUNT)).toMatchObject({ kind: "invalid" });
   });
 
   it("leaves to yaml what it does not compose itself", () => {
     for (const text of [
-      "a: &x 1\nb: *x\n",
       "a: !!str 1\n",
       "%YAML 1.1\n---\na: yes\n",
       "a: 1\n---\nb: 2\n",
       "? [a]\n: 1\n",
       ": a\n",
+      // A tab after a block indicator, before an anchor: yaml refuses it, js-yaml does not (seed 5).
+      "- -\t &a1\n    - null\n",
+      "? \t&a x\n: 1\n",
+      // An empty key with an anchor (in a flow sequence, yaml starts the pair at its `:`; seed 6).
+      "[\n &a1 :{a: 1},\n *a1\n]\n",
+      "- &a : x\n",
+      // An alias inside its own anchor (a cycle), and an alias of a collection as a key.
+      "a: &x [1, *x]\n",
+      "a: &x\n  b: *x\n",
+      "a: &x [1]\nb: {*x : 1}\n",
     ]) {
-      expect(fastRead(text, MAX_NESTING_DEPTH).kind, text).toBe("unsupported");
+      expect(fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT).kind, text).toBe("unsupported");
     }
   });
 
+  it("reads anchors and aliases as yaml does: values, positions, keys, redefinitions", () => {
+    for (const text of [
+      "a: &x 1\nb: *x\n",
+      "a: &x [1, 2]\nb: *x\nc: [*x, *x]\n",
+      "a: &x\n  k: v\nb: *x\nc:\n  - *x\n  - d: *x\n",
+      "a: &x\nb: *x\n",
+      "[&a \n]\n",
+      "a: &x 1\na2: &x 2\nb: *x\n",
+      "a: &x 1\nb: *x\nc: &x 3\nd: *x\n",
+      "&r\na: 1\n",
+      "&r {a: 1}\n",
+      "a: &k key\nm:\n  *k : 1\n  key: 2\n",
+      "m:\n  &k key: 1\n  *k : 2\n",
+      "base: &k key\nm:\n  *k : 1\n  *k : 2\n",
+      "a: &n ~\nm:\n  *n : 1\n",
+      "a: &n 1.0\nm:\n  *n : 1\n  1: 2\n",
+      "a: &x {p: 1}\nb:\n  <<: *x\n  q: 2\n",
+      "- &a x\n- *a\n- [*a, {*a : *a}]\n",
+      "a: &x 1\nb: {*x : }\n",
+      "a: &x 1\nm:\n  *x :\n  k: v\n",
+      "a: &x [&y 1, *y]\nb: *y\n",
+      "a: &x 'q'\nb: *x\n",
+      "a: &x |\n  text\nb: *x\n",
+      "a: &x:y 1\nb: *x:y\n",
+      "a: &x 1\nb: *x\n__proto__: *x\n",
+    ]) {
+      expect(expectSameAsYaml(text), text).toBe("ok");
+    }
+    // A collection's aliases are the very object, as yaml's toJS shares it.
+    const fast = fastRead("a: &x [1, 2]\nb: *x\nc: [*x]\n", MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+    expect(fast.kind).toBe("ok");
+    if (fast.kind !== "ok") return;
+    const value = fast.value as { a: unknown; b: unknown; c: unknown[] };
+    expect(value.b).toBe(value.a);
+    expect(value.c[0]).toBe(value.a);
+  });
+
+  it("refuses an alias with no anchor before it, at the alias, after any duplicate key", () => {
+    for (const text of [
+      "a: *x\n",
+      "a: *x\nb: &x 1\n",
+      "a: &x 1\nb: *y\nc: *z\n",
+      "m:\n  *x : 1\n",
+      "- [1, *nope]\n",
+      "a: *x\nb: 1\nb: 2\n",
+    ]) {
+      expect(expectSameAsYaml(text), text).toBe("invalid");
+    }
+    expect(fastRead("a: 1\nb: [1, *nope]\n", MAX_NESTING_DEPTH, MAX_ALIAS_COUNT)).toMatchObject({
+      kind: "invalid",
+      issues: [{ code: "unknown_alias", line: 2, col: 8 }],
+    });
+  });
+
+  it("the loader names an unknown alias and where it is, in a large file too, instead of an alias bomb at 1:1", () => {
+    const users = "  - login: u\n".repeat(30_000);
+    for (const text of ["version: 1\norganization:\n  name: *nope\n", `users:\n${users}  - login: *nope\n`]) {
+      try {
+        parseYamlText(text, "org.yaml");
+        expect.unreachable();
+      } catch (error) {
+        const lines = text.split("\n").length - 1;
+        expect((error as ConfigInvalidError).issues).toEqual([
+          expect.objectContaining({
+            code: "unknown_alias",
+            line: lines,
+            col: text.split("\n")[lines - 1]!.indexOf("*") + 1,
+            message:
+              "the alias *nope names no anchor defined before it; define &nope earlier or write the value out",
+          }),
+        ]);
+      }
+    }
+  });
+
+  it(`counts aliases as yaml does, up to ${MAX_ALIAS_COUNT} and one past it`, () => {
+    const list = (alias: string, n: number) => `[${Array(n).fill(alias).join(", ")}]`;
+    const cases: [string, "ok" | "invalid"][] = [
+      // A scalar anchor: each alias counts 1.
+      [`a: &a x\nl: ${list("*a", MAX_ALIAS_COUNT - 1)}\n`, "ok"],
+      [`a: &a x\nl: ${list("*a", MAX_ALIAS_COUNT)}\n`, "invalid"],
+      // Redefined: the count starts again.
+      [`a: &a x\nl: ${list("*a", 600)}\nb: &a y\nm: ${list("*a", 600)}\n`, "ok"],
+      // Empty collections count 0, however often.
+      [`a: &a []\nl: ${list("*a", 1500)}\n`, "ok"],
+      [`a: &a {}\nb: &b [*a, *a]\nl: ${list("*b", 1500)}\n`, "ok"],
+      // Laughs: b counts as a's count when first aliased.
+      [`a: &a [x]\nb: &b ${list("*a", 30)}\nc: ${list("*b", 31)}\n`, "ok"],
+      [`a: &a [x]\nb: &b ${list("*a", 30)}\nc: ${list("*b", 32)}\n`, "invalid"],
+      [`a: &a [x]\nb: &b ${list("*a", 30)}\nc: &c ${list("*b", 2)}\nd: ${list("*c", 9)}\n`, "ok"],
+      [`a: &a [x]\nb: &b ${list("*a", 30)}\nc: &c ${list("*b", 2)}\nd: ${list("*c", 10)}\n`, "invalid"],
+    ];
+    for (const [text, want] of cases) expect(expectSameAsYaml(text), text.slice(0, 80)).toBe(want);
+  });
+
   it("keeps __proto__ an own key, as yaml does", () => {
-    const fast = fastRead("__proto__: {polluted: 1}\n", MAX_NESTING_DEPTH);
+    const fast = fastRead("__proto__: {polluted: 1}\n", MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
     expect(fast.kind).toBe("ok");
     if (fast.kind !== "ok") return;
     expect(Object.keys(fast.value as object)).toEqual(["__proto__"]);
@@ -255,7 +367,7 @@ describe("the fast YAML reader", () => {
   it("leaves every syntax error to yaml, whose messages are the reference, in a large file too", () => {
     const users = "  - login: u\n".repeat(30_000);
     const text = `version: 1\nusers:\n${users}  - login: [unclosed\n`;
-    expect(fastRead(text, MAX_NESTING_DEPTH).kind).toBe("unsupported");
+    expect(fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT).kind).toBe("unsupported");
     try {
       parseYamlText(text, "org.yaml");
       expect.unreachable();
@@ -321,39 +433,132 @@ describe("the fast YAML reader", () => {
         "|",
         ">",
         "a",
+        "&a ",
+        "&b ",
+        "*a",
+        " *a",
+        "*b ",
       ),
     }),
     { maxLength: 3 },
   );
 
-  it("agrees with yaml on random documents, damaged or not", () => {
-    const seen = { ok: 0, invalid: 0, unsupported: 0 };
-    fc.assert(
-      fc.property(value, style, damage, (doc, options, edits) => {
-        let text = stringify(doc, options as never);
-        for (const edit of edits) {
-          if (edit.text === "repeat a line") {
-            // A line said twice: in a block mapping, a duplicate key.
-            const lines = text.split("\n");
-            const at = edit.at % lines.length;
-            lines.splice(at, 0, lines[at]!);
-            text = lines.join("\n");
-            continue;
+  it(
+    "agrees with yaml on random documents, damaged or not",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      fc.assert(
+        fc.property(value, style, damage, fc.nat(), (doc, options, edits, share) => {
+          // One collection said twice: yaml writes it once with an anchor, then as an alias.
+          const collections = pathsOf(doc)
+            .map((path) => path.reduce<unknown>((node, segment) => (node as never)[segment], doc))
+            .filter((node) => node !== doc && node !== null && typeof node === "object");
+          if (collections.length > 0 && doc !== null && typeof doc === "object") {
+            const again = collections[share % collections.length];
+            if (Array.isArray(doc)) doc.push(again);
+            else (doc as Record<string, unknown>)[`again${share % 3}`] = again;
           }
-          const at = edit.at % (text.length + 1);
-          text = text.slice(0, at) + edit.text + text.slice(at);
-        }
-        seen[expectSameAsYaml(text)]++;
-      }),
-      {
-        numRuns: 3000,
-        // One fixed run in CI, so that a run never fails by chance; ORGCTL_FUZZ_SEED explores others.
-        seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
-      },
-    );
-    // The property ran on every kind of answer, not only on what the reader leaves to yaml.
-    expect(seen.ok).toBeGreaterThan(300);
-    expect(seen.invalid).toBeGreaterThan(0);
-    expect(seen.unsupported).toBeGreaterThan(0);
+          let text = stringify(doc, options as never);
+          for (const edit of edits) {
+            if (edit.text === "repeat a line") {
+              // A line said twice: in a block mapping, a duplicate key.
+              const lines = text.split("\n");
+              const at = edit.at % lines.length;
+              lines.splice(at, 0, lines[at]!);
+              text = lines.join("\n");
+              continue;
+            }
+            const at = edit.at % (text.length + 1);
+            text = text.slice(0, at) + edit.text + text.slice(at);
+          }
+          seen[expectSameAsYaml(text)]++;
+        }),
+        {
+          numRuns: 3000,
+          // One fixed run in CI, so that a run never fails by chance; ORGCTL_FUZZ_SEED explores others.
+          seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
+        },
+      );
+      // The property ran on every kind of answer, not only on what the reader leaves to yaml.
+      expect(seen.ok).toBeGreaterThan(300);
+      expect(seen.invalid).toBeGreaterThan(0);
+      expect(seen.unsupported).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  // Anchored lists of aliases (billion laughs in small), names redefined or never defined, aliases as keys,
+  // in block and flow style: the counts reach the cap on both sides of it.
+  // An alias names the anchor of an earlier definition (`back` steps back; none there: an unknown name).
+  const names = ["a", "b", "c", "d"] as const;
+  const target = fc.oneof(
+    { weight: 9, arbitrary: fc.integer({ min: 0, max: 3 }) },
+    { weight: 1, arbitrary: fc.constant("e" as const) },
+  );
+  const item = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({ alias: target, times: fc.integer({ min: 1, max: 40 }) }),
+    },
+    { weight: 1, arbitrary: fc.record({ key: target }) },
+    { weight: 1, arbitrary: fc.constantFrom("x", "[]", "{}", "", "1") },
+  );
+  const definition = fc.record({
+    name: fc.option(fc.constantFrom(...names), { nil: undefined, freq: 6 }),
+    items: fc.array(item, { maxLength: 6 }),
+    flow: fc.boolean(),
+    scalar: fc.boolean(),
   });
+
+  it(
+    "agrees with yaml on anchors, aliases and their counts",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      const codes = new Set<string>();
+      fc.assert(
+        fc.property(fc.array(definition, { minLength: 1, maxLength: 6 }), (definitions) => {
+          const lines: string[] = ["top: &s key"];
+          // Not the definition's own name: an alias inside its own anchor is left to yaml.
+          const nameOf = (i: number, back: number | "e") => {
+            const own = definitions[i]!.name;
+            const earlier = definitions
+              .slice(0, i)
+              .flatMap((d) => (d.name && d.name !== own ? [d.name] : []))
+              .reverse();
+            if (back === "e") return "e";
+            return earlier.length === 0 ? "s" : earlier[back % earlier.length]!;
+          };
+          definitions.forEach((d, i) => {
+            const anchor = d.name ? ` &${d.name}` : "";
+            if (d.scalar && d.items.length === 0) {
+              lines.push(`k${i}:${anchor} s${i}`);
+              return;
+            }
+            const rendered = d.items.flatMap((it) => {
+              if (typeof it === "string") return [d.flow && it === "" ? "~" : it];
+              if ("key" in it) {
+                // Mostly the scalar `s`: yaml names a collection's alias as a key `*name` (left to it).
+                const key = it.key === 0 ? nameOf(i, it.key) : it.key === "e" ? "e" : "s";
+                return [d.flow ? `{*${key} : v}` : `*${key} : v`];
+              }
+              return Array<string>(it.times).fill(`*${nameOf(i, it.alias)}`);
+            });
+            if (d.flow) lines.push(`k${i}:${anchor} [${rendered.join(", ")}]`);
+            else if (rendered.length === 0) lines.push(`k${i}:${anchor} []`);
+            else lines.push(`k${i}:${anchor}`, ...rendered.map((r) => `  - ${r}`));
+          });
+          const text = `${lines.join("\n")}\n`;
+          const kind = expectSameAsYaml(text);
+          seen[kind]++;
+          const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+          if (fast.kind === "invalid") codes.add(fast.issues[0]!.code);
+        }),
+        { numRuns: 300, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+      );
+      expect(seen.ok).toBeGreaterThan(30);
+      expect(seen.invalid).toBeGreaterThan(30);
+      expect([...codes].sort()).toEqual(["alias_bomb", "unknown_alias"]);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

@@ -1,6 +1,7 @@
 import type { CST, Document, YAMLParseError } from "yaml";
 import { fastRead } from "../fast-yaml.js";
 import { ConfigInvalidError, type ConfigIssue } from "../model.js";
+import { aliasBombRefusal, firstUnknownAlias, unknownAliasRefusal } from "../yaml-aliases.js";
 import { yamlLibrary } from "../yaml-library.js";
 import { checkCaps, duplicateKeys, firstTooDeep, MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "./guards.js";
 import { issueAt } from "./issue.js";
@@ -21,12 +22,12 @@ export const EXACT_PLACE_BYTES = 256 * 1024;
 /**
  * YAML text → plain value, with positions worked out only when asked. The fast reader (fast-yaml.ts) reads
  * what it composes exactly as `yaml` does, and refuses duplicate keys and deep nesting with `yaml`'s issues;
- * anything else (aliases, tags, directives, a syntax error) is read by `yaml`.
+ * anything else (tags, directives, a syntax error, an alias inside its own anchor) is read by `yaml`.
  * Throws located issues.
  */
 export function parseYamlText(text: string, file: string): ParsedYaml {
   checkCaps(text, file);
-  const fast = fastRead(text, MAX_NESTING_DEPTH);
+  const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
   if (fast.kind === "ok") {
     let full: ReturnType<typeof readWithYaml> | null = null;
     return {
@@ -107,20 +108,18 @@ export function readWithYaml(
   if (issues.length > 0) {
     throw new ConfigInvalidError(issues.sort((a, b) => a.line - b.line || a.col - b.col));
   }
+  const unknown = firstUnknownAlias(doc);
+  if (unknown) {
+    const { line, col } = locateOffset(unknown.offset);
+    const { code, message } = unknownAliasRefusal(unknown.name);
+    throw new ConfigInvalidError([issueAt(file, line, col, code, message, "")]);
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch {
-    throw new ConfigInvalidError([
-      issueAt(
-        file,
-        1,
-        1,
-        "alias_bomb",
-        `the file expands too many YAML aliases (more than ${MAX_ALIAS_COUNT}); write the values out`,
-        "",
-      ),
-    ]);
+    const { code, message } = aliasBombRefusal(MAX_ALIAS_COUNT);
+    throw new ConfigInvalidError([issueAt(file, 1, 1, code, message, "")]);
   }
   return { value, doc, locateOffset };
 }
