@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { CheapFirstSequencer } from "./test/support/cheap-first-sequencer.js";
 
 /**
  * The planner's unit and property tests only: what `npm run mutation:plan` runs against each mutant.
@@ -12,6 +13,10 @@ export default defineConfig({
     include: ["test/plan/**/*.test.ts"],
     pool: "forks",
     isolate: false,
+    // As in vitest.config.ts: compiling the plan schema takes seconds on a loaded machine.
+    testTimeout: 30_000,
     env: { ORGCTL_PROPERTY_RUNS: process.env.ORGCTL_PROPERTY_RUNS ?? "25" },
+    // Unit tests before properties: a mutant stops at its first failing test (see the sequencer).
+    sequence: { sequencer: CheapFirstSequencer },
   },
 });
