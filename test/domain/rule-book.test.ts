@@ -71,6 +71,15 @@ describe("limits at their edges", () => {
     // Over the limit already, a change that adds nothing is not refused.
     expect(seatLimitRefusal(ORG_PLAN, { paid: 5, free: 5 }, { paid: 0, free: 0 })).toBeNull();
   });
+  it("seats: the refusal says how many users the change would leave on paid or free plans", () => {
+    // Two already used plus the two added: the message counts the users after the change, not the difference.
+    expect(seatLimitRefusal(ORG_PLAN, { paid: 2, free: 0 }, { paid: 2, free: 0 })!.message).toMatch(
+      /^4 users on paid plans but the entry org plan has 2 paid seats;/,
+    );
+    expect(seatLimitRefusal(ORG_PLAN, { paid: 0, free: 3 }, { paid: 0, free: 2 })!.message).toMatch(
+      /^5 users on the free plan but the entry org plan has 3 free seats;/,
+    );
+  });
   it("domains: the last slot is fine, one more is refused, a removal over the limit is fine", () => {
     expect(domainLimitRefusal(ORG_PLAN, 0, 1)).toBeNull();
     expect(domainLimitRefusal(ORG_PLAN, 1, 1)).toMatchObject({
