@@ -4,7 +4,6 @@ import type { LedgerEntryInfo } from "../api/wire.js";
 import type { ConsoleClient, WalletInfo } from "../client/console-client.js";
 import { formatEuro } from "../domain/money.js";
 import { type RenewalForecast, renewalPayer } from "../domain/renewals.js";
-import { table } from "../render/table.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
@@ -114,6 +113,17 @@ export function renderWalletJson(report: WalletReport): string {
     },
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** Columns padded to their widest cell; columns listed in `right` are right-aligned. */
+function table(header: string[], rows: string[][], right: Set<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd()}`;
+  return [line(header), ...rows.map(line)];
 }
 
 export function renderWalletText(report: WalletReport): string {

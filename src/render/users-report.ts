@@ -1,7 +1,6 @@
 import { formatEuro } from "../domain/money.js";
 import type { SeatFinding, SeatReview, UserSeat } from "../plan/seat-review.js";
 import { escapeMarkdown } from "./markdown.js";
-import { table } from "./table.js";
 
 /**
  * The users report (`orgctl users`), and the short read-only sections plan and drift add from the same review.
@@ -46,6 +45,17 @@ function savingsLine(review: SeatReview): string {
   return review.findings.length === 0
     ? `No paid seat without a login for ${review.inactive_days} days, and no invitation pending that long.`
     : `Downgrading or removing them would save ${formatEuro(review.yearly_savings_cents)} a year.`;
+}
+
+/** Columns padded to their widest cell; columns listed in `right` are right-aligned. */
+function table(header: string[], rows: string[][], right: Set<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd()}`;
+  return [line(header), ...rows.map(line)];
 }
 
 /** The recommendation as text lines: plan shows these, and `orgctl users` ends with them. */
