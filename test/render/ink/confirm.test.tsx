@@ -65,7 +65,8 @@ describe("ConfirmApply", () => {
   it("approves `yes` + Enter, once", async () => {
     const { onAnswer, type, frame } = await ask();
     await type("y", "e", "s");
-    expect(frame()).toContain("accepted: yes");
+    // ink draws at most once per frame interval: wait for the frame that shows the last key.
+    await waitFor(() => expect(frame()).toContain("accepted: yes"));
     expect(onAnswer).not.toHaveBeenCalled();
     await type("\r", "\r");
     expect(onAnswer.mock.calls).toEqual([[true]]);
