@@ -17,6 +17,7 @@ import {
 import type { DraftStep } from "./diff.js";
 import { Heap } from "./heap.js";
 import { orgOf, orgPlanRank, orgPlanResourceUse, orgPlanWakeKeys } from "./org-plan-step.js";
+import { KIND_ORDER } from "./resource-kinds.js";
 import { countedDeps, type Resource, type ResourceUse } from "./resources.js";
 import { NeedsTracker, touchedKeys } from "./step-facts.js";
 
@@ -311,8 +312,6 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
   const skipped = steps.filter((s) => !done.has(s.id) && !failedIds.has(s.id)).sort(compareSteps);
   return { order, failed, skipped, final: state };
 }
-
-const KIND_ORDER = { org: 0, domain: 1, group: 2, user: 3, alias: 4, membership: 5 } as const;
 
 /** `localeCompare`'s order, with the collator made once (localeCompare makes one per call). */
 const collator = new Intl.Collator();

@@ -10,6 +10,7 @@ import {
   type User,
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
+import { isPlannedOperation, type ReadSink, STEP_KINDS } from "./step-kinds.js";
 
 /** What the scheduler learned about one step it ran. */
 export interface StepFacts {
@@ -35,66 +36,32 @@ function domainOf(address: string): string | null {
   return splitAddress(normalizeAddress(address))?.domain ?? null;
 }
 
-function readsOf(op: Operation, state: ConsoleState): Reads {
-  const reads: Reads = { present: [], absent: [], verified: [], fieldsOf: null };
-  const take = (address: string) => {
-    const a = normalizeAddress(address);
-    reads.absent.push(`address:${a}`);
-    const domain = domainOf(a);
-    if (domain && domain !== state.org.provider_domain) reads.verified.push(domain);
-  };
-  switch (op.op) {
-    case "create_domain":
-      reads.absent.push(`domain:${normalizeAddress(op.name)}`);
-      break;
-    case "verify_domain":
-    case "delete_domain":
-      reads.present.push(`domain:${op.name}`);
-      break;
-    case "create_user":
-      reads.absent.push(`user:${op.user.login}`);
-      for (const g of op.user.groups ?? []) reads.present.push(`group:${g}`);
-      take(op.user.email);
-      for (const a of op.user.aliases ?? []) take(a);
-      break;
-    case "update_user":
-    case "disable_user":
-    case "enable_user":
-    case "delete_user":
-    case "change_plan":
-    case "change_role":
-    case "set_password":
-    case "logout":
-    case "remove_alias":
-      reads.present.push(`user:${op.login}`);
-      reads.fieldsOf = op.login;
-      break;
-    case "add_alias":
-      reads.present.push(`user:${op.login}`);
-      reads.fieldsOf = op.login;
-      take(op.address);
-      break;
-    case "create_group":
-      reads.absent.push(`group:${op.name}`);
-      break;
-    case "update_group":
-    case "delete_group":
-      reads.present.push(`group:${op.name}`);
-      break;
-    case "rename_group":
-      reads.present.push(`group:${op.name}`);
-      reads.absent.push(`group:${op.to}`);
-      break;
-    case "add_member":
-      reads.present.push(`group:${op.group}`, `user:${op.login}`);
-      break;
-    case "remove_member":
-      reads.present.push(`group:${op.group}`, `member:${op.group}/${op.login}`);
-      break;
-    default:
-      break;
+/** Collects an operation's reads (the `reads` of its entry in step-kinds.ts). */
+class ReadsCollector implements ReadSink {
+  readonly reads: Reads = { present: [], absent: [], verified: [], fieldsOf: null };
+  constructor(private readonly providerDomain: string) {}
+  present(...keys: string[]): void {
+    this.reads.present.push(...keys);
   }
-  return reads;
+  absent(...keys: string[]): void {
+    this.reads.absent.push(...keys);
+  }
+  take(address: string): void {
+    const a = normalizeAddress(address);
+    this.reads.absent.push(`address:${a}`);
+    const domain = domainOf(a);
+    if (domain && domain !== this.providerDomain) this.reads.verified.push(domain);
+  }
+  user(login: string): void {
+    this.reads.present.push(`user:${login}`);
+    this.reads.fieldsOf = login;
+  }
+}
+
+function readsOf(op: Operation, state: ConsoleState): Reads {
+  const collector = new ReadsCollector(state.org.provider_domain);
+  if (isPlannedOperation(op.op)) STEP_KINDS[op.op].reads?.(op as never, collector);
+  return collector.reads;
 }
 
 /** Every record key an operation reads, for waking it when one of them changes. */
