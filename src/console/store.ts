@@ -7,7 +7,6 @@ import {
   type Catalog,
   type ConsoleState,
   countersOf,
-  type Domain,
   type Effect,
   type Group,
   indexAddresses,
@@ -17,6 +16,7 @@ import {
   type User,
 } from "../domain/index.js";
 import { MIGRATIONS } from "./migrations.js";
+import { deleteRowRecord, isRowKind, loadRowRecords, putRowRecord } from "./record-rows.js";
 
 /** A ledger entry as stored, and as the console answers with it. */
 export type LedgerEntry = LedgerEntryInfo;
@@ -172,6 +172,9 @@ export class ConsoleStore {
    */
   private readonly statements = new Map<string, Database.Statement>();
 
+  /** `statement`, bound: for the row-kept records (record-rows.ts). */
+  private readonly prepare = (sql: string): Database.Statement => this.statement(sql);
+
   private statement(sql: string): Database.Statement {
     let prepared = this.statements.get(sql);
     if (!prepared) {
@@ -233,11 +236,6 @@ export class ConsoleStore {
       const user = JSON.parse(row.data) as User;
       users.set(user.login, user);
     }
-    const domains = new Map<string, Domain>();
-    for (const row of this.statement("SELECT data FROM domains ORDER BY name").all() as { data: string }[]) {
-      const domain = JSON.parse(row.data) as Domain;
-      domains.set(domain.name, domain);
-    }
     const groups = new Map<string, Group>();
     for (const row of this.statement("SELECT name, description FROM groups ORDER BY name").all() as {
       name: string;
@@ -260,7 +258,7 @@ export class ConsoleStore {
       org,
       catalog,
       balance,
-      domains,
+      ...loadRowRecords(this.prepare),
       users,
       groups,
       addresses: indexAddresses(users.values(), retired),
@@ -361,23 +359,23 @@ export class ConsoleStore {
         for (const address of effect.retire) retire.run(address);
         return;
       }
-      case "put_domain":
-        this.statement(
-          "INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
-        ).run(effect.domain.name, JSON.stringify(effect.domain));
-        return;
-      case "delete_domain":
-        this.statement("DELETE FROM domains WHERE name = ?").run(effect.name);
-        return;
-      case "put_group": {
-        const { group } = effect;
+      case "put_record": {
+        if (effect.kind !== "groups") {
+          putRowRecord(this.prepare, effect.kind, effect.record);
+          return;
+        }
+        const group = effect.record;
         this.statement(
           "INSERT INTO groups (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description",
         ).run(group.name, group.description);
         this.writeMembers(group, rows);
         return;
       }
-      case "delete_group":
+      case "delete_record":
+        if (isRowKind(effect.kind)) {
+          deleteRowRecord(this.prepare, effect.kind, effect.name);
+          return;
+        }
         this.statement("DELETE FROM group_members WHERE group_name = ?").run(effect.name);
         this.statement("DELETE FROM groups WHERE name = ?").run(effect.name);
         rows.written.set(effect.name, []);

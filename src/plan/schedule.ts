@@ -127,9 +127,17 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
       account(effect.user, 1);
     } else if (effect.type === "delete_user") {
       account(state.users.get(effect.login), -1);
-    } else if (effect.type === "put_domain" && !state.domains.has(effect.domain.name)) {
+    } else if (
+      effect.type === "put_record" &&
+      effect.kind === "domains" &&
+      !state.domains.has(effect.record.name)
+    ) {
       domains += 1;
-    } else if (effect.type === "delete_domain" && state.domains.has(effect.name)) {
+    } else if (
+      effect.type === "delete_record" &&
+      effect.kind === "domains" &&
+      state.domains.has(effect.name)
+    ) {
       domains -= 1;
     }
   }

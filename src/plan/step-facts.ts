@@ -3,9 +3,11 @@ import {
   applyDecision,
   type ConsoleState,
   type Decision,
+  type Domain,
   decide,
   normalizeAddress,
   type Operation,
+  RECORD_KINDS,
   splitAddress,
   type User,
 } from "../domain/index.js";
@@ -197,33 +199,32 @@ export class NeedsTracker {
           if (before) for (const a of [before.email, ...before.aliases]) released(a);
           break;
         }
-        case "put_group": {
-          // Memberships come from the operation: comparing member lists would cost the group's size.
-          const name = effect.group.name;
-          if (!state.groups.has(name)) created(`group:${name}`);
-          else signals.push(`group:${name}`);
-          const op = step.operation;
-          if (op.op === "create_user") created(`member:${name}/${op.user.login}`);
-          else if (op.op === "add_member") created(`member:${name}/${op.login}`);
-          else if (op.op === "remove_member") removed(`member:${name}/${op.login}`);
-          else if (op.op === "delete_user") removed(`member:${name}/${op.login}`);
-          break;
-        }
-        case "delete_group":
-          removed(`group:${effect.name}`);
-          break;
-        case "put_domain": {
-          const before = state.domains.get(effect.domain.name);
-          if (!before) created(`domain:${effect.domain.name}`);
-          if (effect.domain.status === "verified" && before?.status !== "verified") {
-            this.verifier.set(effect.domain.name, step.id);
+        case "put_record": {
+          const name = effect.record.name;
+          const key = `${RECORD_KINDS[effect.kind].noun}:${name}`;
+          const before = state[effect.kind].get(name);
+          if (!before) created(key);
+          else signals.push(key);
+          if (effect.kind === "groups") {
+            // Memberships come from the operation: comparing member lists would cost the group's size.
+            const op = step.operation;
+            if (op.op === "create_user") created(`member:${name}/${op.user.login}`);
+            else if (op.op === "add_member") created(`member:${name}/${op.login}`);
+            else if (op.op === "remove_member") removed(`member:${name}/${op.login}`);
+            else if (op.op === "delete_user") removed(`member:${name}/${op.login}`);
+          } else if (effect.kind === "domains") {
+            if (
+              effect.record.status === "verified" &&
+              (before as Domain | undefined)?.status !== "verified"
+            ) {
+              this.verifier.set(name, step.id);
+            }
           }
-          signals.push(`domain:${effect.domain.name}`);
           break;
         }
-        case "delete_domain":
-          removed(`domain:${effect.name}`);
-          this.verifier.delete(effect.name);
+        case "delete_record":
+          removed(`${RECORD_KINDS[effect.kind].noun}:${effect.name}`);
+          if (effect.kind === "domains") this.verifier.delete(effect.name);
           break;
         default:
           break;
