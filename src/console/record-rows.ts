@@ -27,7 +27,7 @@ export function loadRowRecords(prepare: Prepare): { [K in RowKind]: Map<string, 
       const record = JSON.parse(row.data) as NamedRecords[RowKind];
       records.set(record.name, record);
     }
-    out[kind] = records;
+    (out as Record<RowKind, Map<string, NamedRecords[RowKind]>>)[kind] = records;
   }
   return out;
 }
