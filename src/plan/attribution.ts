@@ -1,6 +1,5 @@
 import type { Attribution, Plan, PlanStep } from "./model.js";
-import { type AuditSubject, RESOURCE_KINDS } from "./resource-kinds.js";
-import { revertsOf } from "./step-kinds.js";
+import { type AuditSubject, RESOURCE_KINDS, revertsOf } from "./step-kinds.js";
 
 /** An audit log entry as the console serves it (`API.audit` in src/api/routes.ts), reduced to what attribution reads. */
 export interface AuditRecord {
@@ -21,7 +20,7 @@ export type { AuditSubject };
 /**
  * What in the audit log explains a drifted step: the step undoes a change made in the console, so the
  * explaining entry is the opposite action on the same record (the operation's `reverts` in step-kinds.ts),
- * or a change of the same fields. Where each kind's records live is the kind table's (resource-kinds.ts).
+ * or a change of the same fields. Where each kind's records live is the kind table's (step-kinds.ts).
  * `ownerOfAddress` finds the user an alias address belongs to (live for removals, org.yaml for additions).
  */
 export function auditSubjectOf(

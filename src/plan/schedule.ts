@@ -17,9 +17,9 @@ import {
 import type { DraftStep } from "./diff.js";
 import { Heap } from "./heap.js";
 import { orgOf, orgPlanRank, orgPlanResourceUse, orgPlanWakeKeys } from "./org-plan-step.js";
-import { KIND_ORDER } from "./resource-kinds.js";
 import { countedDeps, type Resource, type ResourceUse } from "./resources.js";
 import { NeedsTracker, touchedKeys } from "./step-facts.js";
+import { KIND_ORDER } from "./step-kinds.js";
 
 export interface ScheduledStep {
   draft: DraftStep;

@@ -10,7 +10,7 @@ import type {
   PlanStep,
   ResourceKind,
 } from "../plan/model.js";
-import { RESOURCE_KIND_LIST, RESOURCE_KINDS } from "../plan/resource-kinds.js";
+import { RESOURCE_KIND_LIST, RESOURCE_KINDS } from "../plan/step-kinds.js";
 import { orgPlanWords } from "./org-plan.js";
 
 /** What the report is for: a plan to apply, or a drift check that only reads. */
@@ -24,7 +24,7 @@ export interface TextOptions {
   extra?: string[][];
 }
 
-/** The order resource kinds are shown in, with their section titles: the kind table's (resource-kinds.ts). */
+/** The order resource kinds are shown in, with their section titles: the kind table's (step-kinds.ts). */
 export const KIND_SECTIONS: readonly { kind: ResourceKind; title: string }[] = RESOURCE_KIND_LIST.map(
   (kind) => ({
     kind,

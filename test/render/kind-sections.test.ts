@@ -3,9 +3,14 @@
  * missing from the table's sections would fall into "Other:" (or, before the table, not be printed at all).
  */
 import { describe, expect, it } from "vitest";
-import { KIND_ORDER, RESOURCE_KIND_LIST, RESOURCE_KINDS } from "../../src/plan/resource-kinds.js";
 import { compareSteps } from "../../src/plan/schedule.js";
-import { PLANNED_OPERATIONS, STEP_KINDS } from "../../src/plan/step-kinds.js";
+import {
+  KIND_ORDER,
+  PLANNED_OPERATIONS,
+  RESOURCE_KIND_LIST,
+  RESOURCE_KINDS,
+  STEP_KINDS,
+} from "../../src/plan/step-kinds.js";
 import { KIND_SECTIONS, renderText } from "../../src/render/text.js";
 import { buildPlan, step } from "./builder.js";
 
