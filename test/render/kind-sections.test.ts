@@ -2,6 +2,8 @@
  * Every kind of step a plan can hold is shown in a section of its own, titled from the kind table: a kind
  * missing from the table's sections would fall into "Other:" (or, before the table, not be printed at all).
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compareSteps } from "../../src/plan/schedule.js";
 import {
@@ -48,6 +50,13 @@ describe("the kind table's sections", () => {
       expect(block, `${s.action} is not printed`).toBeDefined();
       expect(block!.split("\n")[0]).toBe(`${RESOURCE_KINDS[s.kind].title}:`);
     }
+  });
+
+  it("are the kinds a plan file may name (schemas/plan.schema.json)", () => {
+    const schema = JSON.parse(
+      readFileSync(join(import.meta.dirname, "..", "..", "schemas", "plan.schema.json"), "utf8"),
+    ) as { $defs: { step: { properties: { kind: { enum: string[] } } } } };
+    expect([...schema.$defs.step.properties.kind.enum].sort()).toEqual([...RESOURCE_KIND_LIST].sort());
   });
 
   it("sorts steps by the table's order of kinds before their keys", () => {
