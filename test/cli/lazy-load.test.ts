@@ -5,7 +5,9 @@
  *     imports src/render/ink; only src/cli/apply-run.ts imports src/render/ink, and only with `await import`.
  * (b) At run time: the built CLI runs under `node --import PRELOAD`, where PRELOAD registers a resolve hook
  *     (node:module `register`) that records every ESM resolution, and wraps the CommonJS resolver so that
- *     `require()` calls (which Node 20's ESM hooks do not see) are recorded too. Each command's packages and
+ *     `require()` calls (which Node 20's ESM hooks do not see) are recorded too. The CLI is bundled
+ *     (scripts/bundle.mjs): a chunk it loads counts as loading every module the chunk holds, as listed in
+ *     dist/cmd/bundle-modules.json. Each command's packages and
  *     orgctl modules are pinned: `--version` loads no package; `validate` neither the console, the client,
  *     SQLite nor the TUI; a sandbox plan reads over node:http without undici; a plan over HTTP loads undici
  *     and not SQLite.
