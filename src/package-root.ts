@@ -4,7 +4,10 @@ import { fileURLToPath } from "node:url";
 
 let cached: string | null = null;
 
-/** The orgctl package folder, found from this file whether it runs from `src/` (tests) or `dist/src/`. */
+/**
+ * The orgctl package folder, found from this file whether it runs from `src/` (tests), `dist/src/` or the
+ * bundle (`dist/cmd/`).
+ */
 export function packageRoot(): string {
   if (cached) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -54,23 +54,28 @@ export async function makePlan(
   flags: TargetFlags & { file: string; force?: boolean; attribute?: boolean },
 ): Promise<Planned> {
   if (flags.endpoint ?? process.env.ORGCTL_ENDPOINT) {
-    // A remote console needs nothing from the file to be read: parse and read at the same time.
-    const loading = timed("load", () => loadCheckedAsync(flags.file, null));
-    // Settled below; this only keeps an early rejection from being reported as unhandled meanwhile.
-    loading.catch(() => {});
+    // A remote console needs nothing from the file to be read: the file is parsed while the console builds
+    // the pages asked for (see readLive), so that the console's work overlaps ours. The parse is synchronous:
+    // started earlier, it would hold back the requests themselves.
+    let loading: ReturnType<typeof loadCheckedAsync> | undefined;
+    const load = () => {
+      loading ??= timed("load", () => loadCheckedAsync(flags.file, null));
+      // Settled below; this only keeps an early rejection from being reported as unhandled meanwhile.
+      loading.catch(() => {});
+      return loading;
+    };
     let target: Target;
     try {
       target = await openTarget(flags, null);
     } catch (error) {
       // A broken file is reported before an unreachable console: it is the first thing to fix.
-      await loading;
+      await load();
       throw error;
     }
     try {
-      const [loaded, snapshot] = await Promise.allSettled([
-        loading,
-        timed("read", () => target.client.readLive()),
-      ]);
+      const [snapshot] = await Promise.allSettled([timed("read", () => target.client.readLive(load))]);
+      // A read that failed before the file was parsed: the file's errors still come first.
+      const [loaded] = await Promise.allSettled([load()]);
       if (loaded.status === "rejected") throw loaded.reason;
       if (snapshot.status === "rejected") throw snapshot.reason;
       const made = await planFrom(

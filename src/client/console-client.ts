@@ -243,10 +243,10 @@ export class ConsoleClient {
 
   /**
    * The organization as one consistent snapshot (live-read.ts): read again while it changes, refused when a
-   * list is shorter or longer than the console's counts.
+   * list is shorter or longer than the console's counts. `whileConsoleWorks`: see live-read.ts.
    */
-  async readLive(): Promise<LiveSnapshot> {
-    return readLive(this);
+  async readLive(whileConsoleWorks?: () => void): Promise<LiveSnapshot> {
+    return readLive(this, whileConsoleWorks);
   }
 
   async close(): Promise<void> {

@@ -22,20 +22,30 @@ const READ_RETRIES = 3;
  * The organization as one consistent snapshot. Reads the org, then everything else concurrently, then the
  * org again; a revision change in between (or an ETag from another revision) reads again, up to 3 more
  * times. A snapshot whose lists are shorter or longer than the console's counts is refused.
+ * `whileConsoleWorks` (called once, on the first attempt, and expected not to throw) runs as soon as the first
+ * answer of the concurrent reads arrives, while the console is still building the rest.
  */
-export async function readLive(reader: PageReader): Promise<LiveSnapshot> {
+export async function readLive(reader: PageReader, whileConsoleWorks?: () => void): Promise<LiveSnapshot> {
   const revisions: number[] = [];
   for (let attempt = 0; attempt <= READ_RETRIES; attempt++) {
     const before = await reader.request<OrgInfo>(API.org.method, API.org.path);
     const revision = before.body.revision;
-    const [catalog, wallet, users, groups, domains, retired] = await Promise.all([
+    const reads = [
       reader.request<Catalog>(API.catalog.method, API.catalog.path),
       reader.request<WalletInfo>(API.wallet.method, API.wallet.path, { query: { days: 30 } }),
       collectConcurrently<UserInfo>(reader, API.users.path, before.body.counts.users),
       collectConcurrently<GroupInfo>(reader, API.groups.path, before.body.counts.groups),
       collect<DomainInfo>(reader, API.domains.path),
       collect<string>(reader, API.retiredAddresses.path),
-    ]);
+    ] as const;
+    if (whileConsoleWorks) {
+      // The first answer: every request of the batch has been sent, and the console is still answering the
+      // others (it answers one at a time). Work of the caller's done now overlaps the console's.
+      await Promise.race(reads.map((read) => read.then(noop, noop)));
+      whileConsoleWorks();
+      whileConsoleWorks = undefined;
+    }
+    const [catalog, wallet, users, groups, domains, retired] = await Promise.all(reads);
     const after = await reader.request<OrgInfo>(API.org.method, API.org.path);
     revisions.push(revision, after.body.revision);
     const etags = [
@@ -71,6 +81,8 @@ export async function readLive(reader: PageReader): Promise<LiveSnapshot> {
     { attempts: READ_RETRIES + 1, revisions },
   );
 }
+
+function noop(): void {}
 
 /** Throws PartialReadError when the lists do not hold as many records as the console says it has. */
 function checkComplete(snapshot: LiveSnapshot): void {

@@ -5,7 +5,9 @@
  *     imports src/render/ink; only src/cli/apply-run.ts imports src/render/ink, and only with `await import`.
  * (b) At run time: the built CLI runs under `node --import PRELOAD`, where PRELOAD registers a resolve hook
  *     (node:module `register`) that records every ESM resolution, and wraps the CommonJS resolver so that
- *     `require()` calls (which Node 20's ESM hooks do not see) are recorded too. Each command's packages and
+ *     `require()` calls (which Node 20's ESM hooks do not see) are recorded too. The CLI is bundled
+ *     (scripts/bundle.mjs): a chunk it loads counts as loading every module the chunk holds, as listed in
+ *     dist/cmd/bundle-modules.json. Each command's packages and
  *     orgctl modules are pinned: `--version` loads no package; `validate` neither the console, the client,
  *     SQLite nor the TUI; a sandbox plan reads over node:http without undici; a plan over HTTP loads undici
  *     and not SQLite.
@@ -210,13 +212,15 @@ function traced(
     child.once("error", reject);
     child.once("close", (code) => {
       clearTimeout(timer);
-      const modules = readFileSync(out, "utf8")
-        .split("\n")
-        .filter(Boolean)
-        .map((line) => {
-          const [module, parent] = line.slice(4).replaceAll("\\", "/").split(" <- ");
-          return { module: module!, parent: parent ?? "" };
-        });
+      const modules = withBundledModules(
+        readFileSync(out, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((line) => {
+            const [module, parent] = line.slice(4).replaceAll("\\", "/").split(" <- ");
+            return { module: module!, parent: parent ?? "" };
+          }),
+      );
       resolve({
         code,
         stdout: Buffer.concat(stdout).toString("utf8"),
@@ -225,6 +229,38 @@ function traced(
       });
     });
   });
+}
+
+/** dist/cmd/bundle-modules.json (scripts/bundle.mjs): the modules each file of the bundled CLI holds. */
+const BUNDLE_MANIFEST = join(REPO_ROOT, "dist", "cmd", "bundle-modules.json");
+const ROOT_POSIX = REPO_ROOT.split(sep).join("/");
+
+function bundleManifest(): Record<string, string[]> {
+  return JSON.parse(readFileSync(BUNDLE_MANIFEST, "utf8")) as Record<string, string[]>;
+}
+
+/**
+ * The CLI is bundled: a loaded file of dist/cmd/ stands for every module it holds, which are added to the run's
+ * modules as where tsc would have put them (`src/cli/validate.ts` as dist/src/cli/validate.js, a bundled
+ * package's file as node_modules/NAME/…), asked for by that file. The bundle's files themselves stay in the
+ * list (chains of importers go through them) and are left out of ownModulesOf.
+ */
+function withBundledModules(modules: TracedRun["modules"]): TracedRun["modules"] {
+  const manifest = bundleManifest();
+  const bundleDir = `${ROOT_POSIX}/dist/cmd/`;
+  const expanded: TracedRun["modules"] = [];
+  for (const entry of modules) {
+    expanded.push(entry);
+    const path = entry.module.replace(/^file:\/\//, "");
+    const held = path.startsWith(bundleDir) ? manifest[path.slice(bundleDir.length)] : undefined;
+    for (const input of held ?? []) {
+      const file = input.startsWith("node_modules/")
+        ? `${ROOT_POSIX}/${input}`
+        : `${ROOT_POSIX}/dist/${input.replace(/\.tsx?$/, ".js")}`;
+      expanded.push({ module: `file://${file}`, parent: entry.module });
+    }
+  }
+  return expanded;
 }
 
 const TUI = ["/node_modules/ink/", "/node_modules/react/"];
@@ -275,6 +311,10 @@ function ownModulesOf(run: TracedRun): string[] {
     const path = module.replace(/^file:\/\//, "");
     if (path.startsWith(dist) && !path.includes("/node_modules/")) names.add(path.slice(dist.length));
   }
+  // The bundle's chunks stand for the modules they hold, which withBundledModules added.
+  for (const output of Object.keys(bundleManifest())) {
+    if (output !== "orgctl.js") names.delete(`cmd/${output}`);
+  }
   return [...names].sort();
 }
 
@@ -315,6 +355,21 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     expect(loaded(db, ["/node_modules/better-sqlite3/"]).length).toBeGreaterThan(0);
     // And the CommonJS half sees requires made from inside a package (better-sqlite3 → bindings).
     expect(loaded(db, ["/node_modules/bindings/"]).length).toBeGreaterThan(0);
+  });
+
+  it("the CLI is bundled: dist/cmd/orgctl.js is one of the bundle's files, and its chunks hold our modules and the packages it bundles, but not better-sqlite3, ink or react", () => {
+    const manifest = bundleManifest();
+    expect(manifest["orgctl.js"]).toEqual(["cmd/orgctl.ts"]);
+    const inputs = Object.values(manifest).flat();
+    expect(inputs).toEqual(
+      expect.arrayContaining([
+        "src/cli/validate.ts",
+        "src/config/fast-yaml.ts",
+        "src/client/undici-transport.ts",
+      ]),
+    );
+    expect(inputs.some((input) => input.startsWith("node_modules/commander/"))).toBe(true);
+    expect(inputs.filter((input) => /^node_modules\/(better-sqlite3|ink|react)\//.test(input))).toEqual([]);
   });
 
   it("orgctl --version loads no package at all, and of orgctl only its entry point and package-root", async () => {

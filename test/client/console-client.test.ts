@@ -282,6 +282,43 @@ describe.each<TransportKind>(["undici", "node-http"])("over %s", (kind) => {
       expect(injector.seen).toContain("GET /v1/addresses/retired?limit=1000");
     });
 
+    it("calls whileConsoleWorks once, when the first list is answered and the others are still being built", async () => {
+      let listsAnswered = 0;
+      const injector = await inject(async ({ req, res, forward }) => {
+        const upstream = await forward();
+        // The catalog answers at once; every other list takes its time, as pages of a large org do.
+        if (!req.url!.startsWith("/v1/org") && !req.url!.startsWith("/v1/catalog"))
+          await new Promise((r) => setTimeout(r, 200));
+        if (!req.url!.startsWith("/v1/org")) listsAnswered++;
+        reply(res, upstream);
+      });
+      const calls: Array<{ seen: string[]; listsAnswered: number }> = [];
+      const c = client({ endpoint: injector.url });
+      const live = await c.readLive(() => calls.push({ seen: [...injector.seen], listsAnswered }));
+      expect(calls).toHaveLength(1);
+      // By then the org was read and one list answered (the catalog); the five others were still held.
+      expect(calls[0]!.seen[0]).toBe("GET /v1/org");
+      expect(calls[0]!.seen).toContain("GET /v1/catalog");
+      expect(calls[0]!.listsAnswered).toBe(1);
+      expect(live.users.map((u) => u.login)).toEqual(["admin"]);
+      expect(c.requestCount).toBe(8);
+    });
+
+    it("calls whileConsoleWorks only once when the organization changes and it reads again", async () => {
+      let orgReads = 0;
+      const injector = await inject(async ({ req, res, forward }) => {
+        if (req.url === "/v1/org" && ++orgReads === 2) {
+          expect((await tc.api("POST", "/v1/groups", { name: "late" })).status).toBe(201);
+        }
+        reply(res, await forward());
+      });
+      let calls = 0;
+      const live = await client({ endpoint: injector.url }).readLive(() => calls++);
+      expect(orgReads).toBe(4);
+      expect(live.groups.map((g) => g.name)).toEqual(["late"]);
+      expect(calls).toBe(1);
+    });
+
     it("reads again when the organization changes during the read", async () => {
       let orgReads = 0;
       const injector = await inject(async ({ req, res, forward }) => {
