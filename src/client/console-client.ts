@@ -313,7 +313,7 @@ export class ConsoleClient {
    * the bytes read pass the cap. The body is discarded then, which closes the connection (a connection with
    * an unread body is not reused), so nothing is left hanging.
    */
-  #readCapped(response: TransportResponse, method: string, path: string): Promise<string> {
+  async #readCapped(response: TransportResponse, method: string, path: string): Promise<string> {
     const max = this.#maxResponseBytes;
     const tooLarge = () =>
       new ConsoleApiError(
