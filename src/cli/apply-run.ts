@@ -23,6 +23,7 @@ import {
 import { planSchemaErrors } from "../plan/plan-schema.js";
 import { formatApplyLine } from "../render/apply-lines.js";
 import { renderText } from "../render/text.js";
+import { BatchedLines } from "./batched-lines.js";
 import { loadChecked } from "./config-io.js";
 import { CliError } from "./errors.js";
 import { readIn } from "./files.js";
@@ -317,8 +318,11 @@ async function run(
   const baseDir = config ? dirname(resolve(config.file)) : process.cwd();
   let draw: (event: ApplyEvent) => void;
   let finish: () => Promise<void> = async () => {};
+  // Progress lines are written together (batched-lines.ts); the first and the last at once.
+  const lines = new BatchedLines(process.stdout);
+  const firstOrLast = (event: ApplyEvent) => event.type === "apply_started" || event.type === "summary";
   if (format === "json") {
-    draw = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
+    draw = (event) => lines.write(JSON.stringify(event), firstOrLast(event));
   } else if (interactive) {
     // ink and React load only here, for a person at a terminal.
     const { startProgressView } = await import("../render/ink/progress.js");
@@ -328,7 +332,7 @@ async function run(
   } else {
     draw = (event) => {
       const line = formatApplyLine(event, plan.steps.length);
-      if (line !== null) process.stdout.write(`${line}\n`);
+      if (line !== null) lines.write(line, firstOrLast(event));
     };
   }
   // The first and the last event name the console, so that no log of an apply leaves it in doubt.
@@ -341,14 +345,19 @@ async function run(
           ? { ...event, target: targetLabel }
           : event,
     );
-  const summary = await applyPlan(plan, {
-    client,
-    parallelism,
-    bulkSize,
-    emit,
-    resolveSecret: (ref) => resolveSecret(ref, baseDir),
-    signal,
-  });
+  let summary: ApplySummary;
+  try {
+    summary = await applyPlan(plan, {
+      client,
+      parallelism,
+      bulkSize,
+      emit,
+      resolveSecret: (ref) => resolveSecret(ref, baseDir),
+      signal,
+    });
+  } finally {
+    lines.flush();
+  }
   await finish();
   return summary;
 }

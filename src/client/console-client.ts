@@ -7,6 +7,7 @@ import { ConsoleApiError, ConsoleUnreachableError } from "./errors.js";
 import { type LiveSnapshot, readLive } from "./live-read.js";
 import { errorCode, isAbort, isNetworkError, NetworkFailure, REASONS } from "./network-failure.js";
 import { collect, type ListAllOptions } from "./paging.js";
+import { readBodyCapped } from "./read-body.js";
 import { headerOf, parseEtag, parseRetryAfter } from "./response-headers.js";
 import { openTransport, type Transport, type TransportKind, type TransportResponse } from "./transport.js";
 
@@ -260,6 +261,8 @@ export class ConsoleClient {
   #target(path: string, query: RequestOptions["query"]): string {
     if (!path.startsWith("/")) throw new Error(`API paths start with /, not ${JSON.stringify(path)}`);
     const at = path.indexOf("?");
+    // Most requests (every step of apply) have no query: no URLSearchParams to build.
+    if (at === -1 && query === undefined) return `${this.#basePath}${path}`;
     const pathname = at === -1 ? path : path.slice(0, at);
     const params = new URLSearchParams(at === -1 ? "" : path.slice(at + 1));
     for (const [name, value] of Object.entries(query ?? {})) {
@@ -325,17 +328,10 @@ export class ConsoleClient {
       response.discard();
       throw tooLarge();
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += chunk.length;
-      if (size > max) {
-        response.discard();
-        throw tooLarge();
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks, size).toString("utf8");
+    return readBodyCapped(response.body, max, () => {
+      response.discard();
+      return tooLarge();
+    });
   }
 
   /** Full jitter: a random wait from 0 to min(cap, base · 2^(attempt-1)). */

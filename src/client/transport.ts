@@ -4,6 +4,8 @@
  * (a loopback socket to ourselves needs neither undici's import, about 80 ms, nor its WASM parser).
  */
 
+import type { Readable } from "node:stream";
+
 export type TransportKind = "undici" | "node-http";
 
 export interface TransportOptions {
@@ -27,7 +29,7 @@ export interface TransportRequest {
 export interface TransportResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Buffer>;
+  body: Readable;
   /** Stops reading the body and closes its connection (a connection with an unread body is not reused). */
   discard(): void;
 }

@@ -64,7 +64,7 @@ export function undiciTransport(options: TransportOptions): Transport {
       return {
         statusCode: response.statusCode,
         headers: response.headers,
-        body: response.body as AsyncIterable<Buffer>,
+        body: response.body,
         discard: () => response.body.destroy(),
       };
     },

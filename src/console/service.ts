@@ -352,10 +352,13 @@ export class ConsoleService {
     const passwordHash = options.password
       ? { login: options.password.login, hash: await hashPassword(options.password.plain) }
       : undefined;
-    // Hashing yielded the event loop: a concurrent request with the same key may have committed meanwhile.
-    const late = this.replay(options.idempotency);
-    if (late) return late;
-    this.checkRevision(options.ifMatch);
+    if (passwordHash) {
+      // Hashing yielded the event loop: a concurrent request with the same key may have committed meanwhile.
+      // Without a password nothing yielded since the look-up above, so it is not repeated.
+      const late = this.replay(options.idempotency);
+      if (late) return late;
+      this.checkRevision(options.ifMatch);
+    }
     const now = this.now();
     const decision = decide(this.state, actor, operation, now);
     if (!decision.ok) throw fromRefusal(decision.refusal);
