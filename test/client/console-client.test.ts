@@ -266,10 +266,20 @@ describe.each<TransportKind>(["undici", "node-http"])("over %s", (kind) => {
     });
 
     it("reads the org first, the rest concurrently, then the org again", async () => {
+      // Hold every list until six are waiting together (or 2 s pass): a client that sent them one at a time
+      // would leave maxInFlight at 1, however slow the machine.
+      let waiting = 0;
+      const released: Array<() => void> = [];
       const injector = await inject(async ({ req, res, forward }) => {
         const upstream = await forward();
-        // Hold every list so that concurrent requests overlap at the injector.
-        if (!req.url!.startsWith("/v1/org")) await new Promise((r) => setTimeout(r, 50));
+        if (!req.url!.startsWith("/v1/org")) {
+          waiting++;
+          await new Promise<void>((resolve) => {
+            released.push(resolve);
+            if (waiting >= 6) for (const release of released.splice(0)) release();
+            else setTimeout(resolve, 2000);
+          });
+        }
         reply(res, upstream);
       });
       await client({ endpoint: injector.url }).readLive();
