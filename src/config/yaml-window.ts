@@ -6,7 +6,7 @@
  * it (a syntax error above all) must still be answered in under 2 s.
  *
  * What is removed: the middle of every long run of "simple lines", consecutive lines that each are exactly
- * `<indent>key: value` with the same indent, a key and a value from a small alphabet (SIMPLE_PAIR: no quote,
+ * `<indent>key: value` with the same indent, a key and a value from a small alphabet (simpleLine: no quote,
  * no indicator, no comment, no space in the value, a key that resolves to itself as a string). The first and
  * the last line of each run stay. Whole lines go, so a column never changes and a line moves by the lines
  * removed above it (mapped back below).
@@ -40,12 +40,7 @@ import { yamlLibrary } from "./yaml-library.js";
 /** Below this size `yaml` reads the whole file quickly enough: no window. */
 export const WINDOW_MIN_BYTES = 256 * 1024;
 
-/**
- * A simple line: indent, a key that starts with a letter, `: `, a value that starts with a letter or digit.
- * Bounded lengths keep every implicit key far below `yaml`'s 1024-character limit.
- */
-const SIMPLE_PAIR = /^( *)([A-Za-z][A-Za-z0-9_-]{0,99}): ([A-Za-z0-9_][A-Za-z0-9_.@+-]{0,199})$/;
-/** Core schema words that resolve to null or a boolean (every other SIMPLE_PAIR key is a string). */
+/** Core schema words that resolve to null or a boolean (every other simple line's key is a string). */
 const CORE_WORDS = new Set(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"]);
 
 /** One run's removed middle. Offsets are in the whole text. */
@@ -57,11 +52,17 @@ interface Cut {
   /** Offset where the removed part starts (the run's second line) and where it ends (the last line). */
   from: number;
   to: number;
+  /** Offset just past the run's last line (its newline). */
+  lastEnd: number;
   /** 0-based line number of the first removed line in the whole text, and how many lines go. */
   line: number;
   lines: number;
-  keys: string[];
+  /** The removed lines' keys, as [start, end) offsets in the whole text. */
+  keys: KeySpans;
 }
+
+/** Key spans, two numbers each: start, end. */
+type KeySpans = number[];
 
 export interface WindowOptions {
   /** Runs shorter than this stay whole (the default makes a cut worth a reduced parse). */
@@ -81,13 +82,13 @@ export function windowRefusal(
   let cuts = findCuts(text, options.minRun ?? 64);
   if (cuts.length === 0) return null;
   let reduced = reduce(text, cuts);
-  let verified = verifiedCuts(reduced, cuts);
+  const verified = verifiedCuts(text, reduced, cuts);
   if (verified.length < cuts.length) {
     // Keep only the cuts that held; the others' runs stay whole, which cannot change the ones that held.
     if (verified.length === 0) return null;
     cuts = verified;
     reduced = reduce(text, cuts);
-    if (verifiedCuts(reduced, cuts).length < cuts.length) return null;
+    if (verifiedCuts(text, reduced, cuts).length < cuts.length) return null;
   }
   try {
     read(reduced);
@@ -111,47 +112,95 @@ export function refuseFromWindow(text: string, read: (text: string) => unknown):
 /** The runs of simple lines worth cutting, in text order. */
 function findCuts(text: string, minRun: number): Cut[] {
   const cuts: Cut[] = [];
-  // The current run: its indent, first line's offset and number, and the offsets and keys of its lines.
+  // The current run: its indent, the offsets of its first, second and last lines and past its last, its
+  // first line's number, its length, and its keys.
   let indent = -1;
-  let starts: number[] = [];
-  let keys: string[] = [];
+  let first = 0;
+  let second = 0;
+  let last = 0;
+  let lastEnd = 0;
   let firstLineNumber = 0;
+  let count = 0;
+  let keys: KeySpans = [];
   const close = () => {
-    if (starts.length >= Math.max(minRun, 3)) {
+    if (count >= Math.max(minRun, 3)) {
       cuts.push({
         indent,
-        firstLine: starts[0]!,
-        lastLine: starts[starts.length - 1]!,
-        from: starts[1]!,
-        to: starts[starts.length - 1]!,
+        firstLine: first,
+        lastLine: last,
+        from: second,
+        to: last,
+        lastEnd,
         line: firstLineNumber + 1,
-        lines: starts.length - 2,
-        keys: keys.slice(1, -1),
+        lines: count - 2,
+        keys: keys.slice(2, -2),
       });
     }
     indent = -1;
-    starts = [];
+    count = 0;
     keys = [];
   };
+  const line = { indent: 0, keyEnd: 0 };
   let lineNumber = 0;
-  for (let start = 0, end = text.indexOf("\n"); end !== -1; start = end + 1, end = text.indexOf("\n", start)) {
-    const match = SIMPLE_PAIR.exec(text.slice(start, end));
-    if (!match || CORE_WORDS.has(match[2]!)) close();
-    else {
-      const own = match[1]!.length;
-      if (own !== indent) {
-        close();
-        indent = own;
-        firstLineNumber = lineNumber;
-      }
-      starts.push(start);
-      keys.push(match[2]!);
+  for (let start = 0; start < text.length; lineNumber++) {
+    const end = simpleLine(text, start, line);
+    if (end < 0) {
+      close();
+      const next = text.indexOf("\n", start);
+      if (next === -1) break;
+      start = next + 1;
+      continue;
     }
-    lineNumber++;
+    if (line.indent !== indent) {
+      close();
+      indent = line.indent;
+      first = start;
+      firstLineNumber = lineNumber;
+    }
+    if (count === 1) second = start;
+    last = start;
+    count++;
+    keys.push(start + line.indent, line.keyEnd);
+    start = end;
+    lastEnd = end;
   }
   close();
   return cuts;
 }
+
+/**
+ * When the line at `start` is a simple line, the offset past its newline (and its indent and key's end in
+ * `out`); else -1. A simple line: spaces, a key of a letter then up to 99 of `[A-Za-z0-9_-]`, `: `, a value
+ * of a letter, digit or `_` then up to 199 of `[A-Za-z0-9_.@+-]`, `\n`; the key not a CORE_WORDS word.
+ */
+function simpleLine(text: string, start: number, out: { indent: number; keyEnd: number }): number {
+  let i = start;
+  while (text.charCodeAt(i) === 32) i++;
+  const keyStart = i;
+  if (!isLetter(text.charCodeAt(i))) return -1;
+  i++;
+  while (i - keyStart <= 100 && isKeyChar(text.charCodeAt(i))) i++;
+  const keyEnd = i;
+  if (keyEnd - keyStart > 100 || text.charCodeAt(i) !== 58 || text.charCodeAt(i + 1) !== 32) return -1;
+  i += 2;
+  const valueStart = i;
+  const c = text.charCodeAt(i);
+  if (!(isLetter(c) || isDigit(c) || c === 95)) return -1;
+  i++;
+  while (i - valueStart <= 200 && isValueChar(text.charCodeAt(i))) i++;
+  if (i - valueStart > 200 || text.charCodeAt(i) !== 10) return -1;
+  if (keyEnd - keyStart <= 5 && CORE_WORDS.has(text.slice(keyStart, keyEnd))) return -1;
+  out.indent = keyStart - start;
+  out.keyEnd = keyEnd;
+  return i + 1;
+}
+
+const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** `[A-Za-z0-9_-]` */
+const isKeyChar = (c: number) => isLetter(c) || isDigit(c) || c === 95 || c === 45;
+/** `[A-Za-z0-9_.@+-]` */
+const isValueChar = (c: number) => isKeyChar(c) || c === 46 || c === 64 || c === 43;
 
 function reduce(text: string, cuts: Cut[]): string {
   const parts: string[] = [];
@@ -181,7 +230,7 @@ type Item = CST.CollectionItem;
  * of one block mapping at the run's indent whose ancestors are block collections only, and whose removed
  * keys repeat neither each other nor a key of that mapping.
  */
-function verifiedCuts(reduced: string, cuts: Cut[]): Cut[] {
+function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Cut[] {
   const { Parser } = yamlLibrary();
   // The key offsets (reduced) of the lines to check, and where each was found.
   const wanted = new Map<number, { map: CST.BlockMap; index: number } | null>();
@@ -189,33 +238,76 @@ function verifiedCuts(reduced: string, cuts: Cut[]): Cut[] {
     wanted.set(reducedOffset(cut.firstLine, cuts) + cut.indent, null);
     wanted.set(reducedOffset(cut.lastLine, cuts) + cut.indent, null);
   }
-  const pending: { token: CST.Token; blockOnly: boolean }[] = [];
+  // The quoted scalars that are values (not keys): [start, end) in the reduced text.
+  const quoted: [number, number][] = [];
+  const pending: { token: CST.Token; blockOnly: boolean; isKey?: boolean }[] = [];
   for (const token of new Parser().parse(reduced)) {
     if (token.type === "document" && token.value) pending.push({ token: token.value, blockOnly: true });
   }
   while (pending.length > 0) {
-    const { token, blockOnly } = pending.pop()!;
+    const { token, blockOnly, isKey } = pending.pop()!;
+    if ((token.type === "double-quoted-scalar" || token.type === "single-quoted-scalar") && !isKey)
+      quoted.push([token.offset, token.offset + token.source.length]);
     if (token.type === "block-map" || token.type === "block-seq" || token.type === "flow-collection") {
       const inner = blockOnly && token.type !== "flow-collection";
       token.items.forEach((item: Item, index: number) => {
         if (item.key) {
           if (inner && token.type === "block-map" && wanted.has(item.key.offset))
             wanted.set(item.key.offset, { map: token, index });
-          pending.push({ token: item.key, blockOnly: inner });
+          pending.push({ token: item.key, blockOnly: inner, isKey: true });
         }
         if (item.value) pending.push({ token: item.value, blockOnly: inner });
       });
     }
   }
-  return cuts.filter((cut) => {
-    const first = wanted.get(reducedOffset(cut.firstLine, cuts) + cut.indent);
-    const last = wanted.get(reducedOffset(cut.lastLine, cuts) + cut.indent);
-    if (!first || !last || first.map !== last.map || last.index !== first.index + 1) return false;
-    if (first.map.indent !== cut.indent) return false;
-    if (!isSimplePair(first.map.items[first.index]!) || !isSimplePair(last.map.items[last.index]!))
-      return false;
-    return keysAreUnique(cut.keys, first.map);
+  quoted.sort((a, b) => a[0] - b[0]);
+  const structural = cuts.flatMap((cut): { cut: Cut; map: CST.BlockMap | null }[] => {
+    const firstAt = reducedOffset(cut.firstLine, cuts);
+    const lastAt = reducedOffset(cut.lastLine, cuts);
+    const first = wanted.get(firstAt + cut.indent);
+    const last = wanted.get(lastAt + cut.indent);
+    if (
+      first &&
+      last &&
+      first.map === last.map &&
+      last.index === first.index + 1 &&
+      first.map.indent === cut.indent &&
+      isSimplePair(first.map.items[first.index]!) &&
+      isSimplePair(last.map.items[last.index]!)
+    )
+      return [{ cut, map: first.map }];
+    if (insideQuoted(quoted, firstAt, lastAt + (cut.lastEnd - cut.lastLine))) return [{ cut, map: null }];
+    return [];
   });
+  // Several runs can belong to one mapping: their removed keys are checked together.
+  const removed = new Map<CST.BlockMap, KeySpans[]>();
+  for (const { cut, map } of structural) {
+    if (map) removed.set(map, [...(removed.get(map) ?? []), cut.keys]);
+  }
+  const unique = new Set(
+    [...removed].filter(([map, spans]) => keysAreUnique(text, spans, map)).map(([map]) => map),
+  );
+  return structural.filter(({ map }) => map === null || unique.has(map)).map(({ cut }) => cut);
+}
+
+/**
+ * Whether one quoted scalar holds the text from `from` to `to` (a run's kept lines and all between): its
+ * lines are then text of that scalar, which ends at the same quote in the whole file (removed lines hold
+ * no quote and no backslash) and continues over each removed line as over the kept last one (the lexer
+ * looks only at a line's indent and first characters).
+ */
+function insideQuoted(quoted: [number, number][], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = quoted.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (quoted[mid]![0] < from) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found >= 0 && quoted[found]![1] >= to;
 }
 
 /** A pair read from a simple line: indentation only before it, plain key, `: `, plain value, newline. */
@@ -236,19 +328,52 @@ function isSimplePair(item: Item): boolean {
 /**
  * Whether the removed keys repeat neither each other nor any scalar key of the mapping they belong to. A
  * removed key is a string equal to its text; a kept key is compared by its text after quotes and folding,
- * which is never less strict than `yaml`'s check (a tag could only make it differ).
+ * which is never less strict than `yaml`'s check (a tag could only make it differ). Keys are compared by a
+ * hash first (sorted, so linear apart from the sort), by their text when hashes meet.
  */
-function keysAreUnique(keys: string[], map: CST.BlockMap): boolean {
+function keysAreUnique(text: string, spans: KeySpans[], map: CST.BlockMap): boolean {
   const { CST: cst } = yamlLibrary();
-  const seen = new Set(keys);
-  if (seen.size < keys.length) return false;
+  const count = spans.reduce((n, s) => n + s.length / 2, 0);
+  const keyAt = (k: number): string => {
+    for (const s of spans) {
+      if (k < s.length / 2) return text.slice(s[2 * k]!, s[2 * k + 1]!);
+      k -= s.length / 2;
+    }
+    return "";
+  };
+  // hash × 2^20 + index: exact in a double (at most MAX_YAML_NODES keys < 2^20), sorted as numbers.
+  if (count >= 2 ** 20) return false;
+  const order = new Float64Array(count);
+  let k = 0;
+  for (const s of spans) {
+    for (let j = 0; j < s.length; j += 2) order[k] = hash(text, s[j]!, s[j + 1]!) * 2 ** 20 + k++;
+  }
+  order.sort();
+  const hashes = new Set<number>();
+  for (let j = 0; j < count; j++) {
+    const h = Math.floor(order[j]! / 2 ** 20);
+    hashes.add(h);
+    if (j > 0 && Math.floor(order[j - 1]! / 2 ** 20) === h) {
+      if (keyAt(order[j - 1]! % 2 ** 20) === keyAt(order[j]! % 2 ** 20)) return false;
+    }
+  }
+  let kept: Set<string> | null = null;
   for (const item of map.items) {
     const key = item.key;
     if (!key || !SCALAR_TOKENS.has(key.type)) continue;
     const resolved = cst.resolveAsScalar(key, false, () => {});
-    if (resolved && seen.has(resolved.value)) return false;
+    if (!resolved || !hashes.has(hash(resolved.value, 0, resolved.value.length))) continue;
+    kept ??= new Set(Array.from({ length: count }, (_, j) => keyAt(j)));
+    if (kept.has(resolved.value)) return false;
   }
   return true;
+}
+
+/** FNV-1a of text[from, to), an unsigned 32-bit number. */
+function hash(text: string, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 const SCALAR_TOKENS = new Set(["scalar", "single-quoted-scalar", "double-quoted-scalar", "block-scalar"]);
@@ -258,7 +383,10 @@ function mapIssue(issue: ConfigIssue, cuts: Cut[]): ConfigIssue {
   const line = wholeLine(issue.line, cuts);
   const message =
     issue.code === "duplicate_key"
-      ? issue.message.replace(/\(first at line (\d+)\)/, (_, n: string) => `(first at line ${wholeLine(Number(n), cuts)})`)
+      ? issue.message.replace(
+          /\(first at line (\d+)\)/,
+          (_, n: string) => `(first at line ${wholeLine(Number(n), cuts)})`,
+        )
       : issue.message;
   return { ...issue, line, message };
 }

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigInvalidError, type ConfigIssue, parseYamlText, readWithYaml } from "../../src/config/load.js";
+import { ConfigInvalidError, parseYamlText, readWithYaml } from "../../src/config/load.js";
+import type { ConfigIssue } from "../../src/config/model.js";
 import { WINDOW_MIN_BYTES, windowRefusal } from "../../src/config/yaml-window.js";
 
 /**
@@ -51,7 +52,13 @@ describe("a large file's refusal, found on a reduced text", () => {
     const body = run(keys, 2);
     const cases = {
       start: ["version: 1", "bomb:", "  first: v: w", ...body],
-      middle: ["version: 1", "bomb:", ...body.slice(0, keys / 2), '  mid: "unclosed', ...body.slice(keys / 2)],
+      middle: [
+        "version: 1",
+        "bomb:",
+        ...body.slice(0, keys / 2),
+        '  mid: "unclosed',
+        ...body.slice(keys / 2),
+      ],
       end: ["version: 1", "bomb:", ...body, "  last: [unclosed"],
       // A duplicate across the cut: the whole file is read (the same answer, the slow way).
       duplicate: ["version: 1", "bomb:", ...body, "  k7: again", "  last: {"],
@@ -64,7 +71,10 @@ describe("a large file's refusal, found on a reduced text", () => {
       expect(text.length, name).toBeGreaterThanOrEqual(WINDOW_MIN_BYTES);
       const whole = wholeRefusal(text);
       expect(whole, name).not.toBeNull();
-      expect(refusalOf(() => parseYamlText(text, "org.yaml")), name).toEqual(whole);
+      expect(
+        refusalOf(() => parseYamlText(text, "org.yaml")),
+        name,
+      ).toEqual(whole);
       const windowed = windowRefusal(text, read);
       if (name === "duplicate" || name === "open") expect(windowed, name).toBeNull();
       else expect(windowed, name).toEqual(whole);
@@ -134,6 +144,12 @@ describe("a large file's refusal, found on a reduced text", () => {
         "  bad: {unclosed",
         '  bad: "unclosed',
         "  bad: 'unclosed",
+        '  q: "open',
+        "  q: 'open",
+        '  closed"',
+        "  closed'",
+        '  esc: "a\\',
+        "''",
         "\tk: v",
         " k: v",
         "   k: v",
@@ -178,7 +194,24 @@ describe("a large file's refusal, found on a reduced text", () => {
     edits: fc.array(
       fc.record({
         at: fc.nat(),
-        text: fc.constantFrom(":", " ", "\n", "-", "#", "'", '"', "[", "]", "{", "}", ",", "\t", "  ", "|", "&a "),
+        text: fc.constantFrom(
+          ":",
+          " ",
+          "\n",
+          "-",
+          "#",
+          "'",
+          '"',
+          "[",
+          "]",
+          "{",
+          "}",
+          ",",
+          "\t",
+          "  ",
+          "|",
+          "&a ",
+        ),
       }),
       { maxLength: 2 },
     ),
