@@ -349,20 +349,30 @@ function keysAreUnique(text: string, spans: KeySpans[], map: CST.BlockMap): bool
     for (let j = 0; j < s.length; j += 2) order[k] = hash(text, s[j]!, s[j + 1]!) * 2 ** 20 + k++;
   }
   order.sort();
-  const hashes = new Set<number>();
-  for (let j = 0; j < count; j++) {
-    const h = Math.floor(order[j]! / 2 ** 20);
-    hashes.add(h);
-    if (j > 0 && Math.floor(order[j - 1]! / 2 ** 20) === h) {
+  for (let j = 1; j < count; j++) {
+    if (Math.floor(order[j - 1]! / 2 ** 20) === Math.floor(order[j]! / 2 ** 20)) {
       if (keyAt(order[j - 1]! % 2 ** 20) === keyAt(order[j]! % 2 ** 20)) return false;
     }
   }
+  /** Whether some removed key has this hash (a binary search in `order`). */
+  const hashed = (h: number): boolean => {
+    let lo = 0;
+    let hi = count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = Math.floor(order[mid]! / 2 ** 20);
+      if (at === h) return true;
+      if (at < h) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  };
   let kept: Set<string> | null = null;
   for (const item of map.items) {
     const key = item.key;
     if (!key || !SCALAR_TOKENS.has(key.type)) continue;
     const resolved = cst.resolveAsScalar(key, false, () => {});
-    if (!resolved || !hashes.has(hash(resolved.value, 0, resolved.value.length))) continue;
+    if (!resolved || !hashed(hash(resolved.value, 0, resolved.value.length))) continue;
     kept ??= new Set(Array.from({ length: count }, (_, j) => keyAt(j)));
     if (kept.has(resolved.value)) return false;
   }
