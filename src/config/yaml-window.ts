@@ -26,6 +26,9 @@
  *   comment, so they add no error, change no alias count (their mapping keeps scalar pairs either way) and
  *   no nesting. The only whole-file check they take part in is duplicate keys: they are refused here when a
  *   removed key repeats another removed key or any key of the same mapping (then the whole file is read).
+ * - Or the checks prove that one quoted scalar (a value, not a key) holds the run's first and last lines and
+ *   all between: then the removed lines are text of that scalar in the whole file too (see insideQuoted),
+ *   and text without quote or backslash adds no error.
  * - Every message of `yaml` and of orgctl's reading is free of positions except the duplicate key's "first
  *   at line N", which is mapped like the issue's own line.
  * When a check fails, the run is kept whole; when the reduced text is accepted (the reduced answer is only
