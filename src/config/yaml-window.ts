@@ -57,8 +57,7 @@ interface Cut {
   to: number;
   /** Offset just past the run's last line (its newline). */
   lastEnd: number;
-  /** 0-based line number of the first removed line in the whole text, and how many lines go. */
-  line: number;
+  /** How many lines go. */
   lines: number;
   /** The removed lines' keys, as [start, end) offsets in the whole text. */
   keys: KeySpans;
@@ -85,19 +84,20 @@ export function windowRefusal(
   let cuts = findCuts(text, options.minRun ?? 64);
   if (cuts.length === 0) return null;
   let reduced = reduce(text, cuts);
-  const verified = verifiedCuts(text, reduced, cuts);
+  let verified = verifiedCuts(text, reduced, cuts);
   if (verified.length < cuts.length) {
     // Keep only the cuts that held; the others' runs stay whole, which cannot change the ones that held.
     if (verified.length === 0) return null;
-    cuts = verified;
+    cuts = verified.map(({ cut }) => cut);
     reduced = reduce(text, cuts);
-    if (verifiedCuts(text, reduced, cuts).length < cuts.length) return null;
+    verified = verifiedCuts(text, reduced, cuts);
+    if (verified.length < cuts.length) return null;
   }
   try {
     read(reduced);
   } catch (error) {
     if (!(error instanceof ConfigInvalidError)) throw error;
-    return error.issues.map((issue) => mapIssue(issue, cuts));
+    return error.issues.map((issue) => mapIssue(issue, verified));
   }
   return null;
 }
@@ -116,13 +116,12 @@ export function refuseFromWindow(text: string, read: (text: string) => unknown):
 function findCuts(text: string, minRun: number): Cut[] {
   const cuts: Cut[] = [];
   // The current run: its indent, the offsets of its first, second and last lines and past its last, its
-  // first line's number, its length, and its keys.
+  // length, and its keys.
   let indent = -1;
   let first = 0;
   let second = 0;
   let last = 0;
   let lastEnd = 0;
-  let firstLineNumber = 0;
   let count = 0;
   let keys: KeySpans = [];
   const close = () => {
@@ -134,7 +133,6 @@ function findCuts(text: string, minRun: number): Cut[] {
         from: second,
         to: last,
         lastEnd,
-        line: firstLineNumber + 1,
         lines: count - 2,
         keys: keys.slice(2, -2),
       });
@@ -144,8 +142,7 @@ function findCuts(text: string, minRun: number): Cut[] {
     keys = [];
   };
   const line = { indent: 0, keyEnd: 0 };
-  let lineNumber = 0;
-  for (let start = 0; start < text.length; lineNumber++) {
+  for (let start = 0; start < text.length; ) {
     const end = simpleLine(text, start, line);
     if (end < 0) {
       close();
@@ -158,7 +155,6 @@ function findCuts(text: string, minRun: number): Cut[] {
       close();
       indent = line.indent;
       first = start;
-      firstLineNumber = lineNumber;
     }
     if (count === 1) second = start;
     last = start;
@@ -233,8 +229,9 @@ type Item = CST.CollectionItem;
  * of one block mapping at the run's indent whose ancestors are block collections only, and whose removed
  * keys repeat neither each other nor a key of that mapping.
  */
-function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Cut[] {
-  const { Parser } = yamlLibrary();
+function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Verified[] {
+  const { LineCounter, Parser } = yamlLibrary();
+  const lineCounter = new LineCounter();
   // The key offsets (reduced) of the lines to check, and where each was found.
   const wanted = new Map<number, { map: CST.BlockMap; index: number } | null>();
   for (const cut of cuts) {
@@ -244,7 +241,7 @@ function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Cut[] {
   // The quoted scalars that are values (not keys): [start, end) in the reduced text.
   const quoted: [number, number][] = [];
   const pending: { token: CST.Token; blockOnly: boolean; isKey?: boolean }[] = [];
-  for (const token of new Parser().parse(reduced)) {
+  for (const token of new Parser(lineCounter.addNewLine).parse(reduced)) {
     if (token.type === "document" && token.value) pending.push({ token: token.value, blockOnly: true });
   }
   while (pending.length > 0) {
@@ -290,7 +287,20 @@ function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Cut[] {
   const unique = new Set(
     [...removed].filter(([map, spans]) => keysAreUnique(text, spans, map)).map(([map]) => map),
   );
-  return structural.filter(({ map }) => map === null || unique.has(map)).map(({ cut }) => cut);
+  return structural.flatMap(({ cut, map }) => {
+    if (map !== null && !unique.has(map)) return [];
+    // `yaml` numbers lines by the newlines its parser reports (not those inside a token it did not expect),
+    // so a line is mapped back in its numbering: the removed part must start a line there.
+    const boundary = lineCounter.linePos(reducedOffset(cut.to, cuts));
+    if (boundary.col !== 1) return [];
+    return [{ cut, line: boundary.line }];
+  });
+}
+
+/** A cut that held, and the line (in `yaml`'s numbering of the reduced text) where its removed part was. */
+interface Verified {
+  cut: Cut;
+  line: number;
 }
 
 /**
@@ -392,7 +402,7 @@ function hash(text: string, from: number, to: number): number {
 const SCALAR_TOKENS = new Set(["scalar", "single-quoted-scalar", "double-quoted-scalar", "block-scalar"]);
 
 /** An issue of the reduced text, placed in the whole text. */
-function mapIssue(issue: ConfigIssue, cuts: Cut[]): ConfigIssue {
+function mapIssue(issue: ConfigIssue, cuts: Verified[]): ConfigIssue {
   const line = wholeLine(issue.line, cuts);
   const message =
     issue.code === "duplicate_key"
@@ -404,13 +414,13 @@ function mapIssue(issue: ConfigIssue, cuts: Cut[]): ConfigIssue {
   return { ...issue, line, message };
 }
 
-/** A 1-based line of the reduced text → the whole text's. */
-function wholeLine(line: number, cuts: Cut[]): number {
+/**
+ * A line of the reduced text → the whole text's, both in `yaml`'s numbering: every removed line was one
+ * reported newline in the whole text (a pair's newline token, or a newline of a quoted scalar, which the
+ * parser reports one by one, as it did for the kept lines).
+ */
+function wholeLine(line: number, cuts: Verified[]): number {
   let whole = line;
-  for (const cut of cuts) {
-    // The cut's removed lines sat before the whole text's 0-based line `cut.line + cut.lines`.
-    if (whole - 1 >= cut.line) whole += cut.lines;
-    else break;
-  }
+  for (const { cut, line: at } of cuts) if (line >= at) whole += cut.lines;
   return whole;
 }

@@ -103,6 +103,15 @@ describe("a large file's refusal, found on a reduced text", () => {
     expect(windowRefusal(text, read, { minRun: 8 })).toEqual(whole);
   });
 
+  it("numbers lines as yaml does, which skips the newlines of a token it did not expect (seed 20)", () => {
+    // `x"\n\np0` is a scalar where yaml expected none: its two newlines are not counted, and the issue after
+    // the run is at yaml's line 5, not the text's line 7.
+    const text = '"dq: "x"\n\np0:\n    k1: 1\n    k2: 2\n    k3: 3\n  k4: 4\nk5: 5';
+    const whole = wholeRefusal(text)!;
+    expect(whole.map((i) => i.line)).toEqual([1, 5]);
+    expect(windowRefusal(text, read, { minRun: 3 })).toEqual(whole);
+  });
+
   it("keeps a run whole where its lines are not pairs of one block mapping", () => {
     // Inside a block scalar, or a flow collection, the same lines are text or flow pairs.
     const scalar = `a: |\n${run(20, 2).join("\n")}\nb: [\n`;
