@@ -187,10 +187,9 @@ export function fastRead(text: string, maxDepth: number, maxAliasCount: number):
     }
     // A syntax error is explained by `yaml`, the reference: the two parsers differ on the edges of the
     // syntax (flow keys across lines, tabs, explicit keys, control characters), and a file must never be
-    // refused by one rule and accepted by the other. `yaml` reads the whole file for it, which is the one
-    // case over 2 s in a multi-MB file: its CST pass alone (Lexer and Parser, before composing) costs about
-    // 3 times this whole reader. Giving `yaml` only a prefix would need a proof that its first error there
-    // is its first error in the whole file; that proof is not done.
+    // refused by one rule and accepted by the other. In a large file `yaml` reads a reduced text that gives
+    // the whole file's refusal (yaml-window.ts): its CST pass alone over a multi-MB file costs about 3 times
+    // this whole reader.
     return { kind: "unsupported", reason: `a syntax error (${reason})` };
   }
   const lines = new LineIndex(text);

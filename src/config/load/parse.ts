@@ -3,6 +3,7 @@ import { fastRead } from "../fast-yaml.js";
 import { ConfigInvalidError, type ConfigIssue } from "../model.js";
 import { aliasBombRefusal, firstUnknownAlias, unknownAliasRefusal } from "../yaml-aliases.js";
 import { yamlLibrary } from "../yaml-library.js";
+import { refuseFromWindow } from "../yaml-window.js";
 import { checkCaps, duplicateKeys, firstTooDeep, MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "./guards.js";
 import { issueAt } from "./issue.js";
 import { locatePath, type PathSegment } from "./locate.js";
@@ -48,6 +49,8 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
       fast.issues.map((issue) => issueAt(file, issue.line, issue.col, issue.code, issue.message, "")),
     );
   }
+  // A large file's refusal is found on a reduced text, the same as the whole file's (yaml-window.ts).
+  if (fast.kind === "unsupported") refuseFromWindow(text, (reduced) => readWithYaml(reduced, file));
   const { value, doc, locateOffset } = readWithYaml(text, file);
   return { value, locate: (path, atKey = false) => locatePath(doc, path, locateOffset, atKey) };
 }
