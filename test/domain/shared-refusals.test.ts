@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import {
+  customDomainOf,
   DEFAULT_CATALOG,
   fixOf,
+  isPermanentAddress,
   orgPlanPrice,
   ownerChangeRefusal,
   permanentAliasRefusal,
   permanentMailboxOf,
+  reservedAddressRefusal,
   unknownOrgPlanRefusal,
 } from "../../src/domain/index.js";
 import { buildState } from "../support/builders.js";
@@ -86,5 +89,16 @@ describe("alias_permanent says how to keep the alias in org.yaml", () => {
       "list t@console.test among tom's aliases in org.yaml: it goes only when tom is deleted",
     );
     expect(permanentAliasRefusal(s, "tom", "t@acme.example")).toBeNull();
+  });
+});
+
+describe("the address rules are total: an address without an @ is answered, never a crash", () => {
+  it("it is not reserved, not permanent, and on no custom domain", () => {
+    const s = buildState({});
+    expect(reservedAddressRefusal("abuse")).toBeNull();
+    expect(reservedAddressRefusal("abuse@acme.example")).toMatchObject({ code: "address_reserved" });
+    expect(isPermanentAddress(s, "console.test")).toBe(false);
+    expect(customDomainOf(s, "acme.example")).toBeNull();
+    expect(customDomainOf(s, "a@acme.example")).toBe("acme.example");
   });
 });
