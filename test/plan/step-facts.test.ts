@@ -80,7 +80,7 @@ describe("NeedsTracker.record", () => {
   });
 
   it("an address on a new domain needs the step that verified it; deleting the domain, those that released its addresses", () => {
-    const s = buildState({ orgPlan: "ultra", verifier: "manual", users: [{ login: "al", plan: "pro" }] });
+    const s = buildState({ orgPlan: "ultra", verifier: "dns", users: [{ login: "al", plan: "pro" }] });
     const steps = run(s, [
       { op: "create_domain", name: "new.example", verification_token: "t" },
       { op: "verify_domain", name: "new.example", txt_values: ["orgctl-verification=t"] },
