@@ -120,6 +120,11 @@ describe("resourceUse: how a decision moves each counted resource (positive free
     expect(useOf({ op: "verify_domain", name: "p.example" }, pending)).toEqual([]);
   });
 
+  it("deleting a group named like a domain frees no domain slot", () => {
+    const s = buildState({ domains: ["acme.example"], groups: [{ name: "acme.example" }] });
+    expect(useOf({ op: "delete_group", name: "acme.example" }, s)).toEqual([]);
+  });
+
   it("a top-up frees money; a name change moves nothing", () => {
     expect(useOf({ op: "top_up", amount_cents: 500, method: "test" })).toEqual([["money", 500]]);
     expect(useOf({ op: "update_user", login: "al", first_name: "Al" })).toEqual([]);
@@ -161,6 +166,10 @@ describe("countedDeps: which earlier freeing steps each user of room waits for",
     expect(deps(countedDeps(NO_ROOM, money(5, 10, -5)))).toEqual([[], [], [1]]);
     expect(deps(countedDeps(NO_ROOM, money(5, 5, -5)))).toEqual([[], [], [0]]);
     expect(deps(countedDeps(NO_ROOM, money(5, 10, -12)))).toEqual([[], [], [0, 1]]);
+    // Three equal frees: the two earliest, not the one the heap happens to hold at its top.
+    expect(deps(countedDeps(NO_ROOM, money(5, 5, 5, -10)))).toEqual([[], [], [], [0, 1]]);
+    // A smaller earlier free is never taken before a larger later one.
+    expect(deps(countedDeps(NO_ROOM, money(3, 10, 5, -15)))).toEqual([[], [], [], [1, 2]]);
   });
 
   it("a later user waits for the whole level of the users before it, even when it fits alone", () => {
