@@ -129,6 +129,25 @@ describe("NeedsTracker.record", () => {
   });
 });
 
+describe("NeedsTracker.record: memberships made and dropped with their user", () => {
+  it("a user created into a group makes the membership; deleting a member drops it", () => {
+    const s = buildState({ groups: [{ name: "eng" }], users: [{ login: "bo", status: "disabled" }] });
+    expect(
+      run(s, [
+        { op: "add_member", group: "eng", login: "bo" },
+        { op: "create_user", user: { ...newUser("al"), groups: ["eng"] } },
+        { op: "remove_member", group: "eng", login: "al" },
+        { op: "delete_user", login: "bo" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["group:eng", "member:eng/bo"] },
+      { needs: [], signals: ["group:eng", "member:eng/al", "user:al"] },
+      { needs: ["s1"], signals: ["group:eng", "member:eng/al"] },
+      { needs: ["s0"], signals: ["address:bo@console.test", "group:eng", "member:eng/bo", "user:bo"] },
+    ]);
+  });
+});
+
 describe("touchedKeys: what wakes a refused step", () => {
   it("the records it reads, the ones it needs absent, and the custom domains it needs verified", () => {
     const s = buildState({});
