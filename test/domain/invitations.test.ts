@@ -86,3 +86,31 @@ describe("resend_invitation", () => {
     expectOk(decide(s, SYSTEM, resend("inv-admin"), NOW));
   });
 });
+
+describe("the refusals of resend_invitation carry what a client shows and fixes by", () => {
+  it("a member has no admin access; other admins are told which users they may not invite", () => {
+    const s = state();
+    const member = expectRefused(decide(s, as("mem"), resend("inv"), NOW), "forbidden");
+    expect(member.message).toBe("mem is a member and has no admin access");
+    expect(member.details).toEqual({ action: "invite" });
+    expect(expectRefused(decide(s, as("ba"), resend("inv"), NOW), "forbidden").details).toEqual({
+      action: "invite",
+      role: "billing_admin",
+    });
+    expect(expectRefused(decide(s, as("ua"), resend("inv-admin"), NOW), "forbidden").details).toEqual({
+      action: "invite",
+      role: "user_admin",
+    });
+  });
+
+  it("not_found names the login, conflict the login and its status", () => {
+    const s = state();
+    const missing = expectRefused(decide(s, BY_OWNER, resend("ghost"), NOW), "not_found");
+    expect(missing.message).toBe("user ghost does not exist");
+    expect(missing.details).toEqual({ login: "ghost" });
+    expect(expectRefused(decide(s, BY_OWNER, resend("off"), NOW), "conflict").details).toEqual({
+      login: "off",
+      status: "disabled",
+    });
+  });
+});

@@ -18,6 +18,8 @@ describe("the audit names what an operation acts on (targetOf)", () => {
   it.each<[Operation, string]>([
     [{ op: "top_up", amount_cents: 1, method: "test" }, "wallet"],
     [{ op: "update_org", name: "x" }, "org"],
+    [{ op: "change_org_plan", plan: "ultra" }, "org"],
+    [{ op: "resend_invitation", login: "al" }, "user/al"],
     [{ op: "create_domain", name: "a.example", verification_token: "t" }, "domain/a.example"],
     [{ op: "verify_domain", name: "a.example" }, "domain/a.example"],
     [{ op: "delete_domain", name: "a.example" }, "domain/a.example"],
@@ -52,6 +54,8 @@ describe("the audit names the fields an operation changes, never their values (f
       ["/first_name", "/last_name", "/profile/birth_date", "/profile/mobile"],
     ],
     [{ op: "update_org", name: "x" }, ["/name"]],
+    [{ op: "change_org_plan", plan: "ultra" }, ["/plan"]],
+    [{ op: "resend_invitation", login: "al" }, ["/invited_at"]],
     [{ op: "update_group", name: "eng", description: "d" }, ["/description"]],
     [{ op: "rename_group", name: "eng", to: "dev" }, ["/name"]],
     [{ op: "change_plan", login: "al", plan: "pro" }, ["/plan"]],
@@ -77,6 +81,9 @@ describe("logins and credentials do not move the organization's revision", () =>
     [{ op: "login", login: "al" }, false],
     [{ op: "issue_token", login: "al" }, false],
     [{ op: "revoke_token", login: "al" }, false],
+    // A resent invitation changes nothing org.yaml manages; the org plan is in org.yaml.
+    [{ op: "resend_invitation", login: "al" }, false],
+    [{ op: "change_org_plan", plan: "ultra" }, true],
     [{ op: "logout", login: "al" }, true],
     [{ op: "set_password", login: "al" }, true],
     [{ op: "update_org", name: "x" }, true],

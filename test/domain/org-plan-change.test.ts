@@ -5,6 +5,7 @@ import {
   fixOf,
   forecastRenewals,
   isAllowed,
+  orgPlanRoomDelta,
   REFUSAL_CODES,
   renewalWatermark,
   renewDue,
@@ -284,5 +285,71 @@ describe("the org plan renews like a user plan", () => {
     expect(forecastRenewals(s.users.values(), s.catalog, NOW, 10, s.org)).toEqual([]);
     const entry = { ...s.org, plan: "entry" };
     expect(forecastRenewals(s.users.values(), s.catalog, NOW, 30, entry)).toEqual([]);
+  });
+});
+
+describe("the refusals of change_org_plan name what a fix needs", () => {
+  const s = () =>
+    orgState("pro", 100_000, END_100, {
+      users: [
+        { login: "ba", role: "billing_admin", plan: "pro" },
+        { login: "ua", role: "user_admin", plan: "pro" },
+        { login: "mm", role: "member" },
+      ],
+    });
+
+  it("a member has no admin access at all; an admin of another kind is told only an org_admin may", () => {
+    const member = expectRefused(decide(s(), as("mm"), change("ultra"), NOW), "forbidden");
+    expect(member.message).toBe("mm is a member and has no admin access");
+    expect(member.details).toEqual({ action: "change_org_plan", role: "member" });
+    for (const [login, role] of [
+      ["ba", "billing_admin"],
+      ["ua", "user_admin"],
+    ] as const) {
+      const refusal = expectRefused(decide(s(), as(login), change("ultra"), NOW), "forbidden");
+      expect(refusal.message).toBe(`a ${role} may not change the org plan; only an org_admin may`);
+      expect(refusal.details).toEqual({ action: "change_org_plan", role });
+    }
+  });
+
+  it("an unknown org plan and the current one carry the plan asked for", () => {
+    expect(expectRefused(decide(s(), BY_OWNER, change("gold"), NOW), "invalid").details).toEqual({
+      plan: "gold",
+    });
+    const same = expectRefused(decide(s(), BY_OWNER, change("pro"), NOW), "conflict");
+    expect(same.message).toBe("the organization is already on the pro org plan");
+    expect(same.details).toEqual({ plan: "pro" });
+  });
+
+  it("a refund never needs money: a downgrade with an empty wallet refunds", () => {
+    const empty = orgState("ultra", 0);
+    const { ledger } = expectOk(step(empty, BY_OWNER, change("pro"), NOW));
+    expect(ledger.map((e) => e.amount_cents)).toEqual([9863]);
+    expect(empty.balance).toBe(9863);
+  });
+});
+
+describe("orgPlanRoomDelta: the room each counted limit gains or loses (what the planner orders steps by)", () => {
+  it.each([
+    ["entry", "pro", { paid_seats: 188, free_seats: 8, custom_domains: 2 }],
+    ["pro", "entry", { paid_seats: -188, free_seats: -8, custom_domains: -2 }],
+    ["pro", "ultra", { paid_seats: 800, free_seats: 0, custom_domains: 7 }],
+    ["ultra", "entry", { paid_seats: -988, free_seats: -8, custom_domains: -9 }],
+    ["pro", "pro", { paid_seats: 0, free_seats: 0, custom_domains: 0 }],
+  ])("%s → %s: %j", (from, to, delta) => {
+    expect(orgPlanRoomDelta(DEFAULT_CATALOG, from, to)).toEqual(delta);
+  });
+
+  it("a plan the catalog does not have counts as no room at all", () => {
+    expect(orgPlanRoomDelta(DEFAULT_CATALOG, "gold", "pro")).toEqual({
+      paid_seats: 190,
+      free_seats: 10,
+      custom_domains: 3,
+    });
+    expect(orgPlanRoomDelta(DEFAULT_CATALOG, "entry", "gold")).toEqual({
+      paid_seats: -2,
+      free_seats: -2,
+      custom_domains: -1,
+    });
   });
 });
