@@ -40,6 +40,8 @@ export const API = {
   lock: { method: "GET", path: "/v1/lock" },
   takeLock: { method: "POST", path: "/v1/lock" },
   releaseLock: { method: "DELETE", path: "/v1/lock" },
+  orgs: { method: "GET", path: "/v1/orgs" },
+  createOrg: { method: "POST", path: "/v1/orgs" },
 } as const satisfies Record<string, RouteSpec>;
 
 /** A route's path with its `{name}` parameters filled in, each percent-encoded as one path segment. */
