@@ -56,7 +56,7 @@ export function startSandbox(
  * An owner address already taken in the console (the default owner's,
  * `admin@<provider>`, is the sandbox's own owner's) becomes `admin-<slug>@<provider>`. The sandbox's own
  * organization becomes a partner, so that its token (SANDBOX_TOKEN) acts as org_admin in
- * every sandbox organization through `/v1/orgs/{slug}/...`. Returns whether it created the organization.
+ * every sandbox organization through the organization prefix (`ORG_SCOPE`). Returns whether it created the organization.
  */
 export async function ensureSandboxOrg(
   running: RunningConsole,

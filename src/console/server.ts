@@ -1,7 +1,7 @@
 import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { API } from "../api/routes.js";
+import { API, ORG_SCOPE, splitOrgScope } from "../api/routes.js";
 import { actingRole, partnerActingUser, partnerLogin } from "../domain/index.js";
 import { RequestValidators } from "./api-schema.js";
 import { CursorCodec } from "./cursors.js";
@@ -73,9 +73,6 @@ function compile(route: Route): CompiledRoute {
 
 const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-/** `/v1/orgs/{slug}/X`: route `/v1/X` in organization `slug` (issue 12). */
-const ORG_SCOPED = /^\/v1\/orgs\/([^/]+)(\/.+)$/;
-
 async function defaultResolveTxt(name: string): Promise<string[]> {
   try {
     return (await dnsResolveTxt(name)).map((chunks) => chunks.join(""));
@@ -131,9 +128,10 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       }
       const url = targetOf(request);
       path = url.pathname;
-      // Every org-scoped route is also served under /v1/orgs/{slug}; console-wide ones only unprefixed.
-      const scoped = ORG_SCOPED.exec(url.pathname);
-      const routePath = scoped ? `/v1${scoped[2]}` : url.pathname;
+      // Every org-scoped route is also served under the organization prefix (ORG_SCOPE); console-wide ones
+      // only without it.
+      const scoped = splitOrgScope(url.pathname);
+      const routePath = scoped ? scoped.path : url.pathname;
       const candidates = routes.filter(
         (route) => route.pattern.test(routePath) && !(scoped && route.consoleWide),
       );
@@ -173,7 +171,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       const bearer = bearerOf(request);
       const address = `address ${clientAddress(request.socket.remoteAddress)}`;
       const match = route.pattern.exec(routePath)!;
-      const slug = scoped ? decodeSegment(scoped[1]!) : null;
+      const slug = scoped ? decodeSegment(scoped.slug) : null;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
         try {
@@ -216,7 +214,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           throw new ApiError(
             404,
             "not_found",
-            `there is no organization ${slug} that this token may act in; list them with GET /v1/orgs`,
+            `there is no organization ${slug} that this token may act in; list them with ${API.orgs.method} ${API.orgs.path}`,
             { slug },
           );
         }
@@ -232,11 +230,11 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
             credential: auth.credential,
           };
           auditIn = service;
-          if (route.selfService && route.template.startsWith("/v1/me")) {
+          if (route.selfService) {
             throw new ApiError(
               403,
               "forbidden",
-              `${API.me.path} is your own account in your own organization; call it without the /v1/orgs/{slug} prefix`,
+              `${API.me.path} is your own account in your own organization; call it without the ${ORG_SCOPE} prefix`,
             );
           }
         }

@@ -20,7 +20,7 @@ import {
 } from "../domain/index.js";
 import { MIGRATIONS } from "./migrations.js";
 
-/** One organization as `GET /v1/orgs` lists it. */
+/** One organization as the organizations list (`API.orgs`) shows it. */
 export interface OrgListing {
   slug: string;
   name: string;

@@ -67,7 +67,7 @@ export function mayCreateOrgs(home: Tenant, role: Role): boolean {
   return home.partner && actsForPartner(role);
 }
 
-/** Whether `target` is listed to a user of `home` with `role` (`GET /v1/orgs`): exactly where they may act. */
+/** Whether `target` is listed to a user of `home` with `role` (the organizations list): exactly where they may act. */
 export function mayListOrg(home: Tenant, role: Role, target: Tenant): boolean {
   return actingRole(home, role, target) !== null;
 }

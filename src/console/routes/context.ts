@@ -58,7 +58,7 @@ export interface RouteHandling {
   public?: boolean;
   /** Self-service routes (the user's own account): the only ones a member may call. Every other route is an admin route. */
   selfService?: boolean;
-  /** Console-wide routes (`/v1/healthz`, `/v1/orgs`): not served under the `/v1/orgs/{slug}` prefix. */
+  /** Console-wide routes (healthz, the organizations list): not served under the organization prefix (`ORG_SCOPE`). */
   consoleWide?: boolean;
   /** Lock routes and logins do not change the organization and carry no revision. */
   handler: (ctx: RequestContext) => Promise<RouteResult> | RouteResult;

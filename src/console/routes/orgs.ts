@@ -6,7 +6,7 @@ import { DEFAULT_BOOTSTRAP, SYSTEM_ACTOR } from "../service.js";
 import type { OrgListing } from "../store.js";
 import { json, me, type RequestContext, type RouteResult, type RouteTable } from "./context.js";
 
-/** The caller's own organization, where `/v1/orgs` acts (it is never served under a prefix). */
+/** The caller's own organization, where the organizations routes act (never served under a prefix). */
 function homeOf(ctx: RequestContext) {
   const home = ctx.home;
   if (!home) throw new ApiError(401, "unauthenticated", "send Authorization: Bearer <token>");

@@ -7,7 +7,7 @@ import {
 } from "../credential-service.js";
 import { limitOf } from "../http.js";
 import type { TokenInfo } from "../store.js";
-import { actorOf, type Body, json, me, mutate, type RouteTable } from "./context.js";
+import { actorOf, type Body, json, mutate, type RouteTable } from "./context.js";
 
 function tokenJson(token: TokenInfo) {
   return {
