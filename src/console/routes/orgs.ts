@@ -66,6 +66,15 @@ export const ORGS_ROUTES: RouteTable<"orgs" | "createOrg"> = {
         }
       }
       const partner = home.state.org;
+      const expected = ctx.options.ifMatch;
+      if (expected !== null && expected !== undefined && expected !== partner.revision) {
+        throw new ApiError(
+          412,
+          "precondition_failed",
+          `the console changed since revision ${expected} (now ${partner.revision}); read it again and retry`,
+          { expected, current: partner.revision },
+        );
+      }
       const listing: OrgListing = {
         slug: body.slug,
         name: body.name,
