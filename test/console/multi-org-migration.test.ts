@@ -93,7 +93,9 @@ describe("migrating a database made by main before many organizations (schema 5)
     // The audit log and the ledger only grew by what the start wrote (nothing, on a pinned day).
     expect(after).toEqual(before);
     const db = new Database(path, { readonly: true });
-    cleanup.push(() => db.close());
+    cleanup.push(() => {
+      db.close();
+    });
     expect(db.prepare("SELECT id, slug, managed_by, partner FROM org").all()).toEqual([
       { id: 1, slug: "acme-widgets-inc", managed_by: null, partner: 0 },
     ]);
