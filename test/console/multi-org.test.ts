@@ -182,10 +182,58 @@ describe("many organizations in one console", () => {
     expect(audit.body.items[0].actor.login).toBe("agency-co/admin");
     // Self-service routes are the caller's own account, in its own org.
     expectError(await ts.api("GET", "/v1/orgs/client-a/me"), 403, "forbidden");
+    // Reads work as for any org_admin of client-a.
+    const org = await ts.api("GET", "/v1/orgs/client-a/org");
+    expect(org.body).toEqual(expect.objectContaining({ name: "Org client-a", owner: "boss" }));
+  });
+
+  it("lets a partner act only in the orgs it manages itself, not in its managed orgs' own clients", async () => {
+    // client-a becomes a partner too, and creates its own client.
+    const clientA = ts.running.orgs.bySlug("client-a")!;
+    ts.running.orgs.setPartner(clientA.id, true);
+    expectStatus(await ts.api("POST", "/v1/orgs", orgBody("sub-of-a"), { token: tokenA }), 201);
+    const listed = await ts.api("GET", "/v1/orgs", undefined, { token: tokenA });
+    expect(listed.body.items.map((o: { slug: string }) => o.slug)).toEqual(["client-a", "sub-of-a"]);
+    expectStatus(await ts.api("GET", "/v1/orgs/sub-of-a/users", undefined, { token: tokenA }), 200);
+    // The agency manages client-a, not client-a's client; client-a never acts in the agency or client-b.
+    expectError(await ts.api("GET", "/v1/orgs/sub-of-a/users"), 404, "not_found");
+    expectError(
+      await ts.api("POST", "/v1/orgs/sub-of-a/wallet/top-ups", { amount_cents: 100, method: "test" }),
+      404,
+      "not_found",
+    );
+    expectError(
+      await ts.api("GET", "/v1/orgs/agency-co/users", undefined, { token: tokenA }),
+      404,
+      "not_found",
+    );
+    expectError(
+      await ts.api("GET", "/v1/orgs/client-b/users", undefined, { token: tokenA }),
+      404,
+      "not_found",
+    );
+    // The refusals are audited in the caller's own org, naming nothing of the other.
+    const audit = await ts.api("GET", "/v1/audit?limit=5&actor=admin");
+    expect(audit.body.items[0]).toEqual(expect.objectContaining({ outcome: "refused", code: "not_found" }));
+    // Only the partner's org_admins act for it: its billing_admin acts in its own org only.
+    await createUser(ts, "billing", {
+      email: "billing-agency@console.test",
+      role: "billing_admin",
+      plan: "pro",
+    });
+    const billing = await tokenFor(ts, "/v1", "billing");
+    expectStatus(await ts.api("GET", "/v1/wallet", undefined, { token: billing }), 200);
+    expectError(
+      await ts.api("GET", "/v1/orgs/client-a/wallet", undefined, { token: billing }),
+      404,
+      "not_found",
+    );
+    const own = await ts.api("GET", "/v1/orgs", undefined, { token: billing });
+    expect(own.body.items.map((o: { slug: string }) => o.slug)).toEqual(["agency-co"]);
   });
 
   it("refuses creating orgs to non-partners, managed orgs, and taken slugs", async () => {
-    expectError(await ts.api("POST", "/v1/orgs", orgBody("mine"), { token: tokenA }), 403, "forbidden");
+    expectError(await ts.api("POST", "/v1/orgs", orgBody("mine"), { token: tokenB }), 403, "forbidden");
     expectError(await ts.api("POST", "/v1/orgs", orgBody("client-a")), 409, "conflict");
     expectError(await ts.api("POST", "/v1/orgs", orgBody("Bad_Slug")), 400, "invalid");
     expectError(await ts.api("POST", "/v1/orgs/client-a/orgs", orgBody("nested")), 404, "not_found");
