@@ -600,7 +600,9 @@ export class ConsoleStore {
 
   /** The stored hash of a credential's secret: a key only that credential's holder could reproduce. */
   tokenHash(id: string): string | null {
-    const row = this.statement("SELECT hash FROM tokens WHERE org_id = ? AND id = ?").get(this.orgId, id) as
+    // By id alone (ids are unique in the console): a partner's credential takes locks in the organizations it
+    // manages, where it is not stored.
+    const row = this.statement("SELECT hash FROM tokens WHERE id = ?").get(id) as
       | { hash: string }
       | undefined;
     return row?.hash ?? null;

@@ -252,6 +252,15 @@ describe("many organizations in one console", () => {
     expect(orgAudit.body.items[0].actor.login).toBe("admin");
     const wallet = await ts.api("GET", "/v1/orgs/client-d/wallet");
     expect(wallet.body.balance_cents).toBe(0);
+    // The partner takes the new org's apply lock; a retried take (same key) gets the same lease back.
+    const lockHeaders = { "idempotency-key": "lock-d" };
+    const body = { holder: "agency-ci", ttl_seconds: 60 };
+    const taken = await ts.api("POST", "/v1/orgs/client-d/lock", body, { headers: lockHeaders });
+    expectStatus(taken, 201);
+    const retried = await ts.api("POST", "/v1/orgs/client-d/lock", body, { headers: lockHeaders });
+    expectStatus(retried, 200);
+    expect(retried.body.lock_id).toBe(taken.body.lock_id);
+    expect((await ts.api("GET", "/v1/lock")).body).toEqual({ held: false });
   });
 
   it("ensureSandboxOrg creates a managed org once, funded by a top-up", async () => {
