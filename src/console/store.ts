@@ -7,7 +7,6 @@ import {
   type Catalog,
   type ConsoleState,
   countersOf,
-  type Domain,
   type Effect,
   type Group,
   indexAddresses,
@@ -19,6 +18,7 @@ import {
   type User,
 } from "../domain/index.js";
 import { MIGRATIONS } from "./migrations.js";
+import { deleteRowRecord, isRowKind, loadRowRecords, putRowRecord } from "./record-rows.js";
 
 /** One organization as the organizations list (`API.orgs`) shows it. */
 export interface OrgListing {
@@ -201,6 +201,9 @@ export class ConsoleStore {
    */
   private readonly statements: Map<string, Database.Statement>;
 
+  /** `statement`, bound: for the row-kept records (record-rows.ts). */
+  private readonly prepare = (sql: string): Database.Statement => this.statement(sql);
+
   private statement(sql: string): Database.Statement {
     let prepared = this.statements.get(sql);
     if (!prepared) {
@@ -273,13 +276,6 @@ export class ConsoleStore {
       const user = JSON.parse(row.data) as User;
       users.set(user.login, user);
     }
-    const domains = new Map<string, Domain>();
-    for (const row of this.statement("SELECT data FROM domains WHERE org_id = ? ORDER BY name").all(
-      this.orgId,
-    ) as { data: string }[]) {
-      const domain = JSON.parse(row.data) as Domain;
-      domains.set(domain.name, domain);
-    }
     const groups = new Map<string, Group>();
     for (const row of this.statement(
       "SELECT name, description FROM groups WHERE org_id = ? ORDER BY name",
@@ -308,7 +304,7 @@ export class ConsoleStore {
       org,
       catalog,
       balance,
-      domains,
+      ...loadRowRecords(this.prepare, this.orgId),
       users,
       groups,
       addresses: indexAddresses(users.values(), retired),
@@ -485,23 +481,23 @@ export class ConsoleStore {
         for (const address of effect.retire) retire.run(id, address);
         return;
       }
-      case "put_domain":
-        this.statement(
-          "INSERT INTO domains (org_id, name, data) VALUES (?, ?, ?) ON CONFLICT(org_id, name) DO UPDATE SET data = excluded.data",
-        ).run(this.orgId, effect.domain.name, JSON.stringify(effect.domain));
-        return;
-      case "delete_domain":
-        this.statement("DELETE FROM domains WHERE org_id = ? AND name = ?").run(this.orgId, effect.name);
-        return;
-      case "put_group": {
-        const { group } = effect;
+      case "put_record": {
+        if (effect.kind !== "groups") {
+          putRowRecord(this.prepare, this.orgId, effect.kind, effect.record);
+          return;
+        }
+        const group = effect.record;
         this.statement(
           "INSERT INTO groups (org_id, name, description) VALUES (?, ?, ?) ON CONFLICT(org_id, name) DO UPDATE SET description = excluded.description",
         ).run(this.orgId, group.name, group.description);
         this.writeMembers(group, rows);
         return;
       }
-      case "delete_group":
+      case "delete_record":
+        if (isRowKind(effect.kind)) {
+          deleteRowRecord(this.prepare, this.orgId, effect.kind, effect.name);
+          return;
+        }
         this.statement("DELETE FROM group_members WHERE org_id = ? AND group_name = ?").run(
           this.orgId,
           effect.name,

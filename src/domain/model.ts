@@ -109,21 +109,40 @@ export interface AddressHolder {
 }
 
 /**
+ * The records kept by name, each in its own map of the state (`state[kind]`): the engine changes them with
+ * the generic `put_record` and `delete_record` effects, and the store keeps any kind but groups as JSON rows
+ * in a table named for the kind. A new kind of record adds its type here, its map below and its name to
+ * `RECORD_KINDS`.
+ */
+export interface NamedRecords {
+  domains: Domain;
+  groups: Group;
+}
+export type RecordKind = keyof NamedRecords;
+
+/** Each record kind and the noun its keys use in the planner's facts (`domain:x.example`, `group:eng`). */
+export const RECORD_KINDS: { readonly [K in RecordKind]: { noun: string } } = {
+  domains: { noun: "domain" },
+  groups: { noun: "group" },
+};
+
+/**
  * The console as the rule engine sees it. Records are never mutated in place: a change replaces the
  * record, so a shallow copy of the maps is a full snapshot (see `cloneState`).
  */
-export interface ConsoleState {
+export interface ConsoleState extends RecordMaps {
   org: Organization;
   catalog: Catalog;
   balance: Cents;
-  domains: Map<string, Domain>;
   users: Map<string, User>;
-  groups: Map<string, Group>;
   /** Every email, alias and retired address, lower-case. Derived from users, kept as an index. */
   addresses: Map<string, AddressHolder>;
   /** Derived from users, kept so that seat and admin checks stay O(1) in long simulations. */
   counters: Counters;
 }
+
+/** One map per record kind, by name. */
+export type RecordMaps = { [K in RecordKind]: Map<string, NamedRecords[K]> };
 
 export interface Counters {
   paid_seats: number;

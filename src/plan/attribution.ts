@@ -1,4 +1,5 @@
 import type { Attribution, Plan, PlanStep } from "./model.js";
+import { type AuditSubject, RESOURCE_KINDS, revertsOf } from "./step-kinds.js";
 
 /** An audit log entry as the console serves it (`API.audit` in src/api/routes.ts), reduced to what attribution reads. */
 export interface AuditRecord {
@@ -14,18 +15,12 @@ export interface AuditRecord {
   outcome: "ok" | "refused";
 }
 
-/** Where a drifted step's record lives in the audit log, and which entries changed what it differs in. */
-export interface AuditSubject {
-  target: string;
-  /** Fields that, changed in the console, explain the drift (any of them). */
-  fields: string[];
-  /** Actions that explain the drift whatever fields they name (a record made or removed in the console). */
-  actions: string[];
-}
+export type { AuditSubject };
 
 /**
  * What in the audit log explains a drifted step: the step undoes a change made in the console, so the
- * explaining entry is the opposite action on the same record, or a change of the same fields.
+ * explaining entry is the opposite action on the same record (the operation's `reverts` in step-kinds.ts),
+ * or a change of the same fields. Where each kind's records live is the kind table's (step-kinds.ts).
  * `ownerOfAddress` finds the user an alias address belongs to (live for removals, org.yaml for additions).
  */
 export function auditSubjectOf(
@@ -33,49 +28,7 @@ export function auditSubjectOf(
   ownerOfAddress: (address: string) => string | null,
 ): AuditSubject | null {
   const fields = (step.changes ?? []).map((c) => c.path);
-  switch (step.kind) {
-    case "org":
-      return { target: "org", fields, actions: [] };
-    case "domain":
-      return { target: `domain/${step.key}`, fields: [], actions: opposite(step.action) };
-    case "group":
-      return { target: `group/${step.key}`, fields, actions: opposite(step.action) };
-    case "membership": {
-      const [group, login] = step.key.split("/");
-      return { target: `group/${group}`, fields: [`/members/${login}`], actions: [] };
-    }
-    case "alias": {
-      const login = ownerOfAddress(step.key);
-      return login ? { target: `user/${login}`, fields: ["/aliases"], actions: [] } : null;
-    }
-    case "user": {
-      const userFields = step.action === "set_password" ? ["/password"] : fields;
-      return { target: `user/${step.key}`, fields: userFields, actions: opposite(step.action) };
-    }
-  }
-}
-
-/** The console actions that a step reverts. */
-function opposite(action: string): string[] {
-  switch (action) {
-    case "create_user":
-      return ["delete_user"];
-    case "delete_user":
-    case "disable_user":
-      return ["create_user", "enable_user"];
-    case "enable_user":
-      return ["disable_user"];
-    case "create_group":
-      return ["delete_group"];
-    case "delete_group":
-      return ["create_group"];
-    case "create_domain":
-      return ["delete_domain"];
-    case "delete_domain":
-      return ["create_domain"];
-    default:
-      return [];
-  }
+  return RESOURCE_KINDS[step.kind].audit(step, { fields, reverts: revertsOf(step.action), ownerOfAddress });
 }
 
 /** How an entry's actor acted, in words: `session`, `api token "ci"`, or `console`. */

@@ -9,7 +9,10 @@ export const PLAN_FORMAT_VERSION = 2 as const;
 /** Terraform-like change symbols. */
 export type Symbol = "+" | "~" | "-" | "-/+";
 
-export type ResourceKind = "org" | "domain" | "group" | "user" | "alias" | "membership";
+import type { ResourceKind } from "./step-kinds.js";
+
+/** The kinds of record a plan changes: the kind table in src/plan/step-kinds.ts. */
+export type { ResourceKind };
 
 /** The domain operation a step carries out, as the client asks for it (src/api/operations.ts sends it). */
 export type PlannedOperation = RequestedOperationOf<PlannedOperationName>;

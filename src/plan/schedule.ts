@@ -19,6 +19,7 @@ import { Heap } from "./heap.js";
 import { orgOf, orgPlanRank, orgPlanResourceUse, orgPlanWakeKeys } from "./org-plan-step.js";
 import { countedDeps, type Resource, type ResourceUse } from "./resources.js";
 import { NeedsTracker, touchedKeys } from "./step-facts.js";
+import { KIND_ORDER } from "./step-kinds.js";
 
 export interface ScheduledStep {
   draft: DraftStep;
@@ -126,9 +127,17 @@ export function resourceUse(state: ConsoleState, decision: Extract<Decision, { o
       account(effect.user, 1);
     } else if (effect.type === "delete_user") {
       account(state.users.get(effect.login), -1);
-    } else if (effect.type === "put_domain" && !state.domains.has(effect.domain.name)) {
+    } else if (
+      effect.type === "put_record" &&
+      effect.kind === "domains" &&
+      !state.domains.has(effect.record.name)
+    ) {
       domains += 1;
-    } else if (effect.type === "delete_domain" && state.domains.has(effect.name)) {
+    } else if (
+      effect.type === "delete_record" &&
+      effect.kind === "domains" &&
+      state.domains.has(effect.name)
+    ) {
       domains -= 1;
     }
   }
@@ -311,8 +320,6 @@ export function schedule(live: ConsoleState, actor: Actor, steps: DraftStep[], n
   const skipped = steps.filter((s) => !done.has(s.id) && !failedIds.has(s.id)).sort(compareSteps);
   return { order, failed, skipped, final: state };
 }
-
-const KIND_ORDER = { org: 0, domain: 1, group: 2, user: 3, alias: 4, membership: 5 } as const;
 
 /** `localeCompare`'s order, with the collator made once (localeCompare makes one per call). */
 const collator = new Intl.Collator();

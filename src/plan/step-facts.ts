@@ -3,13 +3,16 @@ import {
   applyDecision,
   type ConsoleState,
   type Decision,
+  type Domain,
   decide,
   normalizeAddress,
   type Operation,
+  RECORD_KINDS,
   splitAddress,
   type User,
 } from "../domain/index.js";
 import type { DraftStep } from "./diff.js";
+import { isPlannedOperation, type ReadSink, STEP_KINDS } from "./step-kinds.js";
 
 /** What the scheduler learned about one step it ran. */
 export interface StepFacts {
@@ -35,66 +38,32 @@ function domainOf(address: string): string | null {
   return splitAddress(normalizeAddress(address))?.domain ?? null;
 }
 
-function readsOf(op: Operation, state: ConsoleState): Reads {
-  const reads: Reads = { present: [], absent: [], verified: [], fieldsOf: null };
-  const take = (address: string) => {
-    const a = normalizeAddress(address);
-    reads.absent.push(`address:${a}`);
-    const domain = domainOf(a);
-    if (domain && domain !== state.org.provider_domain) reads.verified.push(domain);
-  };
-  switch (op.op) {
-    case "create_domain":
-      reads.absent.push(`domain:${normalizeAddress(op.name)}`);
-      break;
-    case "verify_domain":
-    case "delete_domain":
-      reads.present.push(`domain:${op.name}`);
-      break;
-    case "create_user":
-      reads.absent.push(`user:${op.user.login}`);
-      for (const g of op.user.groups ?? []) reads.present.push(`group:${g}`);
-      take(op.user.email);
-      for (const a of op.user.aliases ?? []) take(a);
-      break;
-    case "update_user":
-    case "disable_user":
-    case "enable_user":
-    case "delete_user":
-    case "change_plan":
-    case "change_role":
-    case "set_password":
-    case "logout":
-    case "remove_alias":
-      reads.present.push(`user:${op.login}`);
-      reads.fieldsOf = op.login;
-      break;
-    case "add_alias":
-      reads.present.push(`user:${op.login}`);
-      reads.fieldsOf = op.login;
-      take(op.address);
-      break;
-    case "create_group":
-      reads.absent.push(`group:${op.name}`);
-      break;
-    case "update_group":
-    case "delete_group":
-      reads.present.push(`group:${op.name}`);
-      break;
-    case "rename_group":
-      reads.present.push(`group:${op.name}`);
-      reads.absent.push(`group:${op.to}`);
-      break;
-    case "add_member":
-      reads.present.push(`group:${op.group}`, `user:${op.login}`);
-      break;
-    case "remove_member":
-      reads.present.push(`group:${op.group}`, `member:${op.group}/${op.login}`);
-      break;
-    default:
-      break;
+/** Collects an operation's reads (the `reads` of its entry in step-kinds.ts). */
+class ReadsCollector implements ReadSink {
+  readonly reads: Reads = { present: [], absent: [], verified: [], fieldsOf: null };
+  constructor(private readonly providerDomain: string) {}
+  present(...keys: string[]): void {
+    this.reads.present.push(...keys);
   }
-  return reads;
+  absent(...keys: string[]): void {
+    this.reads.absent.push(...keys);
+  }
+  take(address: string): void {
+    const a = normalizeAddress(address);
+    this.reads.absent.push(`address:${a}`);
+    const domain = domainOf(a);
+    if (domain && domain !== this.providerDomain) this.reads.verified.push(domain);
+  }
+  user(login: string): void {
+    this.reads.present.push(`user:${login}`);
+    this.reads.fieldsOf = login;
+  }
+}
+
+function readsOf(op: Operation, state: ConsoleState): Reads {
+  const collector = new ReadsCollector(state.org.provider_domain);
+  if (isPlannedOperation(op.op)) STEP_KINDS[op.op].reads?.(op as never, collector);
+  return collector.reads;
 }
 
 /** Every record key an operation reads, for waking it when one of them changes. */
@@ -230,33 +199,32 @@ export class NeedsTracker {
           if (before) for (const a of [before.email, ...before.aliases]) released(a);
           break;
         }
-        case "put_group": {
-          // Memberships come from the operation: comparing member lists would cost the group's size.
-          const name = effect.group.name;
-          if (!state.groups.has(name)) created(`group:${name}`);
-          else signals.push(`group:${name}`);
-          const op = step.operation;
-          if (op.op === "create_user") created(`member:${name}/${op.user.login}`);
-          else if (op.op === "add_member") created(`member:${name}/${op.login}`);
-          else if (op.op === "remove_member") removed(`member:${name}/${op.login}`);
-          else if (op.op === "delete_user") removed(`member:${name}/${op.login}`);
-          break;
-        }
-        case "delete_group":
-          removed(`group:${effect.name}`);
-          break;
-        case "put_domain": {
-          const before = state.domains.get(effect.domain.name);
-          if (!before) created(`domain:${effect.domain.name}`);
-          if (effect.domain.status === "verified" && before?.status !== "verified") {
-            this.verifier.set(effect.domain.name, step.id);
+        case "put_record": {
+          const name = effect.record.name;
+          const key = `${RECORD_KINDS[effect.kind].noun}:${name}`;
+          const before = state[effect.kind].get(name);
+          if (!before) created(key);
+          else signals.push(key);
+          if (effect.kind === "groups") {
+            // Memberships come from the operation: comparing member lists would cost the group's size.
+            const op = step.operation;
+            if (op.op === "create_user") created(`member:${name}/${op.user.login}`);
+            else if (op.op === "add_member") created(`member:${name}/${op.login}`);
+            else if (op.op === "remove_member") removed(`member:${name}/${op.login}`);
+            else if (op.op === "delete_user") removed(`member:${name}/${op.login}`);
+          } else if (effect.kind === "domains") {
+            if (
+              effect.record.status === "verified" &&
+              (before as Domain | undefined)?.status !== "verified"
+            ) {
+              this.verifier.set(name, step.id);
+            }
           }
-          signals.push(`domain:${effect.domain.name}`);
           break;
         }
-        case "delete_domain":
-          removed(`domain:${effect.name}`);
-          this.verifier.delete(effect.name);
+        case "delete_record":
+          removed(`${RECORD_KINDS[effect.kind].noun}:${effect.name}`);
+          if (effect.kind === "domains") this.verifier.delete(effect.name);
           break;
         default:
           break;

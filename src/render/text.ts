@@ -10,6 +10,7 @@ import type {
   PlanStep,
   ResourceKind,
 } from "../plan/model.js";
+import { RESOURCE_KIND_LIST, RESOURCE_KINDS } from "../plan/step-kinds.js";
 import { orgPlanWords } from "./org-plan.js";
 
 /** What the report is for: a plan to apply, or a drift check that only reads. */
@@ -23,15 +24,13 @@ export interface TextOptions {
   extra?: string[][];
 }
 
-/** The order resource kinds are shown in, with their section titles. */
-export const KIND_SECTIONS: readonly { kind: ResourceKind; title: string }[] = [
-  { kind: "org", title: "Organization" },
-  { kind: "domain", title: "Domains" },
-  { kind: "group", title: "Groups" },
-  { kind: "user", title: "Users" },
-  { kind: "alias", title: "Aliases" },
-  { kind: "membership", title: "Memberships" },
-];
+/** The order resource kinds are shown in, with their section titles: the kind table's (step-kinds.ts). */
+export const KIND_SECTIONS: readonly { kind: ResourceKind; title: string }[] = RESOURCE_KIND_LIST.map(
+  (kind) => ({
+    kind,
+    title: RESOURCE_KINDS[kind].title,
+  }),
+);
 
 const ANSI = {
   reset: "\u001b[0m",

@@ -60,7 +60,7 @@ describe("adding and verifying a domain", () => {
       created_at: "2026-03-01T12:00:00.000Z",
       verified_at: "2026-03-01T12:00:00.000Z",
     };
-    expect(effects).toEqual([{ type: "put_domain", domain }]);
+    expect(effects).toEqual([{ type: "put_record", kind: "domains", record: domain }]);
     expect(s.domains.get("example.com")).toEqual(domain);
   });
 
@@ -281,7 +281,7 @@ describe("domain_in_use: a domain cannot be removed while an address uses it", (
     expectOk(step(s, BY_OWNER, { op: "remove_alias", login: "al", address: "team@example.com" }, NOW));
     // The alias on sub.example.com does not use example.com.
     const { effects } = expectOk(step(s, BY_OWNER, { op: "delete_domain", name: "example.com" }, NOW));
-    expect(effects).toEqual([{ type: "delete_domain", name: "example.com" }]);
+    expect(effects).toEqual([{ type: "delete_record", kind: "domains", name: "example.com" }]);
     expect([...s.domains.keys()]).toEqual(["sub.example.com"]);
   });
 

@@ -23,7 +23,11 @@ describe("groups", () => {
       step(s, BY_OWNER, { op: "create_group", name: "eng", description: "Engineering" }, NOW),
     );
     expect(effects).toEqual([
-      { type: "put_group", group: { name: "eng", description: "Engineering", members: [] } },
+      {
+        type: "put_record",
+        kind: "groups",
+        record: { name: "eng", description: "Engineering", members: [] },
+      },
     ]);
     expect(s.groups.get("eng")).toEqual({ name: "eng", description: "Engineering", members: [] });
     expectRefused(
@@ -108,7 +112,7 @@ describe(`at most ${MAX_GROUPS_AT_CREATE} groups when a user is created`, () => 
     const { effects } = expectOk(
       step(s, BY_OWNER, { op: "create_user", user: newUser("al", { groups: names(10) }) }, NOW),
     );
-    expect(effects.filter((e) => e.type === "put_group")).toHaveLength(10);
+    expect(effects.filter((e) => e.type === "put_record" && e.kind === "groups")).toHaveLength(10);
     expect(groupsOf(s, "al")).toEqual(names(10));
     expect(s.groups.get("g10")?.members).toEqual([]);
   });

@@ -232,8 +232,12 @@ describe("rules that were not pinned elsewhere", () => {
     });
     const { effects } = expectOk(step(s, BY_OWNER, { op: "rename_group", name: "eng", to: "dev" }, NOW));
     expect(effects).toEqual([
-      { type: "delete_group", name: "eng" },
-      { type: "put_group", group: { name: "dev", description: "Engineering", members: ["al"] } },
+      { type: "delete_record", kind: "groups", name: "eng" },
+      {
+        type: "put_record",
+        kind: "groups",
+        record: { name: "dev", description: "Engineering", members: ["al"] },
+      },
     ]);
     expect([...s.groups.keys()]).toEqual(["dev"]);
     expectRefused(decide(s, BY_OWNER, { op: "rename_group", name: "eng", to: "x" }, NOW), "not_found");

@@ -82,8 +82,8 @@ describe("noteRenewalEffects keeps the watermark a lower bound", () => {
     const effects: Effect[] = [
       { type: "revoke_sessions", login: "late" },
       { type: "revoke_tokens", login: "late" },
-      { type: "delete_group", name: "late" },
-      { type: "delete_domain", name: "example.com" },
+      { type: "delete_record", kind: "groups", name: "late" },
+      { type: "delete_record", kind: "domains", name: "example.com" },
     ];
     noteRenewalEffects(watermark, effects);
     expect(watermark).toEqual(start());

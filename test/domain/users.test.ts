@@ -63,8 +63,12 @@ describe("creating a user", () => {
     };
     expect(effects).toEqual([
       { type: "put_user", user: alice },
-      { type: "put_group", group: { name: "eng", description: "", members: ["alice"] } },
-      { type: "put_group", group: { name: "ops", description: "", members: ["alice", OWNER] } },
+      { type: "put_record", kind: "groups", record: { name: "eng", description: "", members: ["alice"] } },
+      {
+        type: "put_record",
+        kind: "groups",
+        record: { name: "ops", description: "", members: ["alice", OWNER] },
+      },
     ]);
     expect(ledger).toEqual([
       {
@@ -406,8 +410,8 @@ describe("deleting a user", () => {
     });
     const { effects } = expectOk(step(s, BY_OWNER, { op: "delete_user", login: "al" }, NOW));
     expect(effects).toEqual([
-      { type: "put_group", group: { name: "eng", description: "", members: ["bo"] } },
-      { type: "put_group", group: { name: "ops", description: "", members: [] } },
+      { type: "put_record", kind: "groups", record: { name: "eng", description: "", members: ["bo"] } },
+      { type: "put_record", kind: "groups", record: { name: "ops", description: "", members: [] } },
       { type: "delete_user", login: "al", retire: ["al@console.test"] },
       { type: "revoke_sessions", login: "al" },
     ]);

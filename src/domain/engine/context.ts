@@ -1,4 +1,13 @@
-import type { ConsoleState, Domain, Group, LedgerDraft, Organization, Role, User } from "../model.js";
+import type {
+  ConsoleState,
+  Group,
+  LedgerDraft,
+  NamedRecords,
+  Organization,
+  RecordKind,
+  Role,
+  User,
+} from "../model.js";
 import type { OperationName, OperationOf } from "../operations.js";
 import { type Action, isAllowed } from "../permissions.js";
 import { type Refusal, refuse } from "../refusal.js";
@@ -9,13 +18,25 @@ export type Effect =
   | { type: "put_org"; org: Organization }
   | { type: "put_user"; user: User }
   | { type: "delete_user"; login: string; retire: string[] }
-  | { type: "put_domain"; domain: Domain }
-  | { type: "delete_domain"; name: string }
-  | { type: "put_group"; group: Group }
-  | { type: "delete_group"; name: string }
+  /** Puts a record of a kind kept by name (`NamedRecords`): a domain, a group, … */
+  | PutRecord
+  | { type: "delete_record"; kind: RecordKind; name: string }
   | { type: "revoke_sessions"; login: string }
   /** Ends every credential of the user, API tokens included, for good. */
   | { type: "revoke_tokens"; login: string };
+
+/** `put_record` for each kind, with the record typed by its kind. */
+export type PutRecord = {
+  [K in RecordKind]: { type: "put_record"; kind: K; record: NamedRecords[K] };
+}[RecordKind];
+
+export const putRecord = <K extends RecordKind>(kind: K, record: NamedRecords[K]): Effect =>
+  ({ type: "put_record", kind, record }) as PutRecord;
+export const deleteRecord = (kind: RecordKind, name: string): Effect => ({
+  type: "delete_record",
+  kind,
+  name,
+});
 
 export type Decision =
   | { ok: true; effects: Effect[]; ledger: LedgerDraft[] }

@@ -4,7 +4,7 @@ import type { Domain } from "../model.js";
 import { refuse } from "../refusal.js";
 import { domainLimitRefusal } from "../rules.js";
 import { provesOwnership, verifiesWithoutDns } from "../verification.js";
-import { type Handlers, no, ok, permit } from "./context.js";
+import { deleteRecord, type Handlers, no, ok, permit, putRecord } from "./context.js";
 
 export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "delete_domain"> = {
   create_domain(ctx, op) {
@@ -30,7 +30,7 @@ export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "dele
       created_at: ctx.now.toISOString(),
       verified_at: verifiesWithoutDns(ctx.state.org) ? ctx.now.toISOString() : null,
     };
-    return ok([{ type: "put_domain", domain }]);
+    return ok([putRecord("domains", domain)]);
   },
 
   verify_domain(ctx, op) {
@@ -52,9 +52,7 @@ export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "dele
         ),
       );
     }
-    return ok([
-      { type: "put_domain", domain: { ...domain, status: "verified", verified_at: ctx.now.toISOString() } },
-    ]);
+    return ok([putRecord("domains", { ...domain, status: "verified", verified_at: ctx.now.toISOString() })]);
   },
 
   delete_domain(ctx, op) {
@@ -78,6 +76,6 @@ export const DOMAIN_HANDLERS: Handlers<"create_domain" | "verify_domain" | "dele
         );
       }
     }
-    return ok([{ type: "delete_domain", name: op.name }]);
+    return ok([deleteRecord("domains", op.name)]);
   },
 };

@@ -1,5 +1,5 @@
 import { type Catalog, isPaidPlan } from "../catalog.js";
-import type { ConsoleState, Counters, User } from "../model.js";
+import type { ConsoleState, Counters, NamedRecords, RecordKind, User } from "../model.js";
 import { isActiveOrgAdmin } from "../rules.js";
 import type { Effect } from "./context.js";
 
@@ -31,17 +31,11 @@ export const EFFECTS: { [K in Effect["type"]]: (state: ConsoleState, effect: Eff
     state.users.delete(login);
     for (const address of retire) state.addresses.set(address, { login: "", kind: "retired" });
   },
-  put_domain(state, { domain }) {
-    state.domains.set(domain.name, domain);
+  put_record(state, { kind, record }) {
+    (state[kind] as Map<string, NamedRecords[RecordKind]>).set(record.name, record);
   },
-  delete_domain(state, { name }) {
-    state.domains.delete(name);
-  },
-  put_group(state, { group }) {
-    state.groups.set(group.name, group);
-  },
-  delete_group(state, { name }) {
-    state.groups.delete(name);
+  delete_record(state, { kind, name }) {
+    state[kind].delete(name);
   },
   revoke_sessions() {
     // Sessions live in the store, not in the rule engine's state.

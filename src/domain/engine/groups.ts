@@ -1,7 +1,18 @@
 import { withMember, withoutMember } from "../members.js";
 import { type Refusal, refuse } from "../refusal.js";
 import { GROUP_NAME } from "../rules.js";
-import { type Context, findGroup, findUser, type Handlers, isRefusal, no, ok, permit } from "./context.js";
+import {
+  type Context,
+  deleteRecord,
+  findGroup,
+  findUser,
+  type Handlers,
+  isRefusal,
+  no,
+  ok,
+  permit,
+  putRecord,
+} from "./context.js";
 
 export const GROUP_HANDLERS: Handlers<
   "create_group" | "update_group" | "rename_group" | "delete_group" | "add_member" | "remove_member"
@@ -11,7 +22,7 @@ export const GROUP_HANDLERS: Handlers<
     if (denied) return no(denied);
     const taken = newGroupNameRefusal(ctx, op.name);
     if (taken) return no(taken);
-    return ok([{ type: "put_group", group: { name: op.name, description: op.description, members: [] } }]);
+    return ok([putRecord("groups", { name: op.name, description: op.description, members: [] })]);
   },
 
   update_group(ctx, op) {
@@ -19,7 +30,7 @@ export const GROUP_HANDLERS: Handlers<
     if (denied) return no(denied);
     const group = findGroup(ctx, op.name);
     if (isRefusal(group)) return no(group);
-    return ok([{ type: "put_group", group: { ...group, description: op.description } }]);
+    return ok([putRecord("groups", { ...group, description: op.description })]);
   },
 
   rename_group(ctx, op) {
@@ -29,10 +40,7 @@ export const GROUP_HANDLERS: Handlers<
     if (isRefusal(group)) return no(group);
     const taken = newGroupNameRefusal(ctx, op.to);
     if (taken) return no(taken);
-    return ok([
-      { type: "delete_group", name: op.name },
-      { type: "put_group", group: { ...group, name: op.to } },
-    ]);
+    return ok([deleteRecord("groups", op.name), putRecord("groups", { ...group, name: op.to })]);
   },
 
   delete_group(ctx, op) {
@@ -40,7 +48,7 @@ export const GROUP_HANDLERS: Handlers<
     if (denied) return no(denied);
     const group = findGroup(ctx, op.name);
     if (isRefusal(group)) return no(group);
-    return ok([{ type: "delete_group", name: op.name }]);
+    return ok([deleteRecord("groups", op.name)]);
   },
 
   add_member(ctx, op) {
@@ -52,7 +60,7 @@ export const GROUP_HANDLERS: Handlers<
     if (isRefusal(user)) return no(user);
     // PUT semantics: adding a current member is a no-op, not a refusal.
     if (group.members.includes(op.login)) return ok();
-    return ok([{ type: "put_group", group: { ...group, members: withMember(group.members, op.login) } }]);
+    return ok([putRecord("groups", { ...group, members: withMember(group.members, op.login) })]);
   },
 
   remove_member(ctx, op) {
@@ -62,7 +70,7 @@ export const GROUP_HANDLERS: Handlers<
     if (isRefusal(group)) return no(group);
     if (!group.members.includes(op.login))
       return no(refuse("not_found", `${op.login} is not in group ${op.group}`));
-    return ok([{ type: "put_group", group: { ...group, members: withoutMember(group.members, op.login) } }]);
+    return ok([putRecord("groups", { ...group, members: withoutMember(group.members, op.login) })]);
   },
 };
 

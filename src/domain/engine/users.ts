@@ -17,6 +17,7 @@ import {
   ok,
   permit,
   protectOwner,
+  putRecord,
 } from "./context.js";
 import { checkAliasLimit, checkFunds, checkSeats, planPrice } from "./limits.js";
 
@@ -117,10 +118,7 @@ export const USER_HANDLERS: Handlers<
     const effects: Effect[] = [{ type: "put_user", user }];
     for (const name of groups) {
       const group = ctx.state.groups.get(name)!;
-      effects.push({
-        type: "put_group",
-        group: { ...group, members: withMember(group.members, user.login) },
-      });
+      effects.push(putRecord("groups", { ...group, members: withMember(group.members, user.login) }));
     }
     const ledger: LedgerDraft[] =
       price > 0
@@ -208,10 +206,7 @@ export const USER_HANDLERS: Handlers<
     const effects: Effect[] = [];
     for (const group of ctx.state.groups.values()) {
       if (group.members.includes(target.login)) {
-        effects.push({
-          type: "put_group",
-          group: { ...group, members: withoutMember(group.members, target.login) },
-        });
+        effects.push(putRecord("groups", { ...group, members: withoutMember(group.members, target.login) }));
       }
     }
     effects.push(

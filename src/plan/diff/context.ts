@@ -168,7 +168,8 @@ export function createContext(input: DiffInput): DiffContext {
     });
     const id = step.id ?? stepId(shape.kind, shape.key, shape.action);
     const draft: DraftStep = { ...rest, ...shape, id, deps: new Set(deps ?? []) };
-    const entry = entryOf(step.operation);
+    // A resource's diff may name its entry itself (`source`); the known operations are found here.
+    const entry = draft.source ? "" : entryOf(step.operation);
     if (entry) draft.source = entry;
     if (step.patch && was !== undefined) draft.changes = changesOf(was, step.patch);
     steps.set(id, draft);
