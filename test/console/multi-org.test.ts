@@ -249,7 +249,7 @@ describe("many organizations in one console", () => {
     const partnerAudit = await ts.api("GET", "/v1/audit?action=create_org");
     expect(partnerAudit.body.items.map((e: { target: string }) => e.target)).toContain("org/client-d");
     const orgAudit = await ts.api("GET", "/v1/orgs/client-d/audit?action=bootstrap");
-    expect(orgAudit.body.items[0].actor.login).toBe("admin");
+    expect(orgAudit.body.items[0].actor.login).toBe("agency-co/admin");
     const wallet = await ts.api("GET", "/v1/orgs/client-d/wallet");
     expect(wallet.body.balance_cents).toBe(0);
     // The partner takes the new org's apply lock; a retried take (same key) gets the same lease back.

@@ -1,5 +1,5 @@
 import { API } from "../../api/routes.js";
-import { defaultOwnerPlan, mayCreateOrgs, type Role } from "../../domain/index.js";
+import { defaultOwnerPlan, mayCreateOrgs, partnerLogin, type Role } from "../../domain/index.js";
 import { ApiError } from "../errors.js";
 import { limitOf } from "../http.js";
 import { DEFAULT_BOOTSTRAP, SYSTEM_ACTOR } from "../service.js";
@@ -87,7 +87,8 @@ export const ORGS_ROUTES: RouteTable<"orgs" | "createOrg"> = {
         {
           slug: body.slug,
           managedBy: tenant.id,
-          actor: ctx.actor,
+          // In the new organization's log the partner's user is named as everywhere it acts for the partner.
+          actor: { ...ctx.actor, login: partnerLogin(tenant.slug, me(ctx).login) },
           bootstrap: {
             ...DEFAULT_BOOTSTRAP,
             orgName: body.name,
