@@ -3,8 +3,8 @@ import { type NamedRecords, RECORD_KINDS, type RecordKind } from "../domain/inde
 
 /**
  * The record kinds the store keeps as one JSON row each, in a table named for the kind with the columns
- * `name` and `data`: every kind but groups, whose members are rows of their own (store.ts). A new kind needs
- * only its table (migrations.ts).
+ * `org_id`, `name` and `data` (key: org_id, name): every kind but groups, whose members are rows of their
+ * own (store.ts). A new kind needs only its table (migrations.ts).
  */
 export type RowKind = Exclude<RecordKind, "groups">;
 
@@ -19,11 +19,16 @@ export function isRowKind(kind: RecordKind): kind is RowKind {
 }
 
 /** Every row-kept record, by kind and name. */
-export function loadRowRecords(prepare: Prepare): { [K in RowKind]: Map<string, NamedRecords[K]> } {
+export function loadRowRecords(
+  prepare: Prepare,
+  orgId: number,
+): { [K in RowKind]: Map<string, NamedRecords[K]> } {
   const out = {} as { [K in RowKind]: Map<string, NamedRecords[K]> };
   for (const kind of ROW_KINDS) {
     const records = new Map<string, NamedRecords[RowKind]>();
-    for (const row of prepare(`SELECT data FROM ${kind} ORDER BY name`).all() as { data: string }[]) {
+    for (const row of prepare(`SELECT data FROM ${kind} WHERE org_id = ? ORDER BY name`).all(orgId) as {
+      data: string;
+    }[]) {
       const record = JSON.parse(row.data) as NamedRecords[RowKind];
       records.set(record.name, record);
     }
@@ -32,12 +37,17 @@ export function loadRowRecords(prepare: Prepare): { [K in RowKind]: Map<string, 
   return out;
 }
 
-export function putRowRecord(prepare: Prepare, kind: RowKind, record: NamedRecords[RowKind]): void {
+export function putRowRecord(
+  prepare: Prepare,
+  orgId: number,
+  kind: RowKind,
+  record: NamedRecords[RowKind],
+): void {
   prepare(
-    `INSERT INTO ${kind} (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data`,
-  ).run(record.name, JSON.stringify(record));
+    `INSERT INTO ${kind} (org_id, name, data) VALUES (?, ?, ?) ON CONFLICT(org_id, name) DO UPDATE SET data = excluded.data`,
+  ).run(orgId, record.name, JSON.stringify(record));
 }
 
-export function deleteRowRecord(prepare: Prepare, kind: RowKind, name: string): void {
-  prepare(`DELETE FROM ${kind} WHERE name = ?`).run(name);
+export function deleteRowRecord(prepare: Prepare, orgId: number, kind: RowKind, name: string): void {
+  prepare(`DELETE FROM ${kind} WHERE org_id = ? AND name = ?`).run(orgId, name);
 }

@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 describe("row-kept record kinds", () => {
-  it("are every record kind but groups, each with a (name primary key, data) table after migration", () => {
+  it("are every record kind but groups, each with an (org_id, name primary key, data) table after migration", () => {
     expect([...ROW_KINDS, "groups"].sort()).toEqual(Object.keys(RECORD_KINDS).sort());
     expect(ROW_KINDS).toContain("domains");
     const dir = mkdtempSync(join(tmpdir(), "orgctl-rows-"));
@@ -28,8 +28,11 @@ describe("row-kept record kinds", () => {
     try {
       for (const kind of ROW_KINDS) {
         const columns = db.prepare(`PRAGMA table_info(${kind})`).all() as { name: string; pk: number }[];
-        expect(columns.map((c) => c.name).sort(), `table ${kind}`).toEqual(["data", "name"]);
-        expect(columns.find((c) => c.name === "name")?.pk, `${kind}.name is the key`).toBe(1);
+        expect(columns.map((c) => c.name).sort(), `table ${kind}`).toEqual(["data", "name", "org_id"]);
+        expect(columns.find((c) => c.name === "org_id")?.pk, `${kind}.org_id is the key's first part`).toBe(
+          1,
+        );
+        expect(columns.find((c) => c.name === "name")?.pk, `${kind}.name is the key's second part`).toBe(2);
       }
     } finally {
       db.close();
