@@ -105,7 +105,8 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
       await client.close();
       throw error;
     }
-    return { client, label: client.endpoint, sandbox: null, close: () => client.close() };
+    const target = { client, label: client.endpoint, sandbox: null, close: () => client.close() };
+    return scopeTarget(target, config?.desired.organization.slug);
   }
   const { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, sandboxBootstrap, startSandbox } = await withSqlite(
     () => import("../console/sandbox.js"),
@@ -143,6 +144,17 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
       await running.close();
     },
   };
+}
+
+/**
+ * A remote target acting in the organization org.yaml names (`organization.slug`): its requests go to
+ * `/v1/orgs/{slug}/...`, and its label, which every output and saved plan carries, names the organization.
+ * Without a slug, the token's own organization, as before.
+ */
+export function scopeTarget(target: Target, slug: string | undefined): Target {
+  if (slug === undefined || target.sandbox !== null) return target;
+  target.client.actIn(slug);
+  return { ...target, label: `${target.client.endpoint} org ${slug}` };
 }
 
 /**
