@@ -1,7 +1,13 @@
 import type { Command } from "commander";
 import { DEFAULT_BULK_SIZE, DEFAULT_PARALLELISM } from "../apply/defaults.js";
-import { collectFiles, FLEET_HELP, fileOptionHelp, shardOption } from "./fleet/command.js";
-import { type FileFlags, parseFormat, singleOrFleet, TARGET_HELP } from "./plan.js";
+import {
+  collectFiles,
+  DEFAULT_FLEET_PARALLELISM,
+  FLEET_HELP,
+  fileOptionHelp,
+  shardOption,
+} from "./fleet/command.js";
+import { type FileFlags, parseFormat, singleOrFleet, TARGET_HELP, useColor } from "./plan.js";
 import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
 interface ApplyFlags extends TargetFlags {
@@ -34,7 +40,7 @@ export function registerApply(program: Command): void {
     )
     .option(
       "--parallelism <n>",
-      `independent steps run at the same time (default ${DEFAULT_PARALLELISM}); in a fleet: organizations at the same time (default 4), each running ${DEFAULT_PARALLELISM} steps at a time`,
+      `independent steps run at the same time (default ${DEFAULT_PARALLELISM}); in a fleet: organizations at the same time (default ${DEFAULT_FLEET_PARALLELISM}), each running ${DEFAULT_PARALLELISM} steps at a time`,
     )
     .option(
       "--bulk-size <n>",
@@ -79,7 +85,9 @@ Exit codes:
   130  interrupted (Ctrl-C); run orgctl apply again to finish`,
     )
     .action(async (planfile: string | undefined, raw: FileFlags<ApplyFlags>) => {
-      const flags = await singleOrFleet("apply", raw, parseFormat(raw.format, ["text", "json"]), planfile);
+      const format = parseFormat(raw.format, ["text", "json"]);
+      const color = useColor(raw);
+      const flags = await singleOrFleet("apply", raw, format, color, planfile);
       if (flags === null) return;
       const { runApply } = await import("./apply-run.js");
       await runApply(planfile, flags);

@@ -77,7 +77,8 @@ Exit codes:
     .action(async (raw: FileFlags<PlanFlags>) => {
       const format = parseFormat(raw.format, ["text", "json", "markdown"]);
       const inactiveDays = parseInactiveDays(raw.inactiveDays);
-      const flags = await singleOrFleet("plan", raw, format);
+      const color = useColor(raw);
+      const flags = await singleOrFleet("plan", raw, format, color);
       if (flags === null) return;
       const { makePlan, render } = await import("./planning.js");
       const { renderJson } = await import("../render/json.js");
@@ -87,7 +88,7 @@ Exit codes:
       const planned = await makePlan(flags);
       const { plan } = planned;
       const review = format === "json" ? null : seatReviewSection(planned, inactiveDays);
-      process.stdout.write(render(plan, format, useColor(flags), "plan", review));
+      process.stdout.write(render(plan, format, color, "plan", review));
       if (flags.out) writeOut(flags.out, renderJson(plan), PLAN_OUT);
       if (plan.errors.length > 0) process.exitCode = 1;
       else if (flags.detailedExitcode && hasChanges(plan)) process.exitCode = 2;
@@ -120,7 +121,8 @@ Exit codes:
     )
     .action(async (raw: FileFlags<PlanFlags>) => {
       const format = parseFormat(raw.format, ["text", "json", "markdown"]);
-      const flags = await singleOrFleet("drift", raw, format);
+      const color = useColor(raw);
+      const flags = await singleOrFleet("drift", raw, format, color);
       if (flags === null) return;
       const { makePlan, render } = await import("./planning.js");
       const { activityFacts, activitySection } = await import("./seat-sections.js");
@@ -128,7 +130,7 @@ Exit codes:
       const { plan, driftSteps } = planned;
       plan.facts = activityFacts(planned);
       const facts = format === "json" ? null : activitySection(planned);
-      process.stdout.write(render(plan, format, useColor(flags), "drift", facts));
+      process.stdout.write(render(plan, format, color, "drift", facts));
       // A plan error is a difference too: one that apply cannot revert (a protected user's email, say).
       process.exitCode = driftSteps > 0 || plan.errors.length > 0 ? 2 : 0;
     });
@@ -145,6 +147,7 @@ export async function singleOrFleet<T extends { file?: string }>(
   command: "plan" | "drift" | "apply",
   raw: FileFlags<T>,
   format: Format,
+  color: boolean,
   planfile?: string,
 ): Promise<(T & { file: string }) | null> {
   const files = raw.file && raw.file.length > 0 ? raw.file : ["org.yaml"];
@@ -160,7 +163,6 @@ export async function singleOrFleet<T extends { file?: string }>(
     return { ...raw, file: files[0]! } as unknown as T & { file: string };
   }
   const { runFleetCommand } = await import("./fleet/command.js");
-  const flags = raw as unknown as FleetFlags;
-  process.exitCode = await runFleetCommand(command, fleet, flags, format, useColor(flags));
+  process.exitCode = await runFleetCommand(command, fleet, raw as unknown as FleetFlags, format, color);
   return null;
 }
