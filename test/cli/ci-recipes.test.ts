@@ -213,7 +213,7 @@ describe("CI recipes: examples/ci", () => {
     expect(job.strategy?.matrix?.shard).toEqual([1, 2, 3, 4]);
     expect(job.strategy?.["fail-fast"]).toBe(false);
     expect((job as { env?: Record<string, string> }).env?.SHARD).toBe(
-      "${{ matrix.shard }}/${{ strategy.job-total }}",
+      `\${{ matrix.shard }}/\${{ strategy.job-total }}`,
     );
     const githubCalls = scriptsOf(github).flatMap(orgctlCalls);
     expect(githubCalls.map((c) => c.args.slice(0, 4))).toEqual([
