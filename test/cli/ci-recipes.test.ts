@@ -206,7 +206,7 @@ describe("CI recipes: examples/ci", () => {
 
   it("the fleet recipes split orgs/ over a matrix with --shard i/n", () => {
     const byName = Object.fromEntries(recipes().map((r) => [r.file.split("\\").join("/"), r.doc]));
-    const github = byName["examples/ci/github/orgctl-fleet.yml"] as Workflow & {
+    const github = byName["examples/ci/github/orgctl-fleet.yml"] as unknown as Workflow & {
       jobs: Record<string, { strategy?: { matrix?: { shard?: number[] }; "fail-fast"?: boolean } }>;
     };
     const job = github.jobs.fleet!;

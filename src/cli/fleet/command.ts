@@ -1,9 +1,6 @@
 import { Option } from "commander";
-import { MAX_BULK_SIZE } from "../../apply/batches.js";
 import { DEFAULT_BULK_SIZE, DEFAULT_PARALLELISM } from "../../apply/defaults.js";
 import type { ApplyEvent } from "../../apply/events.js";
-import { parseDuration } from "../../apply/lock.js";
-import { formatApplyLine } from "../../render/apply-lines.js";
 import { CliError } from "../errors.js";
 import type { Format } from "../plan.js";
 import { refuseImplicitSandboxInCi, type TargetFlags } from "../target.js";
@@ -85,7 +82,11 @@ export async function runFleetCommand(
   format: Format,
   color: boolean,
 ): Promise<number> {
+  // Loaded here, not at the top: plan.ts and apply.ts import this file, and `validate` must stay light.
   const { parseShard, inShard } = await import("./shard.js");
+  const { MAX_BULK_SIZE } = await import("../../apply/batches.js");
+  const { parseDuration } = await import("../../apply/lock.js");
+  const { formatApplyLine } = await import("../../render/apply-lines.js");
   const shard = flags.shard === undefined ? null : parseShard(flags.shard);
   const parallelism = parseFleetParallelism(flags.parallelism);
   if (flags.out) {
