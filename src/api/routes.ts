@@ -40,7 +40,27 @@ export const API = {
   lock: { method: "GET", path: "/v1/lock" },
   takeLock: { method: "POST", path: "/v1/lock" },
   releaseLock: { method: "DELETE", path: "/v1/lock" },
+  orgs: { method: "GET", path: "/v1/orgs" },
+  createOrg: { method: "POST", path: "/v1/orgs" },
 } as const satisfies Record<string, RouteSpec>;
+
+/**
+ * Many organizations per console (issue 12): every org-scoped route `/v1/X` is also served at
+ * `/v1/orgs/{slug}/X`, acting in organization `slug`. Console-wide routes (healthz, the organizations list)
+ * are not.
+ */
+export const ORG_SCOPE = "/v1/orgs/{slug}";
+
+/** `/v1/orgs/{slug}/X` as its slug (still percent-encoded) and the route path `/v1/X`; null for any other path. */
+export function splitOrgScope(path: string): { slug: string; path: string } | null {
+  const match = /^\/v1\/orgs\/([^/]+)(\/.+)$/.exec(path);
+  return match ? { slug: match[1]!, path: `${API_PREFIX}${match[2]!}` } : null;
+}
+
+/** `path` (a path of this API, `/v1/X`) as served in organization `slug`. */
+export function orgScopedPath(slug: string, path: string): string {
+  return `${pathOf(ORG_SCOPE, { slug })}${path.slice(API_PREFIX.length)}`;
+}
 
 /** A route's path with its `{name}` parameters filled in, each percent-encoded as one path segment. */
 export function pathOf(template: string, params: Record<string, string> = {}): string {

@@ -27,6 +27,7 @@ interface ServeFlags {
   rateLimit: string;
   bodyLimit: string;
   accessLog: boolean;
+  partnerOrg: boolean;
   faults?: string;
   catalog?: string;
 }
@@ -117,6 +118,11 @@ export function registerServe(program: Command): void {
     )
     .option("--access-log", "print one line per request (method, path, status, time)", false)
     .option(
+      "--partner-org",
+      "make the first organization a partner: it may create organizations and act as org_admin in them (env ORGCTL_PARTNER_ORG=1; kept in the database)",
+      process.env.ORGCTL_PARTNER_ORG === "1",
+    )
+    .option(
       "--faults <spec>",
       "inject faults, e.g. rate=0.2,kinds=503+429+reset+latency+commit-drop,latency=200ms,seed=1 (env ORGCTL_FAULTS)",
       process.env.ORGCTL_FAULTS,
@@ -204,6 +210,7 @@ for tests of prorating and renewals.`,
         rateLimit: wholeNumber("--rate-limit", flags.rateLimit, 0, 1_000_000),
         bodyLimit: wholeNumber("--body-limit", flags.bodyLimit, 1024, 100 * 1024 * 1024),
         ...(faults ? { faults } : {}),
+        ...(flags.partnerOrg ? { partnerOrg: true } : {}),
         ...(flags.accessLog ? { accessLog: (line: string) => process.stdout.write(`${line}\n`) } : {}),
       });
       const running = await withSqlite(() => start, "orgctl serve").catch((error: unknown) => {

@@ -2,7 +2,15 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { ApiError } from "./errors.js";
 
 /** The paged lists; a cursor is only ever valid for the list that issued it. */
-export type ListName = "users" | "groups" | "domains" | "ledger" | "retired_addresses" | "tokens" | "audit";
+export type ListName =
+  | "users"
+  | "groups"
+  | "domains"
+  | "ledger"
+  | "retired_addresses"
+  | "tokens"
+  | "audit"
+  | "orgs";
 
 const VERSION = "1";
 const MAC_BYTES = 16;

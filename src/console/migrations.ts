@@ -1,8 +1,16 @@
+import type Database from "better-sqlite3";
+import { slugFromName } from "../domain/tenancy.js";
+
 /**
  * Versioned schema migrations. Append only: a released migration never changes, a new version is added.
  * Each runs in its own transaction and is recorded in `schema_migrations`.
  */
-export const MIGRATIONS: { version: number; sql: string }[] = [
+export const MIGRATIONS: {
+  version: number;
+  sql: string;
+  /** Runs after `sql`, in the same transaction, for what SQL alone cannot compute. */
+  after?: (db: Database.Database) => void;
+}[] = [
   {
     version: 1,
     sql: `
@@ -153,5 +161,172 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
         FROM json_each(catalog.json, '$.org_plans')
       ));
     `,
+  },
+  {
+    // Many organizations per console (issue 12): every org-scoped row names its organization. The one
+    // organization of an existing database becomes organization 1, its slug made from its name (see
+    // slugFromName); nothing else changes. Tables whose key was the organization's (`id = 1`) or a name unique
+    // in it are rebuilt with `org_id` in the key; addresses in use stay unique across the whole console. Runs
+    // with foreign keys off (the store checks them afterwards), so dropping an old table cascades nothing.
+    version: 6,
+    sql: `
+      CREATE TABLE org_new (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        provider_domain TEXT NOT NULL,
+        verifier TEXT NOT NULL CHECK (verifier IN ('auto', 'dns')),
+        revision INTEGER NOT NULL,
+        period_start TEXT,
+        period_end TEXT,
+        billing TEXT NOT NULL DEFAULT 'ok' CHECK (billing IN ('ok', 'unpaid')),
+        managed_by INTEGER REFERENCES org_new (id),
+        partner INTEGER NOT NULL DEFAULT 0 CHECK (partner IN (0, 1))
+      );
+      INSERT INTO org_new (id, slug, name, plan, owner, provider_domain, verifier, revision, period_start,
+          period_end, billing)
+        SELECT id, 'org-' || id, name, plan, owner, provider_domain, verifier, revision, period_start, period_end,
+          billing FROM org;
+      CREATE INDEX org_managed_by ON org_new (managed_by, slug);
+
+      CREATE TABLE wallet_new (
+        org_id INTEGER PRIMARY KEY,
+        balance_cents INTEGER NOT NULL CHECK (balance_cents >= 0)
+      );
+      INSERT INTO wallet_new (org_id, balance_cents) SELECT id, balance_cents FROM wallet;
+
+      ALTER TABLE ledger ADD COLUMN org_id INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX ledger_org ON ledger (org_id, id);
+
+      CREATE TABLE users_new (
+        org_id INTEGER NOT NULL,
+        login TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE,
+        data TEXT NOT NULL,
+        PRIMARY KEY (org_id, login)
+      );
+      INSERT INTO users_new (org_id, login, email, data) SELECT 1, login, email, data FROM users;
+
+      CREATE TABLE addresses_new (
+        org_id INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        login TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('email', 'alias', 'retired')),
+        PRIMARY KEY (org_id, address)
+      );
+      INSERT INTO addresses_new (org_id, address, login, kind) SELECT 1, address, login, kind FROM addresses;
+      CREATE UNIQUE INDEX addresses_in_use ON addresses_new (address) WHERE kind != 'retired';
+
+      CREATE TABLE passwords_new (
+        org_id INTEGER NOT NULL,
+        login TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (org_id, login),
+        FOREIGN KEY (org_id, login) REFERENCES users_new (org_id, login) ON DELETE CASCADE
+      );
+      INSERT INTO passwords_new (org_id, login, hash) SELECT 1, login, hash FROM passwords;
+
+      CREATE TABLE domains_new (org_id INTEGER NOT NULL, name TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (org_id, name));
+      INSERT INTO domains_new (org_id, name, data) SELECT 1, name, data FROM domains;
+
+      CREATE TABLE groups_new (
+        org_id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        PRIMARY KEY (org_id, name)
+      );
+      INSERT INTO groups_new (org_id, name, description) SELECT 1, name, description FROM groups;
+
+      CREATE TABLE group_members_new (
+        org_id INTEGER NOT NULL,
+        group_name TEXT NOT NULL,
+        login TEXT NOT NULL,
+        PRIMARY KEY (org_id, group_name, login),
+        FOREIGN KEY (org_id, group_name) REFERENCES groups_new (org_id, name) ON DELETE CASCADE,
+        FOREIGN KEY (org_id, login) REFERENCES users_new (org_id, login) ON DELETE CASCADE
+      );
+      INSERT INTO group_members_new (org_id, group_name, login) SELECT 1, group_name, login FROM group_members;
+      CREATE INDEX group_members_login ON group_members_new (org_id, login);
+
+      CREATE TABLE tokens_new (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        org_id INTEGER NOT NULL,
+        login TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('api', 'session')),
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT,
+        issued_by TEXT,
+        last_used_at TEXT,
+        FOREIGN KEY (org_id, login) REFERENCES users_new (org_id, login) ON DELETE CASCADE
+      );
+      INSERT INTO tokens_new (id, hash, org_id, login, kind, name, created_at, expires_at, issued_by, last_used_at)
+        SELECT id, hash, 1, login, kind, name, created_at, expires_at, issued_by, last_used_at FROM tokens;
+      CREATE INDEX tokens_org_login ON tokens_new (org_id, login);
+
+      CREATE TABLE idempotency_new (
+        org_id INTEGER NOT NULL,
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (org_id, scope, key)
+      );
+      INSERT INTO idempotency_new (org_id, scope, key, request_hash, status, body, created_at)
+        SELECT 1, scope, key, request_hash, status, body, created_at FROM idempotency;
+
+      CREATE TABLE lock_new (
+        org_id INTEGER PRIMARY KEY,
+        lock_hash TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        since TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        credential_id TEXT NOT NULL,
+        acquire_key_hash TEXT
+      );
+      INSERT INTO lock_new (org_id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash)
+        SELECT id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash FROM lock;
+
+      ALTER TABLE audit ADD COLUMN org_id INTEGER NOT NULL DEFAULT 1;
+      DROP INDEX audit_actor;
+      DROP INDEX audit_target;
+      CREATE INDEX audit_org ON audit (org_id, id);
+      CREATE INDEX audit_actor ON audit (org_id, actor_login, id);
+      CREATE INDEX audit_target ON audit (org_id, target, id);
+
+      DROP TABLE tokens;
+      DROP TABLE passwords;
+      DROP TABLE group_members;
+      DROP TABLE groups;
+      DROP TABLE addresses;
+      DROP TABLE users;
+      DROP TABLE domains;
+      DROP TABLE idempotency;
+      DROP TABLE lock;
+      DROP TABLE wallet;
+      DROP TABLE org;
+      ALTER TABLE org_new RENAME TO org;
+      ALTER TABLE wallet_new RENAME TO wallet;
+      ALTER TABLE users_new RENAME TO users;
+      ALTER TABLE addresses_new RENAME TO addresses;
+      ALTER TABLE passwords_new RENAME TO passwords;
+      ALTER TABLE domains_new RENAME TO domains;
+      ALTER TABLE groups_new RENAME TO groups;
+      ALTER TABLE group_members_new RENAME TO group_members;
+      ALTER TABLE tokens_new RENAME TO tokens;
+      ALTER TABLE idempotency_new RENAME TO idempotency;
+      ALTER TABLE lock_new RENAME TO lock;
+      CREATE INDEX addresses_login ON addresses (org_id, login);
+    `,
+    after(db) {
+      const rows = db.prepare("SELECT id, name FROM org").all() as { id: number; name: string }[];
+      const update = db.prepare("UPDATE org SET slug = ? WHERE id = ?");
+      for (const row of rows) update.run(slugFromName(row.name, row.id), row.id);
+    },
   },
 ];

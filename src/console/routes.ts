@@ -8,6 +8,7 @@ import { LOCK_ROUTES } from "./routes/lock.js";
 import { ME_ROUTES } from "./routes/me.js";
 import { OPERATION_ROUTE_LIST } from "./routes/operations.js";
 import { ORG_ROUTES } from "./routes/org.js";
+import { ORGS_ROUTES } from "./routes/orgs.js";
 import { SESSION_ROUTES } from "./routes/sessions.js";
 import { TOKEN_ROUTES } from "./routes/tokens.js";
 import { USER_ROUTES } from "./routes/users.js";
@@ -35,6 +36,7 @@ const HANDLING: RouteTable<ApiRouteName> = {
   ...SESSION_ROUTES,
   ...AUDIT_ROUTES,
   ...LOCK_ROUTES,
+  ...ORGS_ROUTES,
 };
 
 /** Every route the console serves: the named routes of the API table, then one per domain operation. */

@@ -1,7 +1,8 @@
 import { resolveTxt as dnsResolveTxt } from "node:dns/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { API } from "../api/routes.js";
+import { API, ORG_SCOPE, splitOrgScope } from "../api/routes.js";
+import { actingRole, partnerActingUser, partnerLogin } from "../domain/index.js";
 import { RequestValidators } from "./api-schema.js";
 import { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
@@ -16,6 +17,7 @@ import {
   sendError,
 } from "./http.js";
 import { LoginThrottle } from "./login-throttle.js";
+import { ConsoleOrgs } from "./orgs.js";
 import { clientAddress, RateLimiter } from "./rate-limit.js";
 import { type RequestContext, ROUTES, type Route, requestFingerprint } from "./routes.js";
 import { type BootstrapOptions, type Clock, ConsoleService } from "./service.js";
@@ -39,12 +41,17 @@ export interface ConsoleServerOptions {
   resolveTxt?: (name: string) => Promise<string[]>;
   /** Injected faults (503, 429, resets, latency, commit-then-drop), for resilience tests. */
   faults?: FaultSpec;
+  /** Makes the first organization a partner (`orgctl serve --partner-org`): it may create and manage organizations. */
+  partnerOrg?: boolean;
 }
 
 export interface RunningConsole {
   url: string;
   port: number;
+  /** The first organization's service (the one `orgctl serve` bootstraps). */
   service: ConsoleService;
+  /** Every organization of the console. */
+  orgs: ConsoleOrgs;
   /** The owner's token when this start created the organization, else null. */
   ownerToken: string | null;
   close(): Promise<void>;
@@ -112,6 +119,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     // Known once the request is authenticated: a refusal of an authenticated request goes to the audit log.
     let actor: AuditActor | null = null;
     let ctx: RequestContext | null = null;
+    // Where a refusal is audited: the organization the request acts in, once known, else the caller's.
+    let auditIn: ConsoleService | null = null;
     try {
       if (!ready) throw new ApiError(503, "unavailable", "the console is starting; retry in a moment");
       if (request.httpVersion === "1.1" && request.headers.host === undefined) {
@@ -119,7 +128,13 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       }
       const url = targetOf(request);
       path = url.pathname;
-      const candidates = routes.filter((route) => route.pattern.test(url.pathname));
+      // Every org-scoped route is also served under the organization prefix (ORG_SCOPE); console-wide ones
+      // only without it.
+      const scoped = splitOrgScope(url.pathname);
+      const routePath = scoped ? scoped.path : url.pathname;
+      const candidates = routes.filter(
+        (route) => route.pattern.test(routePath) && !(scoped && route.consoleWide),
+      );
       if (candidates.length === 0) {
         throw new ApiError(
           404,
@@ -133,7 +148,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
           allowed: candidates.map((c) => c.method),
         });
       }
-      const fault = injector?.pick(method, url.pathname) ?? null;
+      const fault = injector?.pick(method, routePath) ?? null;
       if (fault === "503")
         throw new ApiError(503, "unavailable", "injected fault: the console is unavailable; retry");
       if (fault === "429") {
@@ -155,7 +170,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       if (fault === "latency") await new Promise((resolve) => setTimeout(resolve, options.faults!.latencyMs));
       const bearer = bearerOf(request);
       const address = `address ${clientAddress(request.socket.remoteAddress)}`;
-      const match = route.pattern.exec(url.pathname)!;
+      const match = route.pattern.exec(routePath)!;
+      const slug = scoped ? decodeSegment(scoped.slug) : null;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
         try {
@@ -173,15 +189,56 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       let auth: ReturnType<typeof authenticate> | null = null;
       if (!route.public) {
         try {
-          auth = authenticate(service, bearer);
+          auth = authenticate(orgs, bearer);
         } catch (error) {
           throttle(address);
           throw error;
         }
       }
-      const me = auth?.user ?? null;
-      if (auth) actor = { kind: "user", login: auth.user.login, credential: auth.credential };
+      let me = auth?.user ?? null;
+      if (auth) {
+        actor = { kind: "user", login: auth.user.login, credential: auth.credential };
+        auditIn = auth.service;
+      }
       throttle(auth ? `token ${auth.credential.id}` : address);
+      // The organization the request acts in: the caller's own, or the one the prefix names if the caller may
+      // act there (src/domain/tenancy.ts). One that does not exist and one the caller may not act in get the
+      // same 404, so the prefix tells nobody which organizations exist.
+      let service = auth?.service ?? orgs.root;
+      let standIn = false;
+      if (slug !== null) {
+        const target = orgs.bySlug(slug);
+        const home = auth ? orgs.tenant(auth.service.orgId) : null;
+        const role = target && auth && home ? actingRole(home, auth.user.role, target) : null;
+        if (!target || (!route.public && role === null)) {
+          throw new ApiError(
+            404,
+            "not_found",
+            `there is no organization ${slug} that this token may act in; list them with ${API.orgs.method} ${API.orgs.path}`,
+            { slug },
+          );
+        }
+        service = orgs.service(target.id);
+        if (auth && home && target.id !== home.id) {
+          // A partner's user acts as org_admin in an organization its partner manages, under a login no user
+          // of that organization has; the audit log there names the partner and the user.
+          standIn = true;
+          me = partnerActingUser(home.slug, auth.user);
+          actor = {
+            kind: "user",
+            login: partnerLogin(home.slug, auth.user.login),
+            credential: auth.credential,
+          };
+          auditIn = service;
+          if (route.selfService) {
+            throw new ApiError(
+              403,
+              "forbidden",
+              `${API.me.path} is your own account in your own organization; call it without the ${ORG_SCOPE} prefix`,
+            );
+          }
+        }
+      }
       // Renewals write to the ledger: only an authenticated request may cause writes.
       if (me) service.renew();
       // A member has no admin access at all: every route but self-service answers 403, even on their own user.
@@ -220,6 +277,9 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       const ifMatch = MUTATING.has(method) ? ifMatchOf(request) : null;
       ctx = {
         service,
+        orgs,
+        home: auth?.service ?? null,
+        standIn,
         me,
         actor: actor ?? ANONYMOUS,
         params,
@@ -236,7 +296,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
               ? {
                   scope: me.login,
                   key,
-                  requestHash: requestFingerprint(method, url.pathname, me.login, body),
+                  requestHash: requestFingerprint(method, routePath, me.login, body),
                 }
               : undefined,
         },
@@ -258,7 +318,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       if (!(error instanceof ApiError))
         process.stderr.write(`orgctl serve: internal error on ${method} ${path}: ${describeError(error)}\n`);
       status = apiError.status;
-      if (actor && status < 500 && status !== 429) auditRefusal(service, actor, ctx, method, path, apiError);
+      if (actor && auditIn && status < 500 && status !== 429)
+        auditRefusal(auditIn, actor, ctx, method, path, apiError);
       sendError(response, apiError);
     } finally {
       try {
@@ -342,6 +403,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     throw error;
   }
   const { service, ownerToken } = opened;
+  const orgs = new ConsoleOrgs(service);
+  if (options.partnerOrg) orgs.setPartner(service.orgId, true);
   const cursors = new CursorCodec(service.store.cursorSecret());
   ready = true;
   const port = (server.address() as AddressInfo).port;
@@ -350,6 +413,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
     url: `http://${host}:${port}`,
     port,
     service,
+    orgs,
     ownerToken,
     async close() {
       await new Promise<void>((resolve) => {
@@ -407,16 +471,26 @@ function rawErrorResponse(status: number, reason: string, code: string, message:
   );
 }
 
-function authenticate(service: ConsoleService, bearer: string | null) {
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(400, "invalid", `the path segment ${segment} is not valid percent-encoding`);
+  }
+}
+
+function authenticate(orgs: ConsoleOrgs, bearer: string | null) {
   if (!bearer)
     throw new ApiError(
       401,
       "unauthenticated",
       `send Authorization: Bearer <token>; log in (${API.login.method} ${API.login.path}) or ask an org_admin for an API token`,
     );
-  const token = service.store.findToken(bearer);
+  const token = orgs.root.store.findToken(bearer);
   if (!token)
     throw new ApiError(401, "unauthenticated", "this token is not valid; ask an org_admin for a new one");
+  // The token's own organization: a user belongs to exactly one.
+  const service = orgs.service(token.org_id);
   const now = service.now();
   if (token.expires_at && Date.parse(token.expires_at) <= now.getTime()) {
     throw new ApiError(
@@ -434,7 +508,7 @@ function authenticate(service: ConsoleService, bearer: string | null) {
   }
   const lastUsed = token.last_used_at ? Date.parse(token.last_used_at) : 0;
   if (now.getTime() - lastUsed >= TOUCH_INTERVAL_MS) service.store.touchToken(token.id, now);
-  return { user, credential: { id: token.id, kind: token.kind, name: token.name } };
+  return { service, user, credential: { id: token.id, kind: token.kind, name: token.name } };
 }
 
 /** Records a refused authenticated request. Never fails the answer: the refusal is sent either way. */

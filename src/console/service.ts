@@ -2,6 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import {
   type Actor,
   addDays,
+  addressesClaimed,
+  addressInOtherOrgRefusal,
   applyDecision,
   type Catalog,
   type ConsoleState,
@@ -122,6 +124,16 @@ export class ConsoleService {
     this.reload();
   }
 
+  /** The service of an organization the database already holds (`store` is scoped to it). */
+  static ofOrg(store: ConsoleStore, clock: Clock): ConsoleService {
+    return new ConsoleService(store, clock);
+  }
+
+  /** The organization this service keeps (its id in the console). */
+  get orgId(): number {
+    return this.store.orgId;
+  }
+
   get state(): ConsoleState {
     return this.current;
   }
@@ -145,9 +157,27 @@ export class ConsoleService {
     return { service: new ConsoleService(store, clock), ownerToken };
   }
 
-  private static async bootstrap(store: ConsoleStore, now: Date, options: BootstrapOptions): Promise<string> {
+  /**
+   * Creates an organization with its owner in an empty org scope of the database (`store`). The owner gets an
+   * API token unless `created.issueToken` is false (an organization a partner creates: the partner acts in it
+   * as org_admin, never with the owner's credential). Returns the token, or null.
+   */
+  static bootstrap(
+    store: ConsoleStore,
+    now: Date,
+    options: BootstrapOptions,
+    created: {
+      tenancy?: { slug: string; managed_by: number | null };
+      issueToken?: boolean;
+      actor?: AuditActor;
+      message?: string;
+      /** The starting balance as a top-up (method `test`) rather than the bootstrap's starting balance. */
+      balanceAsTopUp?: boolean;
+    } = {},
+  ): string | null {
     const catalog = options.catalog ?? DEFAULT_CATALOG;
-    const token = options.token ?? newToken("oct");
+    const issueToken = created.issueToken ?? true;
+    const token = issueToken ? (options.token ?? newToken("oct")) : null;
     store.transaction(() => {
       store.initialize(
         {
@@ -164,6 +194,7 @@ export class ConsoleService {
           billing: "ok",
         },
         catalog,
+        ...(created.tenancy ? [created.tenancy] : []),
       );
       const state = store.load();
       const system: Actor = { kind: "system" };
@@ -174,10 +205,10 @@ export class ConsoleService {
           ledger: [
             {
               amount_cents: options.balanceCents,
-              reason: "bootstrap",
+              reason: created.balanceAsTopUp ? "top_up" : "bootstrap",
               login: null,
               plan: null,
-              memo: "starting balance",
+              memo: created.balanceAsTopUp ? "top-up (test)" : "starting balance",
             },
           ],
         });
@@ -207,21 +238,37 @@ export class ConsoleService {
           `cannot create the owner: ${decision.refusal.message}`,
         );
       }
+      for (const address of addressesClaimed(state, decision.effects)) {
+        if (store.addressHeldElsewhere(address)) {
+          const refusal = addressInOtherOrgRefusal(address);
+          throw new ApiError(
+            409,
+            refusal.code,
+            `cannot create the owner: ${refusal.message}`,
+            refusal.details,
+          );
+        }
+      }
       steps.push({ effects: decision.effects, ledger: decision.ledger });
       for (const step of steps) store.persist(step.effects, step.ledger, { now });
       store.appendAudit(
         {
-          actor: SYSTEM_ACTOR,
+          actor: created.actor ?? SYSTEM_ACTOR,
           action: "bootstrap",
           target: `user/${options.ownerLogin}`,
           fields: [],
           outcome: "ok",
           code: null,
-          message: "organization created with its owner and the owner's bootstrap token",
+          message:
+            created.message ??
+            (token
+              ? "organization created with its owner and the owner's bootstrap token"
+              : "organization created with its owner"),
           idempotency_key: null,
         },
         now,
       );
+      if (token === null) return;
       store.insertToken({
         id: `tok_${randomBytes(6).toString("hex")}`,
         token,
@@ -359,6 +406,7 @@ export class ConsoleService {
     const now = this.now();
     const decision = decide(this.state, actor, operation, now);
     if (!decision.ok) throw fromRefusal(decision.refusal);
+    this.checkAddressesInConsole(this.state, decision.effects);
     // A change that changes nothing (adding a current member, verifying a verified domain) keeps the revision,
     // so it never makes a saved plan stale; the audit log records the request with no fields changed.
     const noop =
@@ -379,6 +427,16 @@ export class ConsoleService {
       render,
     );
     return { ...stored, replayed: false };
+  }
+
+  /**
+   * Addresses are unique across the console: an address another organization's user holds is refused, in
+   * the partner portal's words and without naming that organization (src/domain/tenancy.ts).
+   */
+  private checkAddressesInConsole(state: ConsoleState, effects: Effect[]): void {
+    for (const address of addressesClaimed(state, effects)) {
+      if (this.store.addressHeldElsewhere(address)) throw fromRefusal(addressInOtherOrgRefusal(address));
+    }
   }
 
   /** A replay wins over `If-Match`: the retry of a committed request must get its answer, not a 412. */
@@ -484,6 +542,7 @@ export class ConsoleService {
       effects.push(...decision.effects);
       ledger.push(...decision.ledger);
     }
+    this.checkAddressesInConsole(this.state, effects);
     const audits = operations.map((operation) => this.auditOf(operation, options));
     const stored = this.commit(effects, ledger, { now, idempotency, audits }, render);
     return { ...stored, replayed: false };

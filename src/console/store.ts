@@ -14,9 +14,20 @@ import {
   type LedgerDraft,
   membershipChangeOf,
   type Organization,
+  slugFromName,
+  type Tenant,
   type User,
 } from "../domain/index.js";
 import { MIGRATIONS } from "./migrations.js";
+
+/** One organization as the organizations list (`API.orgs`) shows it. */
+export interface OrgListing {
+  slug: string;
+  name: string;
+  plan: string;
+  managed_by: string | null;
+  partner: boolean;
+}
 
 /** A ledger entry as stored, and as the console answers with it. */
 export type LedgerEntry = LedgerEntryInfo;
@@ -149,8 +160,21 @@ export function hashToken(token: string): string {
  */
 export class ConsoleStore {
   readonly db: Database.Database;
+  /** The organization this store reads and writes (every org-scoped row names it); 1 is the first one. */
+  readonly orgId: number;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    shared?: { db: Database.Database; statements: Map<string, Database.Statement>; orgId: number },
+  ) {
+    if (shared) {
+      this.db = shared.db;
+      this.statements = shared.statements;
+      this.orgId = shared.orgId;
+      return;
+    }
+    this.orgId = 1;
+    this.statements = new Map();
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
@@ -166,11 +190,16 @@ export class ConsoleStore {
     this.db.close();
   }
 
+  /** The same database, scoped to organization `orgId` (the connection and prepared statements are shared). */
+  forOrg(orgId: number): ConsoleStore {
+    return new ConsoleStore(this.path, { db: this.db, statements: this.statements, orgId });
+  }
+
   /**
    * Prepared statements by SQL text: preparing costs more than running most of them. The SQL strings are
    * literals (or a bounded set of filter combinations), so the cache stays small.
    */
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements: Map<string, Database.Statement>;
 
   private statement(sql: string): Database.Statement {
     let prepared = this.statements.get(sql);
@@ -191,15 +220,25 @@ export class ConsoleStore {
         (r) => r.version,
       ),
     );
-    for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(migration.sql);
-        this.statement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
-          migration.version,
-          new Date().toISOString(),
-        );
-      })();
+    // Tables are rebuilt with foreign keys off (dropping an old table must cascade nothing); they are
+    // checked once every migration ran.
+    this.db.pragma("foreign_keys = OFF");
+    try {
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        this.db.transaction(() => {
+          this.db.exec(migration.sql);
+          migration.after?.(this.db);
+          const broken = this.db.pragma("foreign_key_check") as unknown[];
+          if (broken.length > 0)
+            throw new Error(`migration ${migration.version} left ${broken.length} broken references`);
+          this.db
+            .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+            .run(migration.version, new Date().toISOString());
+        })();
+      }
+    } finally {
+      this.db.pragma("foreign_keys = ON");
     }
   }
 
@@ -211,7 +250,7 @@ export class ConsoleStore {
   }
 
   isEmpty(): boolean {
-    return !this.statement("SELECT 1 FROM org WHERE id = 1").get();
+    return !this.statement("SELECT 1 FROM org WHERE id = ?").get(this.orgId);
   }
 
   transaction<T>(fn: () => T): T {
@@ -220,41 +259,50 @@ export class ConsoleStore {
 
   /** Reads the whole console into the rule engine's state. */
   load(): ConsoleState {
-    const orgRow = this.statement("SELECT * FROM org WHERE id = 1").get() as
-      | (Organization & { id: number })
-      | undefined;
-    if (!orgRow) throw new Error("the console database has no organization yet");
-    const { id: _id, ...org } = orgRow;
+    const org = this.statement(
+      "SELECT name, plan, owner, provider_domain, verifier, revision, period_start, period_end, billing FROM org WHERE id = ?",
+    ).get(this.orgId) as Organization | undefined;
+    if (!org) throw new Error("the console database has no organization yet");
     const catalog = JSON.parse(
       (this.statement("SELECT json FROM catalog WHERE id = 1").get() as { json: string }).json,
     ) as Catalog;
     const users = new Map<string, User>();
-    for (const row of this.statement("SELECT data FROM users ORDER BY login").all() as { data: string }[]) {
+    for (const row of this.statement("SELECT data FROM users WHERE org_id = ? ORDER BY login").all(
+      this.orgId,
+    ) as { data: string }[]) {
       const user = JSON.parse(row.data) as User;
       users.set(user.login, user);
     }
     const domains = new Map<string, Domain>();
-    for (const row of this.statement("SELECT data FROM domains ORDER BY name").all() as { data: string }[]) {
+    for (const row of this.statement("SELECT data FROM domains WHERE org_id = ? ORDER BY name").all(
+      this.orgId,
+    ) as { data: string }[]) {
       const domain = JSON.parse(row.data) as Domain;
       domains.set(domain.name, domain);
     }
     const groups = new Map<string, Group>();
-    for (const row of this.statement("SELECT name, description FROM groups ORDER BY name").all() as {
+    for (const row of this.statement(
+      "SELECT name, description FROM groups WHERE org_id = ? ORDER BY name",
+    ).all(this.orgId) as {
       name: string;
       description: string;
     }[]) {
       groups.set(row.name, { name: row.name, description: row.description, members: [] });
     }
     for (const row of this.statement(
-      "SELECT group_name, login FROM group_members ORDER BY group_name, login",
-    ).all() as { group_name: string; login: string }[]) {
+      "SELECT group_name, login FROM group_members WHERE org_id = ? ORDER BY group_name, login",
+    ).all(this.orgId) as { group_name: string; login: string }[]) {
       groups.get(row.group_name)?.members.push(row.login);
     }
     const retired = (
-      this.statement("SELECT address FROM addresses WHERE kind = 'retired'").all() as { address: string }[]
+      this.statement("SELECT address FROM addresses WHERE org_id = ? AND kind = 'retired'").all(
+        this.orgId,
+      ) as { address: string }[]
     ).map((r) => r.address);
     const balance = (
-      this.statement("SELECT balance_cents FROM wallet WHERE id = 1").get() as { balance_cents: number }
+      this.statement("SELECT balance_cents FROM wallet WHERE org_id = ?").get(this.orgId) as {
+        balance_cents: number;
+      }
     ).balance_cents;
     return {
       org,
@@ -269,12 +317,75 @@ export class ConsoleStore {
   }
 
   /** Creates the organization row and catalog of an empty database. */
-  initialize(org: Organization, catalog: Catalog): void {
+  initialize(
+    org: Organization,
+    catalog: Catalog,
+    tenancy: { slug: string; managed_by: number | null } = {
+      slug: slugFromName(org.name, this.orgId),
+      managed_by: null,
+    },
+  ): void {
     this.statement(
-      "INSERT INTO org (id, name, plan, owner, provider_domain, verifier, revision, period_start, period_end, billing) VALUES (1, @name, @plan, @owner, @provider_domain, @verifier, @revision, @period_start, @period_end, @billing)",
-    ).run(org);
-    this.statement("INSERT INTO catalog (id, json) VALUES (1, ?)").run(JSON.stringify(catalog));
-    this.statement("INSERT INTO wallet (id, balance_cents) VALUES (1, 0)").run();
+      "INSERT INTO org (id, slug, name, plan, owner, provider_domain, verifier, revision, period_start, period_end, billing, managed_by) VALUES (@id, @slug, @name, @plan, @owner, @provider_domain, @verifier, @revision, @period_start, @period_end, @billing, @managed_by)",
+    ).run({ ...org, id: this.orgId, slug: tenancy.slug, managed_by: tenancy.managed_by });
+    // The catalog is the console's: every organization shares it.
+    this.statement("INSERT OR IGNORE INTO catalog (id, json) VALUES (1, ?)").run(JSON.stringify(catalog));
+    this.statement("INSERT INTO wallet (org_id, balance_cents) VALUES (?, 0)").run(this.orgId);
+  }
+
+  // --- organizations of the console -------------------------------------------------------------------
+
+  /** Every organization's identity, by id. */
+  tenants(): Tenant[] {
+    return (
+      this.statement("SELECT id, slug, managed_by, partner FROM org ORDER BY id").all() as {
+        id: number;
+        slug: string;
+        managed_by: number | null;
+        partner: number;
+      }[]
+    ).map((row) => ({ ...row, partner: row.partner === 1 }));
+  }
+
+  /** The next free organization id. */
+  nextOrgId(): number {
+    return (this.statement("SELECT COALESCE(MAX(id), 0) + 1 AS id FROM org").get() as { id: number }).id;
+  }
+
+  setPartner(partner: boolean): void {
+    this.statement("UPDATE org SET partner = ? WHERE id = ?").run(partner ? 1 : 0, this.orgId);
+  }
+
+  /**
+   * Organizations listed by slug after `afterSlug`: this one and those it manages. Both are indexed (the
+   * primary key and `org_managed_by`), so a page costs the same however many organizations the console holds.
+   */
+  orgsPage(afterSlug: string, limit: number, managed: boolean): OrgListing[] {
+    const rows = this.statement(
+      `SELECT o.slug, o.name, o.plan, m.slug AS managed_by, o.partner FROM org o LEFT JOIN org m ON m.id = o.managed_by
+         WHERE (o.id = @id ${managed ? "OR o.managed_by = @id" : ""}) AND o.slug > @after ORDER BY o.slug LIMIT @limit`,
+    ).all({ id: this.orgId, after: afterSlug, limit }) as (Omit<OrgListing, "partner"> & {
+      partner: number;
+    })[];
+    return rows.map((row) => ({ ...row, partner: row.partner === 1 }));
+  }
+
+  /** Whether any organization's user holds `address` as email or alias. */
+  addressInUse(address: string): boolean {
+    return (
+      this.statement("SELECT 1 FROM addresses WHERE address = ? AND kind != 'retired'").get(address) !==
+      undefined
+    );
+  }
+
+  /** Whether a user of another organization than this one holds `address` as email or alias. */
+  addressHeldElsewhere(address: string): boolean {
+    return (
+      this.statement("SELECT 1 FROM addresses WHERE address = ? AND kind != 'retired' AND org_id != ?").get(
+        address,
+        this.orgId,
+      ) !== undefined
+    );
   }
 
   /**
@@ -290,18 +401,19 @@ export class ConsoleStore {
     for (const effect of effects) this.writeEffect(effect, rows);
     if (extras.passwordHash) {
       this.statement(
-        "INSERT INTO passwords (login, hash) VALUES (?, ?) ON CONFLICT(login) DO UPDATE SET hash = excluded.hash",
-      ).run(extras.passwordHash.login, extras.passwordHash.hash);
+        "INSERT INTO passwords (org_id, login, hash) VALUES (?, ?, ?) ON CONFLICT(org_id, login) DO UPDATE SET hash = excluded.hash",
+      ).run(this.orgId, extras.passwordHash.login, extras.passwordHash.hash);
     }
     const entries: LedgerEntry[] = [];
     const at = extras.now.toISOString();
     for (const draft of ledger) {
       const { balance_cents } = this.statement(
-        "UPDATE wallet SET balance_cents = balance_cents + ? WHERE id = 1 RETURNING balance_cents",
-      ).get(draft.amount_cents) as { balance_cents: number };
+        "UPDATE wallet SET balance_cents = balance_cents + ? WHERE org_id = ? RETURNING balance_cents",
+      ).get(draft.amount_cents, this.orgId) as { balance_cents: number };
       const info = this.statement(
-        "INSERT INTO ledger (at, amount_cents, reason, login, plan, memo, idempotency_key, balance_after_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO ledger (org_id, at, amount_cents, reason, login, plan, memo, idempotency_key, balance_after_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ).run(
+        this.orgId,
         at,
         draft.amount_cents,
         draft.reason,
@@ -320,7 +432,7 @@ export class ConsoleStore {
       });
     }
     if (extras.moveRevision !== false)
-      this.statement("UPDATE org SET revision = revision + 1 WHERE id = 1").run();
+      this.statement("UPDATE org SET revision = revision + 1 WHERE id = ?").run(this.orgId);
     return entries;
   }
 
@@ -329,64 +441,82 @@ export class ConsoleStore {
       case "put_org": {
         const { org } = effect;
         this.statement(
-          "UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ?, period_start = ?, period_end = ?, billing = ? WHERE id = 1",
-        ).run(org.name, org.plan, org.owner, org.verifier, org.period_start, org.period_end, org.billing);
+          "UPDATE org SET name = ?, plan = ?, owner = ?, verifier = ?, period_start = ?, period_end = ?, billing = ? WHERE id = ?",
+        ).run(
+          org.name,
+          org.plan,
+          org.owner,
+          org.verifier,
+          org.period_start,
+          org.period_end,
+          org.billing,
+          this.orgId,
+        );
         return;
       }
       case "put_user": {
         const { user } = effect;
-        this.statement("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')").run(
-          user.login,
-        );
         this.statement(
-          "INSERT INTO users (login, email, data) VALUES (?, ?, ?) ON CONFLICT(login) DO UPDATE SET data = excluded.data",
-        ).run(user.login, user.email, JSON.stringify(user));
-        const insert = this.statement("INSERT INTO addresses (address, login, kind) VALUES (?, ?, ?)");
-        insert.run(user.email, user.login, "email");
-        for (const alias of user.aliases) insert.run(alias, user.login, "alias");
+          "DELETE FROM addresses WHERE org_id = ? AND login = ? AND kind IN ('email', 'alias')",
+        ).run(this.orgId, user.login);
+        this.statement(
+          "INSERT INTO users (org_id, login, email, data) VALUES (?, ?, ?, ?) ON CONFLICT(org_id, login) DO UPDATE SET data = excluded.data",
+        ).run(this.orgId, user.login, user.email, JSON.stringify(user));
+        const insert = this.statement(
+          "INSERT INTO addresses (org_id, address, login, kind) VALUES (?, ?, ?, ?)",
+        );
+        insert.run(this.orgId, user.email, user.login, "email");
+        for (const alias of user.aliases) insert.run(this.orgId, alias, user.login, "alias");
         return;
       }
       case "delete_user": {
-        this.statement("DELETE FROM addresses WHERE login = ? AND kind IN ('email', 'alias')").run(
-          effect.login,
-        );
-        this.statement("DELETE FROM group_members WHERE login = ?").run(effect.login);
+        const id = this.orgId;
+        this.statement(
+          "DELETE FROM addresses WHERE org_id = ? AND login = ? AND kind IN ('email', 'alias')",
+        ).run(id, effect.login);
+        this.statement("DELETE FROM group_members WHERE org_id = ? AND login = ?").run(id, effect.login);
         rows.removed.add(effect.login);
-        this.statement("DELETE FROM tokens WHERE login = ?").run(effect.login);
-        this.statement("DELETE FROM passwords WHERE login = ?").run(effect.login);
-        this.statement("DELETE FROM users WHERE login = ?").run(effect.login);
+        this.statement("DELETE FROM tokens WHERE org_id = ? AND login = ?").run(id, effect.login);
+        this.statement("DELETE FROM passwords WHERE org_id = ? AND login = ?").run(id, effect.login);
+        this.statement("DELETE FROM users WHERE org_id = ? AND login = ?").run(id, effect.login);
         const retire = this.statement(
-          "INSERT INTO addresses (address, login, kind) VALUES (?, '', 'retired')",
+          "INSERT INTO addresses (org_id, address, login, kind) VALUES (?, ?, '', 'retired')",
         );
-        for (const address of effect.retire) retire.run(address);
+        for (const address of effect.retire) retire.run(id, address);
         return;
       }
       case "put_domain":
         this.statement(
-          "INSERT INTO domains (name, data) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET data = excluded.data",
-        ).run(effect.domain.name, JSON.stringify(effect.domain));
+          "INSERT INTO domains (org_id, name, data) VALUES (?, ?, ?) ON CONFLICT(org_id, name) DO UPDATE SET data = excluded.data",
+        ).run(this.orgId, effect.domain.name, JSON.stringify(effect.domain));
         return;
       case "delete_domain":
-        this.statement("DELETE FROM domains WHERE name = ?").run(effect.name);
+        this.statement("DELETE FROM domains WHERE org_id = ? AND name = ?").run(this.orgId, effect.name);
         return;
       case "put_group": {
         const { group } = effect;
         this.statement(
-          "INSERT INTO groups (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description",
-        ).run(group.name, group.description);
+          "INSERT INTO groups (org_id, name, description) VALUES (?, ?, ?) ON CONFLICT(org_id, name) DO UPDATE SET description = excluded.description",
+        ).run(this.orgId, group.name, group.description);
         this.writeMembers(group, rows);
         return;
       }
       case "delete_group":
-        this.statement("DELETE FROM group_members WHERE group_name = ?").run(effect.name);
-        this.statement("DELETE FROM groups WHERE name = ?").run(effect.name);
+        this.statement("DELETE FROM group_members WHERE org_id = ? AND group_name = ?").run(
+          this.orgId,
+          effect.name,
+        );
+        this.statement("DELETE FROM groups WHERE org_id = ? AND name = ?").run(this.orgId, effect.name);
         rows.written.set(effect.name, []);
         return;
       case "revoke_sessions":
-        this.statement("DELETE FROM tokens WHERE login = ? AND kind = 'session'").run(effect.login);
+        this.statement("DELETE FROM tokens WHERE org_id = ? AND login = ? AND kind = 'session'").run(
+          this.orgId,
+          effect.login,
+        );
         return;
       case "revoke_tokens":
-        this.statement("DELETE FROM tokens WHERE login = ?").run(effect.login);
+        this.statement("DELETE FROM tokens WHERE org_id = ? AND login = ?").run(this.orgId, effect.login);
         return;
     }
   }
@@ -399,25 +529,27 @@ export class ConsoleStore {
     const name = group.name;
     const known = rows.written.get(name) ?? rows.before?.get(name)?.members ?? (rows.before ? [] : null);
     rows.written.set(name, group.members);
-    const add = this.statement("INSERT INTO group_members (group_name, login) VALUES (?, ?)");
+    const id = this.orgId;
+    const add = this.statement("INSERT INTO group_members (org_id, group_name, login) VALUES (?, ?, ?)");
     if (known === null) {
-      this.statement("DELETE FROM group_members WHERE group_name = ?").run(name);
-      for (const login of group.members) add.run(name, login);
+      this.statement("DELETE FROM group_members WHERE org_id = ? AND group_name = ?").run(id, name);
+      for (const login of group.members) add.run(id, name, login);
       return;
     }
     const before = rows.removed.size ? known.filter((login) => !rows.removed.has(login)) : known;
     const { added, dropped } =
       membershipChangeOf(before, group.members) ?? membershipDelta(before, group.members);
-    const remove = this.statement("DELETE FROM group_members WHERE group_name = ? AND login = ?");
-    for (const login of dropped) remove.run(name, login);
-    for (const login of added) add.run(name, login);
+    const remove = this.statement(
+      "DELETE FROM group_members WHERE org_id = ? AND group_name = ? AND login = ?",
+    );
+    for (const login of dropped) remove.run(id, name, login);
+    for (const login of added) add.run(id, name, login);
   }
 
   ledgerPage(afterId: number, limit: number): LedgerEntry[] {
-    return this.statement("SELECT * FROM ledger WHERE id > ? ORDER BY id LIMIT ?").all(
-      afterId,
-      limit,
-    ) as LedgerEntry[];
+    return this.statement(
+      "SELECT id, at, amount_cents, reason, login, plan, memo, idempotency_key, balance_after_cents FROM ledger WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?",
+    ).all(this.orgId, afterId, limit) as LedgerEntry[];
   }
 
   // --- list cursors ----------------------------------------------------------------------------------
@@ -432,18 +564,20 @@ export class ConsoleStore {
   // --- credentials -------------------------------------------------------------------------------------
 
   passwordHash(login: string): string | null {
-    const row = this.statement("SELECT hash FROM passwords WHERE login = ?").get(login) as
-      | { hash: string }
-      | undefined;
+    const row = this.statement("SELECT hash FROM passwords WHERE org_id = ? AND login = ?").get(
+      this.orgId,
+      login,
+    ) as { hash: string } | undefined;
     return row?.hash ?? null;
   }
 
   insertToken(record: TokenRecord & { token: string; created_at: string; issued_by?: string | null }): void {
     this.statement(
-      "INSERT INTO tokens (id, hash, login, kind, name, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO tokens (id, hash, org_id, login, kind, name, created_at, expires_at, issued_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
     ).run(
       record.id,
       hashToken(record.token),
+      this.orgId,
       record.login,
       record.kind,
       record.name,
@@ -453,17 +587,20 @@ export class ConsoleStore {
     );
   }
 
-  /** Looks a bearer secret up by its hash: the secret itself is never stored or compared. */
-  findToken(token: string): FoundToken | null {
+  /**
+   * Looks a bearer secret up by its hash, in whichever organization it belongs to (the hash is unique in the
+   * console): the secret itself is never stored or compared.
+   */
+  findToken(token: string): (FoundToken & { org_id: number }) | null {
     const row = this.statement(
-      "SELECT id, login, kind, name, expires_at, last_used_at FROM tokens WHERE hash = ?",
-    ).get(hashToken(token)) as FoundToken | undefined;
+      "SELECT id, org_id, login, kind, name, expires_at, last_used_at FROM tokens WHERE hash = ?",
+    ).get(hashToken(token)) as (FoundToken & { org_id: number }) | undefined;
     return row ?? null;
   }
 
   /** The stored hash of a credential's secret: a key only that credential's holder could reproduce. */
   tokenHash(id: string): string | null {
-    const row = this.statement("SELECT hash FROM tokens WHERE id = ?").get(id) as
+    const row = this.statement("SELECT hash FROM tokens WHERE org_id = ? AND id = ?").get(this.orgId, id) as
       | { hash: string }
       | undefined;
     return row?.hash ?? null;
@@ -471,8 +608,8 @@ export class ConsoleStore {
 
   tokenById(id: string): TokenInfo | null {
     const row = this.statement(
-      "SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens WHERE id = ?",
-    ).get(id) as TokenInfo | undefined;
+      "SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens WHERE org_id = ? AND id = ?",
+    ).get(this.orgId, id) as TokenInfo | undefined;
     return row ?? null;
   }
 
@@ -480,23 +617,26 @@ export class ConsoleStore {
   tokensPage(now: Date, afterId: string, limit: number, login?: string): TokenInfo[] {
     return this.statement(
       `SELECT id, login, kind, name, created_at, expires_at, last_used_at, issued_by FROM tokens
-         WHERE id > ? AND (expires_at IS NULL OR expires_at > ?) ${login === undefined ? "" : "AND login = ?"}
+         WHERE org_id = ? AND id > ? AND (expires_at IS NULL OR expires_at > ?) ${login === undefined ? "" : "AND login = ?"}
          ORDER BY id LIMIT ?`,
     ).all(
       ...(login === undefined
-        ? [afterId, now.toISOString(), limit]
-        : [afterId, now.toISOString(), login, limit]),
+        ? [this.orgId, afterId, now.toISOString(), limit]
+        : [this.orgId, afterId, now.toISOString(), login, limit]),
     ) as TokenInfo[];
   }
 
   /** How many live credentials of `kind` a user holds, after dropping their expired ones. */
   liveTokenCount(login: string, kind: TokenKind, now: Date): number {
-    this.statement("DELETE FROM tokens WHERE login = ? AND expires_at IS NOT NULL AND expires_at <= ?").run(
-      login,
-      now.toISOString(),
-    );
+    this.statement(
+      "DELETE FROM tokens WHERE org_id = ? AND login = ? AND expires_at IS NOT NULL AND expires_at <= ?",
+    ).run(this.orgId, login, now.toISOString());
     return (
-      this.statement("SELECT COUNT(*) AS n FROM tokens WHERE login = ? AND kind = ?").get(login, kind) as {
+      this.statement("SELECT COUNT(*) AS n FROM tokens WHERE org_id = ? AND login = ? AND kind = ?").get(
+        this.orgId,
+        login,
+        kind,
+      ) as {
         n: number;
       }
     ).n;
@@ -505,12 +645,12 @@ export class ConsoleStore {
   /** Drops a user's oldest sessions beyond `keep`. */
   trimSessions(login: string, keep: number): void {
     this.statement(
-      "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE login = ? AND kind = 'session' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)",
-    ).run(login, keep);
+      "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE org_id = ? AND login = ? AND kind = 'session' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)",
+    ).run(this.orgId, login, keep);
   }
 
   deleteToken(id: string): void {
-    this.statement("DELETE FROM tokens WHERE id = ?").run(id);
+    this.statement("DELETE FROM tokens WHERE org_id = ? AND id = ?").run(this.orgId, id);
   }
 
   touchToken(id: string, at: Date): void {
@@ -521,10 +661,11 @@ export class ConsoleStore {
 
   /** Appends an audit entry; callers run it in the transaction of the change it records. */
   appendAudit(draft: AuditDraft, at: Date): AuditEntry {
-    const { revision } = this.statement("SELECT revision FROM org WHERE id = 1").get() as {
+    const { revision } = this.statement("SELECT revision FROM org WHERE id = ?").get(this.orgId) as {
       revision: number;
     };
     const row = {
+      org_id: this.orgId,
       at: at.toISOString(),
       actor_kind: draft.actor.kind,
       actor_login: draft.actor.login,
@@ -541,9 +682,9 @@ export class ConsoleStore {
       revision,
     };
     const info = this.statement(
-      `INSERT INTO audit (at, actor_kind, actor_login, credential_id, credential_kind, credential_name, action,
+      `INSERT INTO audit (org_id, at, actor_kind, actor_login, credential_id, credential_kind, credential_name, action,
            target, fields, outcome, code, message, idempotency_key, revision)
-         VALUES (@at, @actor_kind, @actor_login, @credential_id, @credential_kind, @credential_name, @action,
+         VALUES (@org_id, @at, @actor_kind, @actor_login, @credential_id, @credential_kind, @credential_name, @action,
            @target, @fields, @outcome, @code, @message, @idempotency_key, @revision)`,
     ).run(row);
     return auditEntryOf({ ...row, id: Number(info.lastInsertRowid) });
@@ -551,8 +692,8 @@ export class ConsoleStore {
 
   /** A page of the audit log, newest first. */
   auditPage(query: AuditQuery): AuditEntry[] {
-    const where: string[] = [];
-    const args: Record<string, string | number> = { limit: query.limit };
+    const where: string[] = ["org_id = @org"];
+    const args: Record<string, string | number> = { limit: query.limit, org: this.orgId };
     if (query.beforeId !== null) {
       where.push("id < @before");
       args.before = query.beforeId;
@@ -578,7 +719,7 @@ export class ConsoleStore {
       args.until = query.until;
     }
     const rows = this.statement(
-      `SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT @limit`,
+      `SELECT * FROM audit WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT @limit`,
     ).all(args) as AuditRow[];
     return rows.map(auditEntryOf);
   }
@@ -587,39 +728,39 @@ export class ConsoleStore {
 
   findIdempotent(scope: string, key: string): { request_hash: string; status: number; body: string } | null {
     const row = this.statement(
-      "SELECT request_hash, status, body FROM idempotency WHERE scope = ? AND key = ?",
-    ).get(scope, key) as { request_hash: string; status: number; body: string } | undefined;
+      "SELECT request_hash, status, body FROM idempotency WHERE org_id = ? AND scope = ? AND key = ?",
+    ).get(this.orgId, scope, key) as { request_hash: string; status: number; body: string } | undefined;
     return row ?? null;
   }
 
   saveIdempotent(scope: string, key: string, requestHash: string, response: StoredResponse, now: Date): void {
     this.statement(
-      "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-    ).run(scope, key, requestHash, response.status, response.body, now.toISOString());
+      "INSERT INTO idempotency (org_id, scope, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ).run(this.orgId, scope, key, requestHash, response.status, response.body, now.toISOString());
   }
 
   // --- apply lock --------------------------------------------------------------------------------------
 
   currentLock(now: Date): StoredLock | null {
     const row = this.statement(
-      "SELECT lock_hash, holder, since, expires_at, credential_id, acquire_key_hash FROM lock WHERE id = 1",
-    ).get() as StoredLock | undefined;
+      "SELECT lock_hash, holder, since, expires_at, credential_id, acquire_key_hash FROM lock WHERE org_id = ?",
+    ).get(this.orgId) as StoredLock | undefined;
     if (!row || Date.parse(row.expires_at) <= now.getTime()) return null;
     return row;
   }
 
   putLock(lock: StoredLock): void {
     this.statement(
-      `INSERT INTO lock (id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash)
-         VALUES (1, @lock_hash, @holder, @since, @expires_at, @credential_id, @acquire_key_hash)
-         ON CONFLICT(id) DO UPDATE SET lock_hash = excluded.lock_hash, holder = excluded.holder,
+      `INSERT INTO lock (org_id, lock_hash, holder, since, expires_at, credential_id, acquire_key_hash)
+         VALUES (@org_id, @lock_hash, @holder, @since, @expires_at, @credential_id, @acquire_key_hash)
+         ON CONFLICT(org_id) DO UPDATE SET lock_hash = excluded.lock_hash, holder = excluded.holder,
            since = excluded.since, expires_at = excluded.expires_at, credential_id = excluded.credential_id,
            acquire_key_hash = excluded.acquire_key_hash`,
-    ).run(lock);
+    ).run({ ...lock, org_id: this.orgId });
   }
 
   releaseLock(): void {
-    this.statement("DELETE FROM lock WHERE id = 1").run();
+    this.statement("DELETE FROM lock WHERE org_id = ?").run(this.orgId);
   }
 
   // --- consistency -------------------------------------------------------------------------------------
@@ -629,26 +770,28 @@ export class ConsoleStore {
     const problems: string[] = [];
     const integrity = this.db.pragma("integrity_check", { simple: true });
     if (integrity !== "ok") problems.push(`sqlite integrity_check: ${String(integrity)}`);
-    const wallet = this.statement("SELECT balance_cents FROM wallet WHERE id = 1").get() as
+    const wallet = this.statement("SELECT balance_cents FROM wallet WHERE org_id = ?").get(this.orgId) as
       | { balance_cents: number }
       | undefined;
     const sum = (
-      this.statement("SELECT COALESCE(SUM(amount_cents), 0) AS s FROM ledger").get() as { s: number }
+      this.statement("SELECT COALESCE(SUM(amount_cents), 0) AS s FROM ledger WHERE org_id = ?").get(
+        this.orgId,
+      ) as { s: number }
     ).s;
     if (wallet && wallet.balance_cents !== sum)
       problems.push(`wallet balance ${wallet.balance_cents} != ledger sum ${sum}`);
     if (wallet && wallet.balance_cents < 0)
       problems.push(`wallet balance ${wallet.balance_cents} is negative`);
     const halfUsers = this.statement(
-      "SELECT u.login FROM users u LEFT JOIN addresses a ON a.address = u.email AND a.login = u.login AND a.kind = 'email' WHERE a.address IS NULL",
+      "SELECT u.login FROM users u LEFT JOIN addresses a ON a.org_id = u.org_id AND a.address = u.email AND a.login = u.login AND a.kind = 'email' WHERE a.address IS NULL",
     ).all() as { login: string }[];
     for (const row of halfUsers) problems.push(`user ${row.login} has no address row for its email`);
     const orphans = this.statement(
-      "SELECT a.address FROM addresses a LEFT JOIN users u ON u.login = a.login WHERE a.kind != 'retired' AND u.login IS NULL",
+      "SELECT a.address FROM addresses a LEFT JOIN users u ON u.org_id = a.org_id AND u.login = a.login WHERE a.kind != 'retired' AND u.login IS NULL",
     ).all() as { address: string }[];
     for (const row of orphans) problems.push(`address ${row.address} belongs to no user`);
     const strayMembers = this.statement(
-      "SELECT m.login FROM group_members m LEFT JOIN users u ON u.login = m.login WHERE u.login IS NULL",
+      "SELECT m.login FROM group_members m LEFT JOIN users u ON u.org_id = m.org_id AND u.login = m.login WHERE u.login IS NULL",
     ).all() as { login: string }[];
     for (const row of strayMembers) problems.push(`group member ${row.login} is not a user`);
     return problems;

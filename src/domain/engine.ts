@@ -13,6 +13,7 @@ import type { ConsoleState, LedgerDraft, User } from "./model.js";
 import { dayOf } from "./money.js";
 import type { Actor, Operation, OperationName } from "./operations.js";
 import { refuse } from "./refusal.js";
+import { partnerStandIn } from "./tenancy.js";
 
 // The rules live by resource in ./engine/: one file per resource with its handlers and their helpers,
 // over a shared context (context.ts: the decision's inputs, lookups and the permission and owner guards) and
@@ -41,7 +42,7 @@ const HANDLERS: Handlers<OperationName> = {
 export function decide(state: ConsoleState, actor: Actor, operation: Operation, now: Date): Decision {
   let actingUser: User | null = null;
   if (actor.kind === "user") {
-    const user = state.users.get(actor.login);
+    const user = state.users.get(actor.login) ?? partnerStandIn(actor);
     if (!user) return no(refuse("forbidden", `the acting user ${actor.login} does not exist`));
     if (user.status === "disabled" && operation.op !== "login") {
       return no(

@@ -12,4 +12,5 @@ export * from "./permissions.js";
 export * from "./refusal.js";
 export * from "./renewals.js";
 export * from "./rules.js";
+export * from "./tenancy.js";
 export * from "./verification.js";

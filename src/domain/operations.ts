@@ -1,4 +1,4 @@
-import type { Profile, Role } from "./model.js";
+import type { Profile, Role, User } from "./model.js";
 
 /** A user as given to `create_user`. The password hash is made at the edge; the engine only sees whether one is set. */
 export interface NewUser {
@@ -66,7 +66,11 @@ export type RequestedOperation =
 export type RequestedOperationOf<K extends OperationName> = Extract<RequestedOperation, { op: K }>;
 
 /** Who asks: a user of the organization (through their token or session), or the console itself. */
-export type Actor = { kind: "user"; login: string } | { kind: "system" };
+/**
+ * Who acts. `standIn` is the acting user of a partner's user in an organization its partner manages (see
+ * `partnerActingUser` in tenancy.ts): it is not a user of that organization, and acts as org_admin only.
+ */
+export type Actor = { kind: "user"; login: string; standIn?: User } | { kind: "system" };
 
 /**
  * Operations that change nothing org.yaml manages (credentials, last login, a resent invitation): they do not move the

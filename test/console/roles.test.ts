@@ -35,6 +35,8 @@ async function fixture(context: TestContext): Promise<{ ts: TestConsole; tokens:
     orgPlan: "ultra",
     balanceCents: 1_000_000,
     verifier: "dns",
+    // A partner may create organizations: the matrix shows which of its roles may.
+    partnerOrg: true,
     resolveTxt: async (name) => {
       const domain = ts?.running.service.state.domains.get(name.replace(/^_orgctl-verification\./, ""));
       return domain ? [`orgctl-verification=${domain.verification_token}`] : [];
@@ -454,6 +456,20 @@ const MATRIX: Cell[] = [
   },
   // audit log
   { name: "read the audit log", method: "GET", path: "/v1/audit", expect: ORG_ADMIN_ONLY(200) },
+  // organizations of the console (the fixture's organization is a partner)
+  { name: "list the organizations", method: "GET", path: "/v1/orgs", expect: READ },
+  {
+    name: "create an organization",
+    method: "POST",
+    path: "/v1/orgs",
+    body: {
+      slug: "client-{r}",
+      name: "Client",
+      plan: "entry",
+      owner: { login: "boss", first_name: "Ann", last_name: "Boss", email: "boss-{r}@console.test" },
+    },
+    expect: ORG_ADMIN_ONLY(201),
+  },
   // apply lock: any admin may take it
   { name: "read the lock", method: "GET", path: "/v1/lock", expect: READ },
   {

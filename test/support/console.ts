@@ -33,6 +33,8 @@ export interface TestConsoleOptions extends Partial<Omit<BootstrapOptions, "toke
   /** Injected faults (see src/console/faults.ts), for resilience tests. */
   faults?: FaultSpec;
   accessLog?: (line: string) => void;
+  /** Makes the first organization a partner (`orgctl serve --partner-org`). */
+  partnerOrg?: boolean;
 }
 
 export interface ApiResponse<T = any> {
@@ -62,7 +64,17 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
   const dbPath = join(dir, "console.db");
   const now = options.now ?? "2026-03-01T12:00:00Z";
   const clock = typeof now === "function" ? now : () => new Date(now);
-  const { now: _n, rateLimit, bodyLimit, resolveTxt, dir: _d, faults, accessLog, ...bootstrap } = options;
+  const {
+    now: _n,
+    rateLimit,
+    bodyLimit,
+    resolveTxt,
+    dir: _d,
+    faults,
+    accessLog,
+    partnerOrg,
+    ...bootstrap
+  } = options;
   const running = await startConsole({
     dbPath,
     host: "127.0.0.1",
@@ -74,6 +86,7 @@ export async function startTestConsole(options: TestConsoleOptions = {}): Promis
     ...(resolveTxt ? { resolveTxt } : {}),
     ...(faults ? { faults } : {}),
     ...(accessLog ? { accessLog } : {}),
+    ...(partnerOrg ? { partnerOrg } : {}),
   });
   return {
     url: running.url,

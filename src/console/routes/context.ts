@@ -14,12 +14,20 @@ import {
 import type { CursorCodec } from "../cursors.js";
 import { ApiError } from "../errors.js";
 import type { LoginThrottle } from "../login-throttle.js";
+import type { ConsoleOrgs } from "../orgs.js";
 import { groupJson, userJson } from "../representation.js";
 import type { ConsoleService, MutationOptions, MutationResult, Render } from "../service.js";
 import type { AuditActor } from "../store.js";
 
 export interface RequestContext {
+  /** The organization the request acts in. */
   service: ConsoleService;
+  /** Every organization of the console. */
+  orgs: ConsoleOrgs;
+  /** The caller's own organization (null on public routes). */
+  home: ConsoleService | null;
+  /** True when a partner's user acts in an organization its partner manages (`me` is then its stand-in). */
+  standIn: boolean;
   /** The authenticated user; null on public routes. */
   me: User | null;
   /** Who asks, as the audit log records it (anonymous on public routes). */
@@ -50,6 +58,8 @@ export interface RouteHandling {
   public?: boolean;
   /** Self-service routes (the user's own account): the only ones a member may call. Every other route is an admin route. */
   selfService?: boolean;
+  /** Console-wide routes (healthz, the organizations list): not served under the organization prefix (`ORG_SCOPE`). */
+  consoleWide?: boolean;
   /** Lock routes and logins do not change the organization and carry no revision. */
   handler: (ctx: RequestContext) => Promise<RouteResult> | RouteResult;
 }
@@ -72,8 +82,11 @@ export function me(ctx: RequestContext): User {
   return ctx.me;
 }
 
-export function actorOf(ctx: RequestContext): Actor {
-  return { kind: "user", login: me(ctx).login };
+export function actorOf(ctx: RequestContext): Extract<Actor, { kind: "user" }> {
+  const user = me(ctx);
+  return ctx.standIn
+    ? { kind: "user", login: user.login, standIn: user }
+    : { kind: "user", login: user.login };
 }
 
 function requireRole(ctx: RequestContext, allowed: (role: Role) => boolean, what: string): void {

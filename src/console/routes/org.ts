@@ -3,7 +3,7 @@ import { json, me, type RouteTable, requireRead } from "./context.js";
 
 /** The organization as a whole: liveness, the organization, and its catalog of plans and prices. */
 export const ORG_ROUTES: RouteTable<"healthz" | "org" | "catalog"> = {
-  healthz: { public: true, handler: () => json(200, { status: "ok" }) },
+  healthz: { public: true, consoleWide: true, handler: () => json(200, { status: "ok" }) },
   org: {
     handler(ctx) {
       requireRead(ctx);

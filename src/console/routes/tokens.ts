@@ -7,7 +7,7 @@ import {
 } from "../credential-service.js";
 import { limitOf } from "../http.js";
 import type { TokenInfo } from "../store.js";
-import { type Body, json, me, mutate, type RouteTable } from "./context.js";
+import { actorOf, type Body, json, mutate, type RouteTable } from "./context.js";
 
 function tokenJson(token: TokenInfo) {
   return {
@@ -26,7 +26,6 @@ function tokenJson(token: TokenInfo) {
 export const TOKEN_ROUTES: RouteTable<"tokens" | "issueToken" | "revokeToken"> = {
   tokens: {
     handler(ctx) {
-      const user = me(ctx);
       const now = ctx.service.now();
       const login = ctx.query.get("login") ?? undefined;
       const limit = limitOf(ctx.query);
@@ -40,7 +39,7 @@ export const TOKEN_ROUTES: RouteTable<"tokens" | "issueToken" | "revokeToken"> =
         login,
       );
       const page = scanned.slice(0, limit);
-      const visible = visibleCredentials(ctx.service, { kind: "user", login: user.login }, page, now);
+      const visible = visibleCredentials(ctx.service, actorOf(ctx), page, now);
       const next = scanned.length > limit ? ctx.cursors.encode("tokens", page[page.length - 1]!.id) : null;
       return json(200, { items: visible.map(tokenJson), next_cursor: next });
     },
@@ -55,12 +54,10 @@ export const TOKEN_ROUTES: RouteTable<"tokens" | "issueToken" | "revokeToken"> =
         typeof body.expires_in_days === "number" ? body.expires_in_days : undefined,
       );
       ctx.subject = { action: "issue_token", target: `user/${draft.login}`, fields: [`/tokens/${draft.id}`] };
-      const issued = await issueApiToken(
-        ctx.service,
-        draft,
-        { kind: "user", login: me(ctx).login },
-        { ifMatch: ctx.options.ifMatch, actor: ctx.actor },
-      );
+      const issued = await issueApiToken(ctx.service, draft, actorOf(ctx), {
+        ifMatch: ctx.options.ifMatch,
+        actor: ctx.actor,
+      });
       return json(201, issued);
     },
   },
