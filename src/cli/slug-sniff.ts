@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
  */
 
 const SNIFF_BYTES = 64 * 1024;
-const SLUG = String.raw`["']?([a-z0-9][a-z0-9-]*)["']?`;
+const SLUG = `["']?([a-z0-9][a-z0-9-]*)["']?`;
 /** `organization:` as a block, up to the next top-level key. */
 const BLOCK = /^organization[ \t]*:[ \t]*(?:#.*)?\r?\n((?:(?:[ \t]+.*|[ \t]*(?:#.*)?)(?:\r?\n|$))*)/m;
 const BLOCK_SLUG = new RegExp(String.raw`^[ \t]+slug[ \t]*:[ \t]*${SLUG}[ \t]*(?:#.*)?$`, "m");

@@ -1,25 +1,16 @@
-import { basename, dirname, extname, join } from "node:path";
-import { openTarget, sandboxPath, type Target, type TargetFlags } from "../target.js";
+import { openSandbox, openTarget, type Target, type TargetFlags } from "../target.js";
 import type { FleetMember } from "./members.js";
 
 /*
- * THE seam between a fleet and the console(s) it reconciles: `open(member)` gives the target for one
- * organization. Remote: one endpoint, one (partner) token, each organization at `/v1/orgs/{slug}/...`.
+ * THE seam between a fleet and its console: `open(member)` gives the target for one organization. Remote:
+ * one endpoint, one (partner) token, each organization at `/v1/orgs/{slug}/...`. Sandbox: one embedded
+ * console for the whole fleet, each organization created in it on first use, managed by the sandbox's own
+ * organization (a partner), whose token acts in each through the same prefix.
  */
 
 export interface FleetConsole {
   open(member: FleetMember): Promise<Target>;
   close(): Promise<void>;
-}
-
-/**
- * The sandbox of one organization of a fleet, while the embedded console hosts one organization per file:
- * `.orgctl/sandbox.db` (or --sandbox FILE) gives `.orgctl/sandbox.<slug>.db` beside it.
- */
-export function orgSandboxPath(flags: TargetFlags, slug: string): string {
-  const base = sandboxPath(flags, null);
-  const ext = extname(base);
-  return join(dirname(base), `${basename(base, ext)}.${slug}${ext || ".db"}`);
 }
 
 export async function openFleetConsole(flags: TargetFlags): Promise<FleetConsole> {
@@ -32,8 +23,9 @@ export async function openFleetConsole(flags: TargetFlags): Promise<FleetConsole
       close: async () => {},
     };
   }
+  const sandbox = await openSandbox(flags, null, null);
   return {
-    open: (member) => openTarget({ ...flags, sandbox: orgSandboxPath(flags, member.slug) }, member.config),
-    close: async () => {},
+    open: (member) => sandbox.target(member.slug, member.config),
+    close: () => sandbox.close(),
   };
 }

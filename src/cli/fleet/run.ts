@@ -6,6 +6,7 @@ import { ApplyLock, LockHeldError } from "../../apply/lock.js";
 import { resolveSecret } from "../../apply/secrets.js";
 import { ConfigInvalidError, formatIssue } from "../../config/model.js";
 import { asOrgctlError } from "../../errors.js";
+import { countSteps } from "../../plan/build/counts.js";
 import { hasChanges, type Plan } from "../../plan/model.js";
 import { CliError } from "../errors.js";
 import { planAgainst } from "../planning.js";
@@ -173,7 +174,19 @@ async function applyOne(member: FleetMember, target: Target, options: FleetRunOp
       counts: countsOf(plan),
     };
     if (plan.errors.length > 0) {
-      return { ...base, status: "error", errors: planIssues(plan), wallet: walletOf(plan) };
+      // Refused: nothing is done, and the wallet is as it was.
+      return {
+        ...base,
+        counts: { ...ZERO_COUNTS },
+        status: "error",
+        errors: planIssues(plan),
+        wallet: {
+          before_cents: plan.money.balance_before_cents,
+          after_cents: plan.money.balance_before_cents,
+          charges_cents: 0,
+          refunds_cents: 0,
+        },
+      };
     }
     const untouched = {
       before_cents: plan.money.balance_before_cents,
@@ -192,7 +205,10 @@ async function applyOne(member: FleetMember, target: Target, options: FleetRunOp
     }
     const baseDir = dirname(resolve(member.file));
     const blocked = plan.blocked.map((b) => ({ id: b.id, summary: b.summary, domain: b.domain }));
-    const emit = (event: ApplyEvent) =>
+    // What apply did, counted from the steps it reports done (a failed apply did only some).
+    const done = new Set<string>();
+    const emit = (event: ApplyEvent) => {
+      if (event.type === "step_done") done.add(event.id);
       options.onEvent?.(
         member.slug,
         event.type === "summary"
@@ -201,6 +217,7 @@ async function applyOne(member: FleetMember, target: Target, options: FleetRunOp
             ? { ...event, target: target.label }
             : event,
       );
+    };
     const summary = await applyPlan(plan, {
       client: target.client,
       parallelism: options.stepParallelism ?? 1,
@@ -217,8 +234,10 @@ async function applyOne(member: FleetMember, target: Target, options: FleetRunOp
           : plan.blocked.length > 0
             ? "blocked"
             : "applied";
+    const doneSteps = plan.steps.filter((step) => done.has(step.id));
     return {
       ...base,
+      counts: countsOf({ ...plan, steps: doneSteps, counts: countSteps(doneSteps, plan.blocked, 0, 0) }),
       status,
       errors: summary.failures.map((f) => ({ code: f.code, message: `${f.summary}: ${f.message}` })),
       wallet: {
