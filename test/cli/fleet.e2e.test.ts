@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -186,8 +186,11 @@ describe("a fleet over the sandbox console", E2E, () => {
     writeFileSync(join(orgs, "zz-copy.yaml"), clientYaml("northwind", "FLEET_PW"));
     const out = await run(["apply", "-f", orgs, "--auto-approve"], dir);
     expect(out.code).toBe(1);
+    const slugLine =
+      readFileSync(join(orgs, "northwind.yaml"), "utf8").split("\n").indexOf("  slug: northwind") + 1;
+    expect(slugLine).toBeGreaterThan(0);
     expect(out.stderr).toContain(
-      `${join(orgs, "zz-copy.yaml")}:4:9 slug_duplicate: slug northwind is also named by ${join(orgs, "northwind.yaml")}:7:9`,
+      `${join(orgs, "zz-copy.yaml")}:4:9 slug_duplicate: slug northwind is also named by ${join(orgs, "northwind.yaml")}:${slugLine}:9`,
     );
     expect(existsSync(join(orgs, ".orgctl"))).toBe(false);
     expect(hasStackTrace(out.stderr)).toBe(false);
