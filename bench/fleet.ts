@@ -49,10 +49,17 @@ async function addOrg(url: string, dir: string, slug: string): Promise<string> {
 
 function timed(cli: string, args: string[]): number {
   const started = performance.now();
-  execFileSync(process.execPath, [cli, ...args], {
-    env: { ...process.env, ORGCTL_TOKEN: TOKEN, CI: "true" },
-    stdio: "ignore",
-  });
+  try {
+    execFileSync(process.execPath, [cli, ...args], {
+      env: { ...process.env, ORGCTL_TOKEN: TOKEN, CI: "true" },
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 256 * 1024 * 1024,
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    const tail = `${stdout?.toString("utf8").slice(-3000) ?? ""}${stderr?.toString("utf8").slice(-2000) ?? ""}`;
+    throw new Error(`orgctl ${args.join(" ")} failed:\n${tail}`);
+  }
   return performance.now() - started;
 }
 

@@ -10,8 +10,11 @@ import { CliError } from "../errors.js";
 /** How much of a file is read to tell whether it is an org file (its top-level `organization:` key). */
 const SNIFF_BYTES = 64 * 1024;
 
-/** A top-level `organization:` key: what makes a YAML file an org file rather than some other YAML. */
-const ORG_KEY = /^organization[ \t]*:/m;
+/**
+ * A top-level `organization:` key (or, in a file written as JSON, which is YAML too, an `"organization":`
+ * key): what makes a YAML file an org file rather than some other YAML.
+ */
+const ORG_KEY = /^organization[ \t]*:|^\s*\{[\s\S]*"organization"\s*:/m;
 
 /** True when the start of `text` has the top-level `organization:` key every org file has. */
 export function looksLikeOrgFile(text: string): boolean {

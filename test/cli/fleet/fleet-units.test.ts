@@ -81,6 +81,8 @@ describe("fleet discovery", () => {
     expect(looksLikeOrgFile("# c\norganization   : { name: x }\n")).toBe(true);
     expect(looksLikeOrgFile("version: 1\n  organization: nested\n")).toBe(false);
     expect(looksLikeOrgFile("organizations: []\n")).toBe(false);
+    expect(looksLikeOrgFile('{"version":1,"organization":{"name":"x","slug":"x"}}')).toBe(true);
+    expect(looksLikeOrgFile('{"version":1,"owners":["x"]}')).toBe(false);
   });
 });
 
