@@ -19,13 +19,28 @@ const ORGS = Number(process.env.BENCH_FLEET_ORGS ?? 200);
 const USERS = Number(process.env.BENCH_FLEET_USERS ?? 25);
 const SINGLE_RUNS = Math.max(3, Number(process.env.BENCH_FLEET_SINGLE_RUNS ?? 5));
 
-async function call(url: string, method: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+/** One set-up request, sent again when the connection drops (a keep-alive socket the server closed). */
+async function call(url: string, method: string, path: string, body?: unknown, key?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${TOKEN}`,
+          "content-type": "application/json",
+          ...(key ? { "idempotency-key": key } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      if (attempt < 5) continue;
+      throw error;
+    }
+    // A create sent again after a lost answer finds its organization there.
+    if (res.ok || (attempt > 1 && res.status === 409)) return;
+    throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  }
 }
 
 /** Creates organization `slug` managed by the partner, with money for its users, and writes its org file. */
@@ -37,7 +52,13 @@ async function addOrg(url: string, dir: string, slug: string): Promise<string> {
     plan: "bench",
     owner: { login: owner.login, first_name: "Org", last_name: "Owner", email: owner.email },
   });
-  await call(url, "POST", `/v1/orgs/${slug}/wallet/top-ups`, { amount_cents: 1_000_000, method: "test" });
+  await call(
+    url,
+    "POST",
+    `/v1/orgs/${slug}/wallet/top-ups`,
+    { amount_cents: 1_000_000, method: "test" },
+    `bench-top-up-${slug}`,
+  );
   const generated = generateOrg(USERS, `${slug}.u`);
   const doc = orgDocument(generated, owner, "bench") as { organization: Record<string, unknown> };
   doc.organization = { name: `Client ${slug}`, slug, plan: "bench" };
