@@ -15,7 +15,7 @@ export interface Server {
   child: ChildProcess;
 }
 
-export async function serve(cli: string, dir: string): Promise<Server> {
+export async function serve(cli: string, dir: string, extraArgs: string[] = []): Promise<Server> {
   const catalog = join(dir, "catalog.json");
   writeFileSync(catalog, JSON.stringify(BENCH_CATALOG));
   // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the server.
@@ -36,6 +36,7 @@ export async function serve(cli: string, dir: string): Promise<Server> {
       "bench",
       "--balance-cents",
       "900000000",
+      ...extraArgs,
     ],
     {
       env: {

@@ -13,6 +13,7 @@ import { measureApplyScheduler } from "./apply-scheduler.js";
 import { bulkRemovalSection } from "./bulk-removal.js";
 import { consoleLines, cpuMicros, runConsoleBench } from "./console.js";
 import { CONCURRENCY, OWNER, populate, serve, TOKEN } from "./console-fixture.js";
+import { fleetSection } from "./fleet.js";
 import { generateOrg, orgYaml } from "./generate.js";
 import { planSection } from "./plan-floor.js";
 import { round, type Section, target, targetsTable } from "./report.js";
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
   };
   const sections: Section[] = [];
   // BENCH_ONLY=apply,console runs only those sections (startup, plan, apply, bulk_removal, within_caps,
-  // apply_scheduler, console), to look at one figure; the full report is a run without it.
+  // apply_scheduler, console, fleet), to look at one figure; the full report is a run without it.
   const only = process.env.BENCH_ONLY?.split(",");
   const wanted = (name: string, full: boolean) => (only ? only.includes(name) : !full || !QUICK);
   if (wanted("startup", false)) sections.push(startupSection(ROOT, CLI, RUNS));
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
   if (wanted("within_caps", true)) sections.push(withinCapsSection());
   if (wanted("apply_scheduler", false)) sections.push(await schedulerSection());
   if (wanted("console", true)) sections.push(await consoleSection());
+  if (wanted("fleet", true)) sections.push(await fleetSection(CLI));
   const report: Record<string, unknown> = {
     machine: { ...machine, load_average_at_end: loadavg().map((l) => round(l, 2)) },
   };

@@ -4,7 +4,7 @@ import { hostname, userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
 import { API } from "../api/routes.js";
 import { MAX_BULK_SIZE } from "../apply/batches.js";
-import { DEFAULT_BULK_SIZE } from "../apply/defaults.js";
+import { DEFAULT_BULK_SIZE, DEFAULT_PARALLELISM } from "../apply/defaults.js";
 import type { ApplyEvent, ApplySummary } from "../apply/events.js";
 import { applyPlan } from "../apply/execute.js";
 import { ApplyLock, LockHeldError, parseDuration } from "../apply/lock.js";
@@ -34,7 +34,7 @@ import { openTarget, type TargetFlags } from "./target.js";
 export interface ApplyFlags extends TargetFlags {
   file?: string;
   autoApprove?: boolean;
-  parallelism: string;
+  parallelism?: string;
   bulkSize?: string;
   lockTimeout: string;
   format: string;
@@ -128,7 +128,7 @@ function holderName(): string {
 /** The whole of `orgctl apply`, loaded only when apply runs. */
 export async function runApply(planfile: string | undefined, flags: ApplyFlags): Promise<void> {
   const format = parseFormat(flags.format, ["text", "json"]);
-  const parallelism = Number(flags.parallelism);
+  const parallelism = Number(flags.parallelism ?? DEFAULT_PARALLELISM);
   if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 64) {
     throw new CliError(
       "invalid_flag",

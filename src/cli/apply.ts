@@ -1,17 +1,25 @@
 import type { Command } from "commander";
 import { DEFAULT_BULK_SIZE, DEFAULT_PARALLELISM } from "../apply/defaults.js";
-import { TARGET_HELP } from "./plan.js";
+import {
+  collectFiles,
+  DEFAULT_FLEET_PARALLELISM,
+  FLEET_HELP,
+  fileOptionHelp,
+  shardOption,
+} from "./fleet/command.js";
+import { type FileFlags, parseFormat, singleOrFleet, TARGET_HELP, useColor } from "./plan.js";
 import { endpointOption, sandboxOption, type TargetFlags } from "./target.js";
 
 interface ApplyFlags extends TargetFlags {
   file?: string;
   autoApprove?: boolean;
-  parallelism: string;
+  parallelism?: string;
   bulkSize: string;
   lockTimeout: string;
   format: string;
   force?: boolean;
   color?: boolean;
+  shard?: string;
 }
 
 export function registerApply(program: Command): void {
@@ -21,12 +29,19 @@ export function registerApply(program: Command): void {
       "make the changes: from org.yaml (plans, shows, asks) or from a saved plan file (exactly that plan)",
     )
     .argument("[planfile]", "a plan saved with `orgctl plan --out`; applied as is, without a prompt")
-    .option("-f, --file <file>", "the desired state (when no plan file is given)", "org.yaml")
+    .option(
+      "-f, --file <file>",
+      fileOptionHelp("the desired state (when no plan file is given)"),
+      collectFiles,
+    )
     .option(
       "--auto-approve",
       "do not ask for confirmation (required without a terminal, and in CI: when CI is set)",
     )
-    .option("--parallelism <n>", "independent steps run at the same time", String(DEFAULT_PARALLELISM))
+    .option(
+      "--parallelism <n>",
+      `independent steps run at the same time (default ${DEFAULT_PARALLELISM}); in a fleet: organizations at the same time (default ${DEFAULT_FLEET_PARALLELISM}), each running ${DEFAULT_PARALLELISM} steps at a time`,
+    )
     .option(
       "--bulk-size <n>",
       "up to n ready disables or deletes go to the console in one bulk call (1 to 1000; 1 = one request each)",
@@ -42,9 +57,13 @@ export function registerApply(program: Command): void {
     .option("--no-color", "never colour the text output (also NO_COLOR)")
     .addOption(endpointOption())
     .addOption(sandboxOption())
+    .addOption(shardOption())
     .addHelpText(
       "after",
       `${TARGET_HELP}
+${FLEET_HELP}
+A fleet's apply needs --auto-approve (it asks nothing); --format json prints each event with its org, then
+one fleet_summary line.
 
 Steps run in plan order; independent steps run in parallel (default ${DEFAULT_PARALLELISM}). Each carries an
 Idempotency-Key made of the plan id and the step id, so a retried or re-sent step takes effect at most
@@ -65,7 +84,11 @@ Exit codes:
   2    every step that could run is done, but steps blocked on domain verification remain
   130  interrupted (Ctrl-C); run orgctl apply again to finish`,
     )
-    .action(async (planfile: string | undefined, flags: ApplyFlags) => {
+    .action(async (planfile: string | undefined, raw: FileFlags<ApplyFlags>) => {
+      const format = parseFormat(raw.format, ["text", "json"]);
+      const color = useColor(raw);
+      const flags = await singleOrFleet("apply", raw, format, color, planfile);
+      if (flags === null) return;
       const { runApply } = await import("./apply-run.js");
       await runApply(planfile, flags);
     });

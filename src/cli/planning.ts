@@ -16,7 +16,14 @@ import { DEFAULT_MAX_CHARS, renderMarkdown } from "../render/markdown.js";
 import { type Purpose, renderText } from "../render/text.js";
 import { loadCheckedAsync, lookupPendingTxt, sourceOf } from "./config-io.js";
 import type { Format } from "./plan.js";
-import { openTarget, refuseImplicitSandboxInCi, type Target, type TargetFlags } from "./target.js";
+import { sniffSlug } from "./slug-sniff.js";
+import {
+  openTarget,
+  refuseImplicitSandboxInCi,
+  scopeTarget,
+  type Target,
+  type TargetFlags,
+} from "./target.js";
 import { cpuTimed, recordTiming, timed } from "./timing.js";
 
 export function render(
@@ -72,11 +79,19 @@ export async function makePlan(
       await load();
       throw error;
     }
+    // The organization the file names (organization.slug), seen before it is parsed; the parsed file decides.
+    target = scopeTarget(target, sniffSlug(flags.file));
     try {
-      const [snapshot] = await Promise.allSettled([timed("read", () => target.client.readLive(load))]);
+      const [read] = await Promise.allSettled([timed("read", () => target.client.readLive(load))]);
       // A read that failed before the file was parsed: the file's errors still come first.
       const [loaded] = await Promise.allSettled([load()]);
       if (loaded.status === "rejected") throw loaded.reason;
+      let snapshot = read;
+      const slug = loaded.value.config.desired.organization.slug;
+      if ((slug ?? null) !== target.client.org) {
+        target = scopeTarget(target, slug);
+        snapshot = (await Promise.allSettled([timed("read", () => target.client.readLive())]))[0]!;
+      }
       if (snapshot.status === "rejected") throw snapshot.reason;
       const made = await planFrom(
         loaded.value.config,

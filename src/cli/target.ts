@@ -7,6 +7,7 @@ import type { RunningConsole } from "../console/server.js";
 import { checkEndpoint } from "./endpoint-check.js";
 import { CliError } from "./errors.js";
 import { refuseDirectory } from "./files.js";
+import { sniffSlug } from "./slug-sniff.js";
 import { withSqlite } from "./sqlite.js";
 
 /** The options every command that talks to a console takes. */
@@ -105,12 +106,45 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
       await client.close();
       throw error;
     }
-    return { client, label: client.endpoint, sandbox: null, close: () => client.close() };
+    const target = { client, label: client.endpoint, sandbox: null, close: () => client.close() };
+    return scopeTarget(target, config?.desired.organization.slug);
   }
-  const { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, sandboxBootstrap, startSandbox } = await withSqlite(
-    () => import("../console/sandbox.js"),
-    "the embedded sandbox console",
-  );
+  const slug = config?.desired.organization.slug;
+  // A file that names its organization gets it in the sandbox as one of the organizations the sandbox's own
+  // (a partner) manages, as in a fleet; a file without a slug is the sandbox's own organization, as ever.
+  const sandbox = await openSandbox(flags, config, slug === undefined ? (config?.desired ?? null) : null);
+  try {
+    return await sandbox.target(slug ?? null, config, true);
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+}
+
+/** The embedded sandbox console, running, and the targets of its organizations. */
+export interface OpenSandbox {
+  path: string;
+  running: RunningConsole;
+  /**
+   * The target of organization `slug` (created from `config` when missing), or of the sandbox's own when
+   * null. `owned`: closing the target closes the sandbox too (one command, one organization).
+   */
+  target(slug: string | null, config: LoadedConfig | null, owned?: boolean): Promise<Target>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the sandbox console beside org.yaml (or at --sandbox FILE), creating it on first use with
+ * `rootDesired` as its own organization (null: a partner organization of its own, "orgctl sandbox").
+ */
+export async function openSandbox(
+  flags: TargetFlags,
+  config: LoadedConfig | null,
+  rootDesired: LoadedConfig["desired"] | null,
+): Promise<OpenSandbox> {
+  const { ConsoleClient } = await import("../client/console-client.js");
+  const { SANDBOX_BALANCE_CENTS, SANDBOX_TOKEN, ensureSandboxOrg, sandboxBootstrap, startSandbox } =
+    await withSqlite(() => import("../console/sandbox.js"), "the embedded sandbox console");
   const { clockFromEnv } = await import("../console/service.js");
   const path = sandboxPath(flags, config);
   refuseDirectory(path, { what: "a sandbox database", fix: "pass --sandbox FILE with a file name" });
@@ -125,24 +159,66 @@ export async function openTarget(flags: TargetFlags, config: LoadedConfig | null
   if (!Number.isSafeInteger(balance) || balance < 0) {
     throw new CliError("invalid_env", "ORGCTL_SANDBOX_BALANCE_CENTS must be a whole number of cents");
   }
-  const sandboxToken = token ?? SANDBOX_TOKEN;
-  const running = await withSqlite(
-    () => startSandbox(path, sandboxBootstrap(config?.desired ?? null, sandboxToken, balance), clock),
-    "the embedded sandbox console",
-  );
+  const sandboxToken = process.env.ORGCTL_TOKEN ?? SANDBOX_TOKEN;
+  const bootstrap = sandboxBootstrap(rootDesired, sandboxToken, balance);
+  const root =
+    rootDesired === null
+      ? // Its owner's address is one no org file is likely to want: addresses are unique in the console.
+        {
+          ...bootstrap,
+          orgName: "orgctl sandbox",
+          ownerLogin: "orgctl-sandbox",
+          ownerEmail: `orgctl-sandbox@${bootstrap.providerDomain}`,
+        }
+      : bootstrap;
+  const running = await withSqlite(() => startSandbox(path, root, clock), "the embedded sandbox console");
   if (created) process.stderr.write(`orgctl: created the sandbox console at ${path}\n`);
-  // The sandbox answers on loopback from this very process: node:http, already loaded by its server, reads
-  // it without undici's import and WASM parser (the fixed cost of a command, not of its requests).
-  const client = new ConsoleClient({ endpoint: running.url, token: sandboxToken, transport: "node-http" });
-  return {
-    client,
-    label: `sandbox ${path}`,
-    sandbox: running,
-    async close() {
-      await client.close();
-      await running.close();
-    },
+  const open = (slug: string | null, owned: boolean): Target => {
+    // The sandbox answers on loopback from this very process: node:http, already loaded by its server, reads
+    // it without undici's import and WASM parser (the fixed cost of a command, not of its requests).
+    const client = new ConsoleClient({
+      endpoint: running.url,
+      token: sandboxToken,
+      transport: "node-http",
+      ...(slug === null ? {} : { org: slug }),
+    });
+    return {
+      client,
+      label: slug === null ? `sandbox ${path}` : `sandbox ${path} org ${slug}`,
+      sandbox: running,
+      async close() {
+        await client.close();
+        if (owned) await running.close();
+      },
+    };
   };
+  return {
+    path,
+    running,
+    async target(slug, orgConfig, owned = false) {
+      if (slug !== null) {
+        await withSqlite(
+          () =>
+            ensureSandboxOrg(running, { slug, desired: orgConfig?.desired ?? null, balanceCents: balance }),
+          "the embedded sandbox console",
+        );
+      }
+      return open(slug, owned);
+    },
+    close: () => running.close(),
+  };
+}
+
+/**
+ * A remote target acting in the organization org.yaml names (`organization.slug`): its requests go to
+ * `/v1/orgs/{slug}/...`, and its label, which every output and saved plan carries, names the organization.
+ * Without a slug, the token's own organization, as before.
+ */
+export function scopeTarget(target: Target, slug: string | undefined): Target {
+  // A sandbox target is scoped when it is opened (openSandbox), where a missing organization is created.
+  if (slug === undefined || target.sandbox !== null) return target;
+  target.client.actIn(slug);
+  return { ...target, label: `${target.client.endpoint} org ${slug}` };
 }
 
 /**
@@ -153,9 +229,12 @@ export async function openTargetNextTo(flags: TargetFlags): Promise<Target> {
   refuseImplicitSandboxInCi(flags);
   let config: LoadedConfig | null = null;
   const remote = Boolean(flags.endpoint ?? process.env.ORGCTL_ENDPOINT);
-  if (!remote && flags.file && existsSync(flags.file) && !existsSync(sandboxPath(flags, null))) {
+  const exists = Boolean(flags.file && existsSync(flags.file));
+  // A file that names its organization (organization.slug) is read too: that organization is the target.
+  const named = exists && sniffSlug(flags.file!) !== undefined;
+  if (exists && (named || (!remote && !existsSync(sandboxPath(flags, null))))) {
     const { loadChecked } = await import("./config-io.js");
-    config = loadChecked(flags.file, null).config;
+    config = loadChecked(flags.file!, null).config;
   }
   return openTarget(flags, config);
 }

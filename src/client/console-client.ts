@@ -6,6 +6,7 @@ import { packageVersion } from "../package-root.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "./errors.js";
 import { type LiveSnapshot, readLive } from "./live-read.js";
 import { errorCode, isAbort, isNetworkError, NetworkFailure, REASONS } from "./network-failure.js";
+import { orgPath } from "./org-prefix.js";
 import { collect, type ListAllOptions } from "./paging.js";
 import { readBodyCapped } from "./read-body.js";
 import { headerOf, parseEtag, parseRetryAfter } from "./response-headers.js";
@@ -49,6 +50,11 @@ export interface ClientOptions {
   /** The most one request waits in total between its retries (Retry-After and backoff), in ms. Default 60 000. */
   retryBudgetMs?: number;
   userAgent?: string;
+  /**
+   * The organization to act in, on a console that hosts many: every org-scoped route `/v1/X` is sent as
+   * `/v1/orgs/{org}/X` (org-prefix.ts). Absent: the token's own organization, unprefixed.
+   */
+  org?: string;
   /** Waits between retries; injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1); injectable for tests. */
@@ -117,6 +123,7 @@ export class ConsoleClient {
   readonly #origin: string;
   #transport: Promise<Transport> | null = null;
   readonly #basePath: string;
+  #org: string | null;
   readonly #retries: number;
   readonly #retryBudgetMs: number;
   readonly #maxResponseBytes: number;
@@ -140,6 +147,7 @@ export class ConsoleClient {
     url.username = "";
     url.password = "";
     this.#basePath = url.pathname.replace(/\/+$/, "");
+    this.#org = options.org ?? null;
     this.endpoint = `${url.origin}${this.#basePath}`;
     this.#token = options.token;
     this.#retries = Math.max(0, Math.floor(options.retries ?? DEFAULT_RETRIES));
@@ -152,6 +160,16 @@ export class ConsoleClient {
     this.#connections = options.connections ?? DEFAULT_CONNECTIONS;
     this.#transportKind = options.transport ?? "undici";
     this.#origin = url.origin;
+  }
+
+  /** The organization this client acts in (`/v1/orgs/{org}/...`), or null for the token's own. */
+  get org(): string | null {
+    return this.#org;
+  }
+
+  /** From now on, act in organization `org` (see `ClientOptions.org`). */
+  actIn(org: string): void {
+    this.#org = org;
   }
 
   /**
@@ -269,7 +287,7 @@ export class ConsoleClient {
       if (value !== undefined) params.set(name, String(value));
     }
     const search = params.toString();
-    return `${this.#basePath}${pathname}${search ? `?${search}` : ""}`;
+    return `${this.#basePath}${orgPath(pathname, this.#org)}${search ? `?${search}` : ""}`;
   }
 
   async #attempt(

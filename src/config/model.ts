@@ -68,7 +68,13 @@ export interface DesiredDomain {
 
 /** org.yaml after loading: defaults filled in, addresses normalized, lists sorted by identity. */
 export interface DesiredOrg {
-  organization: { name: string; plan: string | null; provider_domain: string };
+  organization: {
+    name: string;
+    /** The organization in a console that hosts many (`/v1/orgs/{slug}/...`); absent: the token's own. */
+    slug?: string;
+    plan: string | null;
+    provider_domain: string;
+  };
   policy: Policy;
   domains: DesiredDomain[];
   groups: DesiredGroup[];

@@ -44,7 +44,12 @@ export function buildPlan(desired: DesiredOrg, live: LiveView, options: PlanOpti
   // 2. resolve verification: the steps on a domain DNS does not prove yet wait.
   const { runnable, blocked } = resolveVerification(result.steps, state, options.verifiedTxt);
   // 3. simulate: the rule engine orders the steps and refuses what cannot be done.
-  const simulation = simulate(state, actor.login, runnable, now, minBalance);
+  const acting = {
+    kind: "user" as const,
+    login: actor.login,
+    ...(live.standIn ? { standIn: live.standIn } : {}),
+  };
+  const simulation = simulate(state, acting, runnable, now, minBalance);
   // 4. thresholds: a plan that removes too many users at once is an error unless forced.
   const tooMany = removalThreshold(
     desired.policy,

@@ -159,8 +159,10 @@ describe("CI recipes: examples/ci", () => {
     expect(names).toEqual([
       "github/orgctl-apply.yml",
       "github/orgctl-drift.yml",
+      "github/orgctl-fleet.yml",
       "github/orgctl-plan.yml",
       "gitlab/.gitlab-ci.yml",
+      "gitlab/orgctl-fleet.yml",
     ]);
   });
 
@@ -198,6 +200,37 @@ describe("CI recipes: examples/ci", () => {
     expect(subsByFile["examples/ci/github/orgctl-apply.yml"]).toEqual(["apply"]);
     expect(subsByFile["examples/ci/github/orgctl-drift.yml"]).toEqual(["drift"]);
     expect(subsByFile["examples/ci/gitlab/.gitlab-ci.yml"]).toEqual(["apply", "drift", "plan"]);
+    expect(subsByFile["examples/ci/github/orgctl-fleet.yml"]).toEqual(["apply", "plan"]);
+    expect(subsByFile["examples/ci/gitlab/orgctl-fleet.yml"]).toEqual(["apply", "plan"]);
+  });
+
+  it("the fleet recipes split orgs/ over a matrix with --shard i/n", () => {
+    const byName = Object.fromEntries(recipes().map((r) => [r.file.split("\\").join("/"), r.doc]));
+    const github = byName["examples/ci/github/orgctl-fleet.yml"] as unknown as Workflow & {
+      jobs: Record<string, { strategy?: { matrix?: { shard?: number[] }; "fail-fast"?: boolean } }>;
+    };
+    const job = github.jobs.fleet!;
+    expect(job.strategy?.matrix?.shard).toEqual([1, 2, 3, 4]);
+    expect(job.strategy?.["fail-fast"]).toBe(false);
+    expect((job as { env?: Record<string, string> }).env?.SHARD).toBe(
+      `\${{ matrix.shard }}/\${{ strategy.job-total }}`,
+    );
+    const githubCalls = scriptsOf(github).flatMap(orgctlCalls);
+    expect(githubCalls.map((c) => c.args.slice(0, 4))).toEqual([
+      ["-f", "orgs/", "--shard", '"$SHARD"'],
+      ["-f", "orgs/", "--shard", '"$SHARD"'],
+    ]);
+    const gitlab = byName["examples/ci/gitlab/orgctl-fleet.yml"] as Record<
+      string,
+      GitlabJob & { parallel?: number }
+    >;
+    expect(gitlab[".orgctl-fleet"]?.parallel).toBe(4);
+    const gitlabCalls = scriptsOf(gitlab).flatMap(orgctlCalls);
+    expect(gitlabCalls.map((c) => c.args.slice(0, 4))).toEqual([
+      ["-f", "orgs/", "--shard", '"$CI_NODE_INDEX/$CI_NODE_TOTAL"'],
+      ["-f", "orgs/", "--shard", '"$CI_NODE_INDEX/$CI_NODE_TOTAL"'],
+    ]);
+    expect(gitlab["orgctl-fleet-apply"]?.resource_group).toBe("orgctl-fleet-$CI_NODE_INDEX");
   });
 
   it("every orgctl command line names a registered subcommand with flags it has", () => {

@@ -20,7 +20,7 @@ interface RawUser {
 
 export interface RawConfig {
   version: 1;
-  organization: { name: string; plan?: string; provider_domain?: string };
+  organization: { name: string; slug?: string; plan?: string; provider_domain?: string };
   policy?: Partial<Omit<Policy, "unlisted" | "removal_threshold">> & {
     unlisted?: Partial<Policy["unlisted"]>;
     removal_threshold?: Partial<Policy["removal_threshold"]>;
@@ -44,6 +44,7 @@ export function normalize(raw: RawConfig): DesiredOrg {
   return {
     organization: {
       name: raw.organization.name,
+      ...(raw.organization.slug !== undefined ? { slug: raw.organization.slug } : {}),
       plan: raw.organization.plan ?? null,
       provider_domain: raw.organization.provider_domain ?? "console.test",
     },

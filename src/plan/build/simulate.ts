@@ -1,4 +1,11 @@
-import { type ConsoleState, fixOf, formatEuro, type Operation, type Refusal } from "../../domain/index.js";
+import {
+  type Actor,
+  type ConsoleState,
+  fixOf,
+  formatEuro,
+  type Operation,
+  type Refusal,
+} from "../../domain/index.js";
 import type { DraftStep } from "../diff.js";
 import type { PlanIssue, PlannedOperation, PlanStep } from "../model.js";
 import { schedule } from "../schedule.js";
@@ -23,13 +30,13 @@ export interface Simulation {
  */
 export function simulate(
   state: ConsoleState,
-  actor: string,
+  actor: Actor,
   runnable: DraftStep[],
   now: Date,
   minBalance: number,
 ): Simulation {
   const simulated: ConsoleState = { ...state, balance: state.balance - minBalance };
-  const scheduled = schedule(simulated, { kind: "user", login: actor }, runnable, now);
+  const scheduled = schedule(simulated, actor, runnable, now);
   const errors: PlanIssue[] = [];
 
   // The refused steps would come next, in this order: number them from where the plan stops.
@@ -103,14 +110,14 @@ function requestedOf(operation: Operation): PlannedOperation {
  */
 function shortfall(
   state: ConsoleState,
-  actor: string,
+  actor: Actor,
   steps: DraftStep[],
   now: Date,
   minBalance: number,
 ): number {
   const boost = 1_000_000_000_000;
   const rich: ConsoleState = { ...state, balance: state.balance - minBalance + boost };
-  const run = schedule(rich, { kind: "user", login: actor }, steps, now);
+  const run = schedule(rich, actor, steps, now);
   let lowest = rich.balance;
   for (const step of run.order) lowest = Math.min(lowest, step.balance_after);
   return Math.max(0, boost - lowest);
