@@ -443,7 +443,7 @@ export class ConsoleService {
   }
 
   /** A replay wins over `If-Match`: the retry of a committed request must get its answer, not a 412. */
-  private checkRevision(expected: number | null | undefined): void {
+  checkRevision(expected: number | null | undefined): void {
     if (expected === null || expected === undefined || expected === this.state.org.revision) return;
     throw new ApiError(
       412,
@@ -453,7 +453,8 @@ export class ConsoleService {
     );
   }
 
-  private replay(idempotency: Idempotency | undefined): MutationResult | null {
+  /** The stored answer of a request already committed under this Idempotency-Key, or null. */
+  replay(idempotency: Idempotency | undefined): MutationResult | null {
     if (!idempotency) return null;
     const found = this.store.findIdempotent(idempotency.scope, idempotency.key);
     if (!found) return null;

@@ -50,31 +50,13 @@ export const ORGS_ROUTES: RouteTable<"orgs" | "createOrg"> = {
           { role },
         );
       }
+      const replayed = home.replay(ctx.options.idempotency);
+      if (replayed) {
+        return { status: replayed.status, body: replayed.body, headers: { "idempotent-replayed": "true" } };
+      }
+      home.checkRevision(ctx.options.ifMatch);
       const idempotency = ctx.options.idempotency;
-      if (idempotency) {
-        const found = home.store.findIdempotent(idempotency.scope, idempotency.key);
-        if (found) {
-          if (found.request_hash !== idempotency.requestHash) {
-            throw new ApiError(
-              422,
-              "idempotency_mismatch",
-              "this Idempotency-Key was already used for a different request; use a new key for a new request",
-              { key: idempotency.key },
-            );
-          }
-          return { status: found.status, body: found.body, headers: { "idempotent-replayed": "true" } };
-        }
-      }
       const partner = home.state.org;
-      const expected = ctx.options.ifMatch;
-      if (expected !== null && expected !== undefined && expected !== partner.revision) {
-        throw new ApiError(
-          412,
-          "precondition_failed",
-          `the console changed since revision ${expected} (now ${partner.revision}); read it again and retry`,
-          { expected, current: partner.revision },
-        );
-      }
       const listing: OrgListing = {
         slug: body.slug,
         name: body.name,
