@@ -280,7 +280,7 @@ export class ConsoleClient {
     if (!path.startsWith("/")) throw new Error(`API paths start with /, not ${JSON.stringify(path)}`);
     const at = path.indexOf("?");
     // Most requests (every step of apply) have no query: no URLSearchParams to build.
-    if (at === -1 && query === undefined) return `${this.#basePath}${path}`;
+    if (at === -1 && query === undefined) return `${this.#basePath}${orgPath(path, this.#org)}`;
     const pathname = at === -1 ? path : path.slice(0, at);
     const params = new URLSearchParams(at === -1 ? "" : path.slice(at + 1));
     for (const [name, value] of Object.entries(query ?? {})) {
