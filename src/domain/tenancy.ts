@@ -141,3 +141,33 @@ export function defaultOwnerPlan(catalog: Catalog): string {
   );
   return plans[0]?.name ?? "free";
 }
+
+/**
+ * The acting user of a partner's user in a managed organization, as the engine needs it to decide its steps:
+ * its login has the partner's slug (`partner/login`, which no user of the organization can have) and it acts
+ * as org_admin. Only what the rules read is meaningful; the planner uses it (src/plan/live.ts), never shows it.
+ */
+export function partnerStandInFor(
+  actor: { login: string; role: Role },
+  periodStart: User["period_start"],
+  periodEnd: User["period_end"],
+): User | undefined {
+  if (!actor.login.includes("/") || actor.role !== PARTNER_ROLE) return undefined;
+  return {
+    login: actor.login,
+    email: "",
+    first_name: "",
+    last_name: "",
+    plan: "",
+    role: actor.role,
+    status: "active",
+    billing: "ok",
+    period_start: periodStart,
+    period_end: periodEnd,
+    aliases: [],
+    profile: {},
+    password_set: false,
+    last_login_at: null,
+    created_at: "",
+  };
+}

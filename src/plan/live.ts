@@ -5,6 +5,7 @@ import {
   type Domain,
   type Group,
   indexAddresses,
+  partnerStandInFor,
   type Role,
   type User,
 } from "../domain/index.js";
@@ -89,36 +90,6 @@ export function liveView(snapshot: LiveSnapshot): LiveView {
   const actor = { login: org.me.login, role: org.me.role };
   const standIn = users.has(actor.login)
     ? undefined
-    : partnerStandInOf(actor, org.period_start, org.period_end);
+    : partnerStandInFor(actor, org.period_start, org.period_end);
   return { state, actor, ...(standIn ? { standIn } : {}), now: new Date(org.now) };
-}
-
-/**
- * The acting user of a partner's user in a managed organization, as the engine needs it to decide its steps:
- * its login has the partner's slug (`partner/login`, which no user of the organization can have) and it acts
- * as the role the console names. Only what the rules read is meaningful; it is never planned or shown.
- */
-function partnerStandInOf(
-  actor: { login: string; role: Role },
-  periodStart: User["period_start"],
-  periodEnd: User["period_end"],
-): User | undefined {
-  if (!actor.login.includes("/")) return undefined;
-  return {
-    login: actor.login,
-    email: "",
-    first_name: "",
-    last_name: "",
-    plan: "",
-    role: actor.role,
-    status: "active",
-    billing: "ok",
-    period_start: periodStart,
-    period_end: periodEnd,
-    aliases: [],
-    profile: {},
-    password_set: false,
-    last_login_at: null,
-    created_at: "",
-  };
 }
