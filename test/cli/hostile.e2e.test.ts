@@ -574,7 +574,7 @@ describe("hostile API requests: 4xx with a JSON code, the server stays up, nothi
       expect(store.checkConsistency()).toEqual([]);
       const counts = store.db
         .prepare(
-          "SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM groups) AS groups, (SELECT COUNT(*) FROM ledger) AS ledger, (SELECT balance_cents FROM wallet WHERE id = 1) AS balance",
+          "SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM groups) AS groups, (SELECT COUNT(*) FROM ledger) AS ledger, (SELECT balance_cents FROM wallet WHERE org_id = 1) AS balance",
         )
         .get();
       expect(counts).toEqual({
