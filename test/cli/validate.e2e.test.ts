@@ -250,14 +250,25 @@ ${OWNER}  - login: bob
     const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
     dirs.push(dir);
     mkdirSync(join(dir, "org.yaml"));
-    for (const command of ["validate", "plan"]) {
-      // plan names its console explicitly: CI (CI=true) refuses an implicit sandbox.
-      const sandbox = command === "plan" ? ["--sandbox", join(dir, "sandbox.db")] : [];
-      const result = await runCli([command, "-f", "org.yaml", ...sandbox], { cwd: dir });
-      const line = expectLocatedError(result, 1, 1, "not_a_file");
-      expect(line).toContain("org.yaml is a directory");
-      expect(result.stderr).not.toMatch(/EISDIR|illegal operation/);
-    }
+    const result = await runCli(["validate", "-f", "org.yaml"], { cwd: dir });
+    const line = expectLocatedError(result, 1, 1, "not_a_file");
+    expect(line).toContain("org.yaml is a directory");
+    expect(result.stderr).not.toMatch(/EISDIR|illegal operation/);
+  });
+
+  it("plan takes a directory as a fleet: one with no org file in it is refused plainly (no_org_files)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "orgctl-cli-validate-"));
+    dirs.push(dir);
+    mkdirSync(join(dir, "org.yaml"));
+    // plan names its console explicitly: CI (CI=true) refuses an implicit sandbox.
+    const result = await runCli(["plan", "-f", "org.yaml", "--sandbox", join(dir, "sandbox.db")], {
+      cwd: dir,
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(hasStackTrace(result.stderr), result.stderr).toBe(false);
+    expect(result.stderr).toContain("no_org_files: org.yaml holds no org file");
+    expect(result.stderr).not.toMatch(/EISDIR|illegal operation|internal/);
   });
 
   it("refuses directories and missing folders for the other files it reads and writes", async () => {
