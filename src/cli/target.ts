@@ -211,7 +211,7 @@ export async function openSandbox(
 
 /**
  * A remote target acting in the organization org.yaml names (`organization.slug`): its requests go to
- * `/v1/orgs/{slug}/...`, and its label, which every output and saved plan carries, names the organization.
+ * its organization's prefix (orgScopedPath), and its label, which every output and saved plan carries, names the organization.
  * Without a slug, the token's own organization, as before.
  */
 export function scopeTarget(target: Target, slug: string | undefined): Target {

@@ -1,12 +1,12 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { requestOf } from "../api/operations.js";
+import { orgPath } from "../api/org-prefix.js";
 import type { HttpMethod } from "../api/routes.js";
 import type { RequestedOperation } from "../domain/index.js";
 import { packageVersion } from "../package-root.js";
 import { ConsoleApiError, ConsoleUnreachableError } from "./errors.js";
 import { type LiveSnapshot, readLive } from "./live-read.js";
 import { errorCode, isAbort, isNetworkError, NetworkFailure, REASONS } from "./network-failure.js";
-import { orgPath } from "./org-prefix.js";
 import { collect, type ListAllOptions } from "./paging.js";
 import { readBodyCapped } from "./read-body.js";
 import { headerOf, parseEtag, parseRetryAfter } from "./response-headers.js";
@@ -51,8 +51,8 @@ export interface ClientOptions {
   retryBudgetMs?: number;
   userAgent?: string;
   /**
-   * The organization to act in, on a console that hosts many: every org-scoped route `/v1/X` is sent as
-   * `/v1/orgs/{org}/X` (org-prefix.ts). Absent: the token's own organization, unprefixed.
+   * The organization to act in, on a console that hosts many: every org-scoped route is sent under
+   * the organization's prefix (src/api/org-prefix.ts). Absent: the token's own organization, unprefixed.
    */
   org?: string;
   /** Waits between retries; injectable for tests. */
@@ -162,7 +162,7 @@ export class ConsoleClient {
     this.#origin = url.origin;
   }
 
-  /** The organization this client acts in (`/v1/orgs/{org}/...`), or null for the token's own. */
+  /** The organization this client acts in (under its prefix, src/api/org-prefix.ts), or null for the token's own. */
   get org(): string | null {
     return this.#org;
   }

@@ -70,7 +70,7 @@ export interface DesiredDomain {
 export interface DesiredOrg {
   organization: {
     name: string;
-    /** The organization in a console that hosts many (`/v1/orgs/{slug}/...`); absent: the token's own. */
+    /** The organization in a console that hosts many (the routes under its prefix, src/api/org-prefix.ts); absent: the token's own. */
     slug?: string;
     plan: string | null;
     provider_domain: string;

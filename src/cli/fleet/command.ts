@@ -43,7 +43,7 @@ or several -f FILE reconcile each file against its own organization, the one its
 (required and unique in a fleet): up to --parallelism organizations at once (default ${DEFAULT_FLEET_PARALLELISM}), each
 with its own target and lock. One organization's failure never stops the others; the report shows each
 under its slug, worst first (JSON: sorted by slug), then the fleet's totals. Against a remote console, one
-token (a partner's) reaches every organization at /v1/orgs/{slug}/...; without one, one sandbox holds
+token (a partner's) reaches every organization under its prefix (orgs/{slug}); without one, one sandbox holds
 them all (created on first use, managed by the sandbox's own organization). --shard i/n takes the organizations
 whose sha256(slug) mod n is i-1: deterministic, and adding an organization never moves another.
 Fleet exit codes: 1 if any organization errored, else 2 if any has changes (plan --detailed-exitcode),

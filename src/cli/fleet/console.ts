@@ -3,7 +3,7 @@ import type { FleetMember } from "./members.js";
 
 /*
  * THE seam between a fleet and its console: `open(member)` gives the target for one organization. Remote:
- * one endpoint, one (partner) token, each organization at `/v1/orgs/{slug}/...`. Sandbox: one embedded
+ * one endpoint, one (partner) token, each organization under its prefix (`orgs/{slug}`). Sandbox: one embedded
  * console for the whole fleet, each organization created in it on first use, managed by the sandbox's own
  * organization (a partner), whose token acts in each through the same prefix.
  */

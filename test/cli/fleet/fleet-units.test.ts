@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { orgPath } from "../../../src/api/org-prefix.js";
 import { fleetFiles, looksLikeOrgFile } from "../../../src/cli/fleet/discover.js";
 import { loadFleet } from "../../../src/cli/fleet/members.js";
 import {
@@ -14,7 +15,6 @@ import {
 } from "../../../src/cli/fleet/outcome.js";
 import { inShard, parseShard, shardOf } from "../../../src/cli/fleet/shard.js";
 import { slugIn } from "../../../src/cli/slug-sniff.js";
-import { orgPath } from "../../../src/client/org-prefix.js";
 import { ConfigInvalidError } from "../../../src/config/model.js";
 
 const dir = mkdtempSync(join(tmpdir(), "orgctl-fleet-units-"));

@@ -5,7 +5,7 @@
  * never prefixed. THE one place the client gives a path its organization; the prefix itself is the API's
  * (`orgScopedPath` in src/api/routes.ts, which the console parses with `splitOrgScope`).
  */
-import { orgScopedPath } from "../api/routes.js";
+import { orgScopedPath } from "./routes.js";
 
 /** An organization's slug, as org.yaml's `organization.slug` and the console spell it. */
 export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
