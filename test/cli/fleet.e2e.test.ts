@@ -49,8 +49,9 @@ users:
 `;
 }
 
+/** Outside CI unless a test says otherwise: most of these use the sandbox next to the files, as a laptop does. */
 function run(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return runCli(args, { cwd, env: { ORGCTL_NOW: NOW, FLEET_PW: SECRET, ...env } });
+  return runCli(args, { cwd, env: { CI: "false", ORGCTL_NOW: NOW, FLEET_PW: SECRET, ...env } });
 }
 
 describe("a fleet over the sandbox console", E2E, () => {
