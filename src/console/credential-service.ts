@@ -13,6 +13,7 @@ import type { AuditActor, TokenInfo } from "./store.js";
  */
 
 const SESSION_HOURS = 12;
+const WRONG_LOGIN = "wrong login or password; check both and try again";
 /** How long an API token lives unless the request says otherwise (`expires_in_days`, at most 365). */
 export const TOKEN_DAYS_DEFAULT = 90;
 /** Live API tokens one user may hold, and login sessions kept per user (the oldest end first). */
@@ -135,7 +136,9 @@ export interface LoginAttempt {
  */
 export async function logIn(service: ConsoleService, throttle: LoginThrottle, attempt: LoginAttempt) {
   const { login, address } = attempt;
-  throttle.begin(login, address, Date.now());
+  // Login names repeat across organizations: each organization's `ops` has attempts of its own.
+  const throttled = `org ${service.orgId} ${login}`;
+  throttle.begin(throttled, address, Date.now());
   const stored = service.store.passwordHash(login);
   const matches = await verifyPassword(attempt.password, stored ?? DUMMY_PASSWORD_HASH);
   const allowed = decide(service.state, { kind: "user", login }, { op: "login", login }, service.now());
@@ -152,7 +155,7 @@ export async function logIn(service: ConsoleService, throttle: LoginThrottle, at
       message: reason?.message ?? "wrong login or password",
       idempotency_key: null,
     });
-    throw new ApiError(401, "unauthenticated", "wrong login or password; check both and try again");
+    throw new ApiError(401, "unauthenticated", WRONG_LOGIN);
   }
   const token = newToken("ocs");
   const id = `ses_${randomBytes(9).toString("hex")}`;
@@ -180,6 +183,21 @@ export async function logIn(service: ConsoleService, throttle: LoginThrottle, at
       auditFields: [`/tokens/${id}`],
     },
   );
-  throttle.succeeded(login, address, Date.now());
+  throttle.succeeded(throttled, address, Date.now());
   return { token, login, expires_at: expires };
+}
+
+/**
+ * A login under the prefix of an organization that does not exist. It costs the same scrypt, counts against
+ * the same limits and gets the same answer as a wrong password, so a login tells nobody which organizations
+ * exist. There is no organization whose audit log could keep it.
+ */
+export async function refuseLoginToUnknownOrg(
+  throttle: LoginThrottle,
+  slug: string,
+  attempt: Pick<LoginAttempt, "login" | "password" | "address">,
+): Promise<never> {
+  throttle.begin(`slug ${slug} ${attempt.login}`, attempt.address, Date.now());
+  await verifyPassword(attempt.password, DUMMY_PASSWORD_HASH);
+  throw new ApiError(401, "unauthenticated", WRONG_LOGIN);
 }

@@ -206,11 +206,14 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       // same 404, so the prefix tells nobody which organizations exist.
       let service = auth?.service ?? orgs.root;
       let standIn = false;
+      let unknownOrg: string | null = null;
       if (slug !== null) {
         const target = orgs.bySlug(slug);
         const home = auth ? orgs.tenant(auth.service.orgId) : null;
         const role = target && auth && home ? actingRole(home, auth.user.role, target) : null;
-        if (!target || (!route.public && role === null)) {
+        if (!target && route.public) {
+          unknownOrg = slug;
+        } else if (!target || (!route.public && role === null)) {
           throw new ApiError(
             404,
             "not_found",
@@ -218,8 +221,8 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
             { slug },
           );
         }
-        service = orgs.service(target.id);
-        if (auth && home && target.id !== home.id) {
+        if (target) service = orgs.service(target.id);
+        if (target && auth && home && target.id !== home.id) {
           // A partner's user acts as org_admin in an organization its partner manages, under a login no user
           // of that organization has; the audit log there names the partner and the user.
           standIn = true;
@@ -278,6 +281,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
       ctx = {
         service,
         orgs,
+        unknownOrg,
         home: auth?.service ?? null,
         standIn,
         me,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOGIN_LIMITS } from "../../src/console/login-throttle.js";
 import { ensureSandboxOrg } from "../../src/console/sandbox.js";
 import { OWNER_TOKEN, startTestConsole, type TestConsole } from "../support/console.js";
-import { createUser, expectError, expectStatus, newUser } from "./helpers.js";
+import { createUser, expectError, expectStatus, newUser, PASSWORD } from "./helpers.js";
 
 /** A `POST /v1/orgs` body: org `slug` owned by `<slug>-owner@console.test`. */
 function orgBody(slug: string, overrides: Record<string, unknown> = {}) {
@@ -261,6 +262,28 @@ describe("many organizations in one console", () => {
     expectStatus(retried, 200);
     expect(retried.body.lock_id).toBe(taken.body.lock_id);
     expect((await ts.api("GET", "/v1/lock")).body).toEqual({ held: false });
+  });
+
+  it("answers a login under an unknown org as a wrong password, and throttles each org's logins apart", async () => {
+    for (const slug of ["client-a", "client-b"]) {
+      const res = await ts.api(
+        "POST",
+        `/v1/orgs/${slug}/users`,
+        newUser("twin", { email: `twin-${slug}@console.test`, password: PASSWORD }),
+      );
+      expectStatus(res, 201);
+    }
+    const login = (slug: string, password: string) =>
+      ts.api("POST", `/v1/orgs/${slug}/sessions`, { login: "twin", password }, { token: null });
+    const wrong = await login("client-a", "not the password");
+    expectError(wrong, 401, "unauthenticated");
+    // An organization that does not exist answers exactly as a wrong password in one that does.
+    const nowhere = await login("no-such-org", PASSWORD);
+    expect({ status: nowhere.status, body: nowhere.body }).toEqual({ status: 401, body: wrong.body });
+    // Failed logins at client-a's twin spend client-a's attempts only: client-b's twin still logs in.
+    for (let i = 1; i < LOGIN_LIMITS.perLoginAndAddress; i++) await login("client-a", "not the password");
+    expectError(await login("client-a", PASSWORD), 429, "rate_limited");
+    expectStatus(await login("client-b", PASSWORD), 201);
   });
 
   it("ensureSandboxOrg creates a managed org once, funded by a top-up", async () => {

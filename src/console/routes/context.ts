@@ -28,6 +28,11 @@ export interface RequestContext {
   home: ConsoleService | null;
   /** True when a partner's user acts in an organization its partner manages (`me` is then its stand-in). */
   standIn: boolean;
+  /**
+   * The slug of the organization prefix when no organization has it. Only public routes get this far: they
+   * answer as they would any refused caller, so they tell nobody which organizations exist.
+   */
+  unknownOrg: string | null;
   /** The authenticated user; null on public routes. */
   me: User | null;
   /** Who asks, as the audit log records it (anonymous on public routes). */

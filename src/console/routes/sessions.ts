@@ -1,4 +1,4 @@
-import { logIn } from "../credential-service.js";
+import { logIn, refuseLoginToUnknownOrg } from "../credential-service.js";
 import { clientAddress } from "../rate-limit.js";
 import { type Body, json, type RouteTable } from "./context.js";
 
@@ -8,12 +8,14 @@ export const SESSION_ROUTES: RouteTable<"login"> = {
     public: true,
     async handler(ctx) {
       const body = ctx.body as Body;
-      const session = await logIn(ctx.service, ctx.loginThrottle, {
+      const attempt = {
         login: String(body.login),
         password: String(body.password),
         address: clientAddress(ctx.request.socket.remoteAddress),
         actor: ctx.actor,
-      });
+      };
+      if (ctx.unknownOrg !== null) return refuseLoginToUnknownOrg(ctx.loginThrottle, ctx.unknownOrg, attempt);
+      const session = await logIn(ctx.service, ctx.loginThrottle, attempt);
       return json(201, session);
     },
   },
