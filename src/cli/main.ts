@@ -5,6 +5,7 @@ import { reportFailure } from "./errors.js";
 import { registerImport } from "./import.js";
 import { registerInvite } from "./invite.js";
 import { registerLogout } from "./logout.js";
+import { registerOwnerToken } from "./owner-token.js";
 import { registerPlan } from "./plan.js";
 import { registerServe } from "./serve.js";
 import { registerUsers } from "./users.js";
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerApply(program);
   registerImport(program);
   registerServe(program);
+  registerOwnerToken(program);
   registerLogout(program);
   registerWallet(program);
   registerUsers(program);

@@ -49,7 +49,7 @@ export function draftApiToken(now: Date, login: string, name: string | undefined
 export async function issueApiToken(
   service: ConsoleService,
   draft: ApiTokenDraft,
-  issuer: Actor & { login: string },
+  issuer: Actor,
   options: { ifMatch: number | null | undefined; actor: AuditActor },
 ) {
   const { id, token, login, name, created_at: now } = draft;
@@ -73,7 +73,7 @@ export async function issueApiToken(
         name,
         created_at: now.toISOString(),
         expires_at: draft.expires_at,
-        issued_by: issuer.login,
+        issued_by: issuer.kind === "user" ? issuer.login : null,
       });
       return { status: 201, body: { id, login, name, expires_at: draft.expires_at } };
     },
