@@ -18,13 +18,17 @@ export function registerOwnerToken(program: Command): void {
       "issue an API token for an organization's owner, as the console's operator (reads the console's database file)",
     )
     .requiredOption("--org <slug>", "the organization whose owner gets the token")
-    .option("--db <file>", "the console's SQLite database file (env ORGCTL_DB)", process.env.ORGCTL_DB ?? ".orgctl/console.db")
+    .option(
+      "--db <file>",
+      "the console's SQLite database file (env ORGCTL_DB)",
+      process.env.ORGCTL_DB ?? ".orgctl/console.db",
+    )
     .option("--name <name>", "the token's name, shown by GET tokens and in the audit log", "owner")
     .option("--expires-in-days <n>", "how long the token lives, 1 to 365 days", "90")
     .addHelpText(
       "after",
       `
-An organization a partner creates (POST /v1/orgs) has an owner with no credential, and nobody over HTTP may
+An organization a partner creates has an owner with no credential, and nobody over HTTP may
 obtain one for the owner. Whoever holds the database file already holds every right in it, so this command
 gives the owner their first token: it prints the token alone on stdout (shown only now; it is stored hashed)
 and what it issued on stderr. It works while orgctl serve runs. The organization's audit log records it as
@@ -38,7 +42,16 @@ issue_token by the system.`,
           `--expires-in-days must be a whole number from 1 to 365 (got ${flags.expiresInDays})`,
         );
       }
-      refuseDirectory(flags.db, { what: "a database file", fix: "pass --db FILE with the console's database" });
+      if (flags.name.length < 1 || flags.name.length > 100) {
+        throw new CliError(
+          "invalid_flag",
+          "--name must be 1 to 100 characters, as the API's token names are",
+        );
+      }
+      refuseDirectory(flags.db, {
+        what: "a database file",
+        fix: "pass --db FILE with the console's database",
+      });
       if (!existsSync(flags.db)) {
         throw new CliError(
           "no_database",
@@ -70,7 +83,10 @@ issue_token by the system.`,
         if (error instanceof ApiError) {
           const slugs = (error.details as { slugs?: string[] } | undefined)?.slugs;
           const known = slugs ? ` (organizations here: ${slugs.join(", ")})` : "";
-          throw new CliError(error.code === "not_found" ? "unknown_org" : error.code, `${error.message}${known}`);
+          throw new CliError(
+            error.code === "not_found" ? "unknown_org" : error.code,
+            `${error.message}${known}`,
+          );
         }
         throw error;
       } finally {

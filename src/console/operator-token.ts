@@ -37,6 +37,11 @@ export async function issueOwnerToken(
   const service = ConsoleService.ofOrg(store.forOrg(tenant.id), clock);
   const owner = service.state.org.owner;
   const draft = draftApiToken(service.now(), owner, request.name ?? "owner", request.days);
-  const issued = await issueApiToken(service, draft, { kind: "system" }, { ifMatch: null, actor: OPERATOR_ACTOR });
+  const issued = await issueApiToken(
+    service,
+    draft,
+    { kind: "system" },
+    { ifMatch: null, actor: OPERATOR_ACTOR },
+  );
   return { org: tenant.slug, ...issued };
 }
