@@ -4,6 +4,7 @@ import type { LedgerEntryInfo } from "../api/wire.js";
 import type { ConsoleClient, WalletInfo } from "../client/console-client.js";
 import { formatEuro } from "../domain/money.js";
 import { type RenewalForecast, renewalPayer } from "../domain/renewals.js";
+import { textTable } from "../render/table.js";
 import { CliError } from "./errors.js";
 import { TARGET_HELP } from "./plan.js";
 import { endpointOption, fileOption, openTargetNextTo, sandboxOption, type TargetFlags } from "./target.js";
@@ -115,17 +116,6 @@ export function renderWalletJson(report: WalletReport): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-/** Columns padded to their widest cell; columns listed in `right` are right-aligned. */
-function table(header: string[], rows: string[][], right: Set<number>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd()}`;
-  return [line(header), ...rows.map(line)];
-}
-
 export function renderWalletText(report: WalletReport): string {
   const out: string[] = [
     `Console: ${report.target}`,
@@ -142,7 +132,7 @@ export function renderWalletText(report: WalletReport): string {
         : `last ${report.entries.length} of ${report.ledger_total}`;
     out.push(`Ledger (${shown}, newest first):`);
     out.push(
-      ...table(
+      ...textTable(
         ["#", "WHEN (UTC)", "REASON", "USER", "AMOUNT", "BALANCE", "MEMO"],
         report.entries.map((e) => [
           String(e.id),
@@ -166,7 +156,7 @@ export function renderWalletText(report: WalletReport): string {
     const total = report.renewals.reduce((sum, r) => sum + r.amount_cents, 0);
     out.push(`${horizon}: ${report.renewals.length}, ${formatEuro(total)} in all`);
     out.push(
-      ...table(
+      ...textTable(
         ["DUE", "USER", "PLAN", "AMOUNT", ""],
         report.renewals.map((r) => [
           r.due,

@@ -1,6 +1,7 @@
 import { formatEuro } from "../domain/money.js";
 import type { SeatFinding, SeatReview, UserSeat } from "../plan/seat-review.js";
 import { escapeMarkdown } from "./markdown.js";
+import { textTable } from "./table.js";
 
 /**
  * The users report (`orgctl users`), and the short read-only sections plan and drift add from the same review.
@@ -47,23 +48,12 @@ function savingsLine(review: SeatReview): string {
     : `Downgrading or removing them would save ${formatEuro(review.yearly_savings_cents)} a year.`;
 }
 
-/** Columns padded to their widest cell; columns listed in `right` are right-aligned. */
-function table(header: string[], rows: string[][], right: Set<number>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    `  ${cells
-      .map((cell, i) => (right.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd()}`;
-  return [line(header), ...rows.map(line)];
-}
-
 /** The recommendation as text lines: plan shows these, and `orgctl users` ends with them. */
 export function seatReviewLines(review: SeatReview): string[] {
   if (review.findings.length === 0) return [savingsLine(review)];
   return [
     headline(review),
-    ...table(
+    ...textTable(
       ["LOGIN", "PLAN", "WHY", "ACTION", "SAVES/YEAR"],
       review.findings.map((f) => [
         f.login,
@@ -83,7 +73,7 @@ export function renderUsersText(review: SeatReview, head: UsersReportHead): stri
     `Users of ${head.org} (${head.org_plan}) as of ${review.as_of}`,
     `Console: ${head.target}`,
     "",
-    ...table(
+    ...textTable(
       ["LOGIN", "PLAN", "ROLE", "STATUS", "LAST LOGIN (UTC)", "YEARLY"],
       review.users.map((u) => [
         u.owner ? `${u.login} (owner)` : u.login,
@@ -201,7 +191,7 @@ export function seatReviewMarkdown(review: SeatReview): string {
 export function activityLines(review: SeatReview): string[] {
   return [
     "Logins (read-only facts, not drift):",
-    ...table(
+    ...textTable(
       ["LOGIN", "STATUS", "LAST LOGIN (UTC)"],
       review.users.map((u) => [u.login, u.status, lastLogin(u)]),
       new Set(),
