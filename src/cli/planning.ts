@@ -114,26 +114,27 @@ export async function makePlan(
   const { config, warnings } = await timed("load", () => loadCheckedAsync(flags.file, null));
   const target = await timed("open", () => openTarget(flags, config));
   try {
-    if (!flags.attribute) return await planAgainst(target, config, warnings, flags);
-    const snapshot = await timed("read", () => target.client.readLive());
-    const made = await planFrom(config, warnings, snapshot, target.label, flags);
-    await attributeDrift(made.plan, target.client, config, snapshot);
-    return made;
+    return await planAgainst(target, config, warnings, flags);
   } finally {
     recordTiming("requests", target.client.requestCount);
     await target.close();
   }
 }
 
-/** Makes the plan against an open target (apply holds the lock on it meanwhile). */
+/**
+ * Makes the plan against an open target (apply holds the lock on it meanwhile). With `attribute` (drift), each
+ * drifted record names who last changed it, from the console's audit log.
+ */
 export async function planAgainst(
   target: Target,
   config: LoadedConfig,
   warnings: ConfigIssue[],
-  flags: { file: string; force?: boolean },
+  flags: { file: string; force?: boolean; attribute?: boolean },
 ): Promise<Planned> {
   const snapshot = await timed("read", () => target.client.readLive());
-  return planFrom(config, warnings, snapshot, target.label, flags);
+  const made = await planFrom(config, warnings, snapshot, target.label, flags);
+  if (flags.attribute) await attributeDrift(made.plan, target.client, config, snapshot);
+  return made;
 }
 
 async function planFrom(

@@ -129,6 +129,20 @@ describe("a fleet against a console over HTTP, one partner token", E2E, () => {
     // Worst first: beta (the one that differs) is the table's first row.
     expect(drift.stdout.split("\n").find((l) => l.startsWith("| ") && l.includes("`"))).toContain("`beta`");
 
+    // A change made in the console outside org.yaml is drift, and drift names who made it, per organization.
+    const edited = await console_.api("PATCH", "/v1/orgs/gamma/users/ana", { first_name: "Anna" });
+    expect(edited.status).toBe(200);
+    const attributed = await run(["drift", ...known, "--format", "json"]);
+    expect(attributed.code).toBe(2);
+    const gamma = JSON.parse(attributed.stdout).orgs.find((o: { org: string }) => o.org === "gamma");
+    const step = gamma.plan.steps.find((s: { id: string }) => s.id === "user/ana:update_user");
+    expect(step.attribution).toEqual({
+      by: "example-org/admin",
+      via: 'api token "bootstrap"',
+      at: "2026-03-01T12:00:00.000Z",
+      action: "update_user",
+    });
+
     // One file with its slug is that organization, as in the fleet.
     const single = await run(["plan", "-f", join(orgs, "beta.yaml"), "--detailed-exitcode"]);
     expect(single.code).toBe(2);

@@ -131,6 +131,7 @@ async function planOne(member: FleetMember, target: Target, options: FleetRunOpt
   const { plan, driftSteps } = await planAgainst(target, member.config, member.warnings, {
     file: member.file,
     force: options.command === "drift" ? true : Boolean(options.force),
+    attribute: options.command === "drift",
   });
   const status =
     options.command === "drift"
