@@ -27,7 +27,7 @@ interface ServeFlags {
   rateLimit: string;
   bodyLimit: string;
   accessLog: boolean;
-  partnerOrg: boolean;
+  partnerOrg: boolean | string;
   faults?: string;
   catalog?: string;
 }
@@ -42,6 +42,12 @@ function wholeNumber(flag: string, raw: string, min: number, max: number): numbe
     throw new CliError("invalid_flag", `${flag} must be a whole number from ${min} to ${max} (got ${raw})`);
   }
   return value;
+}
+
+/** ORGCTL_PARTNER_ORG: `1` is the first organization, any other value a slug; unset or empty, none. */
+function partnerOrgFromEnv(value: string | undefined): boolean | string {
+  if (!value) return false;
+  return value === "1" ? true : value;
 }
 
 export function registerServe(program: Command): void {
@@ -118,9 +124,9 @@ export function registerServe(program: Command): void {
     )
     .option("--access-log", "print one line per request (method, path, status, time)", false)
     .option(
-      "--partner-org",
-      "make the first organization a partner: it may create organizations and act as org_admin in them (env ORGCTL_PARTNER_ORG=1; kept in the database)",
-      process.env.ORGCTL_PARTNER_ORG === "1",
+      "--partner-org [slug]",
+      "make an organization a partner (the first one, or the one with this slug): it may create organizations and act as org_admin in them (env ORGCTL_PARTNER_ORG=1 or =SLUG; kept in the database)",
+      partnerOrgFromEnv(process.env.ORGCTL_PARTNER_ORG),
     )
     .option(
       "--faults <spec>",
@@ -210,7 +216,7 @@ for tests of prorating and renewals.`,
         rateLimit: wholeNumber("--rate-limit", flags.rateLimit, 0, 1_000_000),
         bodyLimit: wholeNumber("--body-limit", flags.bodyLimit, 1024, 100 * 1024 * 1024),
         ...(faults ? { faults } : {}),
-        ...(flags.partnerOrg ? { partnerOrg: true } : {}),
+        ...(flags.partnerOrg ? { partnerOrg: flags.partnerOrg } : {}),
         ...(flags.accessLog ? { accessLog: (line: string) => process.stdout.write(`${line}\n`) } : {}),
       });
       const running = await withSqlite(() => start, "orgctl serve").catch((error: unknown) => {

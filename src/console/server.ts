@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { API, ORG_SCOPE, splitOrgScope } from "../api/routes.js";
 import { actingRole, partnerActingUser, partnerLogin } from "../domain/index.js";
+import { OrgctlError } from "../errors.js";
 import { RequestValidators } from "./api-schema.js";
 import { CursorCodec } from "./cursors.js";
 import { ApiError } from "./errors.js";
@@ -41,8 +42,11 @@ export interface ConsoleServerOptions {
   resolveTxt?: (name: string) => Promise<string[]>;
   /** Injected faults (503, 429, resets, latency, commit-then-drop), for resilience tests. */
   faults?: FaultSpec;
-  /** Makes the first organization a partner (`orgctl serve --partner-org`): it may create and manage organizations. */
-  partnerOrg?: boolean;
+  /**
+   * Makes an organization a partner (`orgctl serve --partner-org [SLUG]`): it may create and manage
+   * organizations. `true` is the first organization; a string names one by slug.
+   */
+  partnerOrg?: boolean | string;
 }
 
 export interface RunningConsole {
@@ -408,7 +412,23 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Runni
   }
   const { service, ownerToken } = opened;
   const orgs = new ConsoleOrgs(service);
-  if (options.partnerOrg) orgs.setPartner(service.orgId, true);
+  if (options.partnerOrg) {
+    const partner =
+      typeof options.partnerOrg === "string" ? orgs.bySlug(options.partnerOrg) : orgs.tenant(service.orgId);
+    if (!partner) {
+      const slugs = service.store
+        .tenants()
+        .map((t) => t.slug)
+        .sort();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      service.close();
+      throw new OrgctlError(
+        "unknown_org",
+        `--partner-org ${options.partnerOrg}: no organization has that slug in ${options.dbPath} (it has ${slugs.join(", ")}); pass one of these`,
+      );
+    }
+    orgs.setPartner(partner.id, true);
+  }
   const cursors = new CursorCodec(service.store.cursorSecret());
   ready = true;
   const port = (server.address() as AddressInfo).port;
