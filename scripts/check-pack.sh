@@ -30,6 +30,7 @@ echo "check-pack: packed $TARBALL"
 tar tzf "$WORK/$TARBALL" >"$WORK/contents"
 grep -qx 'package/dist/cmd/orgctl.js' "$WORK/contents" || fail "the tarball has no dist/cmd/orgctl.js"
 grep -qx 'package/schemas/org.schema.json' "$WORK/contents" || fail "the tarball has no schemas/"
+! grep -q '^package/dist/bench/' "$WORK/contents" || fail "the tarball ships the benchmarks (dist/bench)"
 
 TOKEN="oct_check-pack-$(node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("hex"))')"
 ORGCTL_BOOTSTRAP_TOKEN=$TOKEN node "$REPO/dist/cmd/orgctl.js" serve --db "$WORK/console.db" --port 0 \
