@@ -15,6 +15,7 @@ const PASSWORD = "correct horse battery";
 const SOURCES = [
   "src/cli/logout.ts",
   "src/cli/wallet.ts",
+  "src/render/wallet.ts",
   "src/cli/main.ts",
   "src/cli/target.ts",
   "src/client/console-client.ts",
