@@ -233,3 +233,158 @@ describe("wakeKeysOf: a refused step runs again as soon as a step gives it what 
     });
   });
 });
+
+/** Each step's `after` (what it needs from earlier steps), by id, for the steps that need something. */
+function afters(state: ConsoleState, steps: DraftStep[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const s of schedule(state, BY_OWNER, steps, NOW).order)
+    if (s.after.size > 0) out[s.draft.id] = [...s.after].sort();
+  return out;
+}
+
+describe("capacities: the room each counted resource has before the plan", () => {
+  it("money: a charge the wallet pays needs no refund; one it cannot pay needs the refund", () => {
+    const steps = () => [
+      draft({ op: "change_plan", login: "up", plan: "entry" }),
+      draft({ op: "change_plan", login: "down", plan: "free" }),
+    ];
+    const users = [{ login: "down", plan: "pro" }, { login: "up" }];
+    expect(afters(buildState({ balance: 100_000, orgPlan: "ultra", users }), steps())).toEqual({});
+    expect(afters(buildState({ balance: 0, orgPlan: "ultra", users }), steps())).toEqual({
+      "user/up:change_plan": ["user/down:change_plan"],
+    });
+  });
+
+  it("seats: a new free user needs the removal of a free user only when the free seats are full", () => {
+    const steps = () => [
+      draft({ op: "create_user", user: newUser("new") }),
+      draft({ op: "delete_user", login: "old" }),
+    ];
+    const full = buildState({
+      orgPlan: "entry",
+      users: [{ login: "f1" }, { login: "old", status: "disabled" }],
+    });
+    expect(afters(full, steps())).toEqual({ "user/new:create_user": ["user/old:delete_user"] });
+    const room = buildState({ orgPlan: "entry", users: [{ login: "old", status: "disabled" }] });
+    expect(afters(room, steps())).toEqual({});
+  });
+
+  it("paid seats likewise", () => {
+    const steps = () => [
+      draft({ op: "create_user", user: newUser("new", { plan: "entry" }) }),
+      draft({ op: "delete_user", login: "old" }),
+    ];
+    const full = buildState({
+      balance: 100_000,
+      orgPlan: "entry",
+      users: [{ login: "old", plan: "entry", status: "disabled" }],
+    });
+    expect(afters(full, steps())).toEqual({ "user/new:create_user": ["user/old:delete_user"] });
+    const room = buildState({
+      balance: 100_000,
+      orgPlan: "pro",
+      users: [{ login: "old", plan: "entry", status: "disabled" }],
+    });
+    expect(afters(room, steps())).toEqual({});
+  });
+
+  it("domain slots: a new domain needs a deletion only when the org plan's slots are full", () => {
+    const steps = () => [
+      draft({ op: "create_domain", name: "new.example", verification_token: "t" }),
+      draft({ op: "delete_domain", name: "old.example" }),
+    ];
+    expect(afters(buildState({ orgPlan: "entry", domains: ["old.example"] }), steps())).toEqual({
+      "domain/new.example:create_domain": ["domain/old.example:delete_domain"],
+    });
+    expect(afters(buildState({ orgPlan: "pro", domains: ["old.example"] }), steps())).toEqual({});
+  });
+
+  it("admins: never fewer active org_admins during the plan than both before and after it", () => {
+    const live = () =>
+      buildState({
+        users: [{ login: "a", role: "org_admin" }, { login: "x", role: "org_admin" }, { login: "b" }],
+      });
+    // Three admins before (the owner, a, x), two after: one demotion fits, the second needs the promotion.
+    expect(
+      afters(live(), [
+        draft({ op: "change_role", login: "a", role: "member" }),
+        draft({ op: "change_role", login: "b", role: "org_admin" }),
+        draft({ op: "change_role", login: "x", role: "member" }),
+      ]),
+    ).toEqual({ "user/x:change_role": ["user/b:change_role"] });
+    // A handover (as many after as before): the demotion needs the promotion, though the owner stays.
+    expect(
+      afters(live(), [
+        draft({ op: "change_role", login: "a", role: "member" }),
+        draft({ op: "change_role", login: "b", role: "org_admin" }),
+      ]),
+    ).toEqual({ "user/a:change_role": ["user/b:change_role"] });
+  });
+
+  it("admins are the active org_admins, with their own room beside the org_admins'", () => {
+    // Before: 2 active org_admins (the owner, a) and 4 org_admins (with two invited ones); after: 2 and 2.
+    const live = buildState({
+      users: [
+        { login: "a", role: "org_admin" },
+        { login: "i1", role: "org_admin", status: "invited" },
+        { login: "i2", role: "org_admin", status: "invited" },
+        { login: "b" },
+      ],
+    });
+    expect(
+      afters(live, [
+        draft({ op: "change_role", login: "a", role: "member" }),
+        draft({ op: "change_role", login: "b", role: "org_admin" }),
+        draft({ op: "change_role", login: "i1", role: "member" }),
+        draft({ op: "change_role", login: "i2", role: "member" }),
+      ]),
+    ).toEqual({
+      // No active org_admin to spare: a's demotion needs b's promotion.
+      "user/a:change_role": ["user/b:change_role"],
+      // Two org_admins to spare: the third demotion needs the promotion.
+      "user/i2:change_role": ["user/b:change_role"],
+    });
+  });
+
+  it("org_admins who are not active count too: an invited org_admin handed over", () => {
+    const live = buildState({
+      users: [
+        { login: "a", role: "org_admin", status: "invited" },
+        { login: "b", status: "invited" },
+      ],
+    });
+    expect(
+      afters(live, [
+        draft({ op: "change_role", login: "a", role: "member" }),
+        draft({ op: "change_role", login: "b", role: "org_admin" }),
+      ]),
+    ).toEqual({ "user/a:change_role": ["user/b:change_role"] });
+  });
+});
+
+describe("schedule: dependencies, failures and skips", () => {
+  it("a step waits for every step it depends on", () => {
+    const live = buildState({ orgPlan: "ultra", balance: 100_000 });
+    const g = draft({ op: "create_group", name: "eng", description: "" });
+    const u = draft({ op: "create_user", user: newUser("al") });
+    const m = draft({ op: "add_member", group: "eng", login: "al" }, [g.id, u.id]);
+    const result = schedule(live, BY_OWNER, [m, u, g], NOW);
+    expect(result.order.map((s) => s.draft.id)).toEqual([g.id, u.id, m.id]);
+    expect([...result.order[2]!.after].sort()).toEqual([g.id, u.id].sort());
+    expect(result.order.map((s) => s.balance_after)).toEqual([100_000, 100_000, 100_000]);
+  });
+
+  it("failed steps and skipped steps are listed by kind and key, not in the order they were tried", () => {
+    const live = buildState({ orgPlan: "ultra" });
+    // The deletion of a user ranks first (it frees), so it is tried and refused before the domain's.
+    const user = draft({ op: "delete_user", login: "ghost" });
+    const domain = draft({ op: "delete_domain", name: "nope.example" });
+    const dependent = (dep: DraftStep, login: string) =>
+      draft({ op: "remove_member", group: "nope", login }, [dep.id]);
+    expect(run(live, [dependent(domain, "b"), user, dependent(user, "a"), domain])).toEqual({
+      order: [],
+      failed: ["domain/nope.example:delete_domain not_found", "user/ghost:delete_user not_found"],
+      skipped: ["membership/nope/a:remove_member", "membership/nope/b:remove_member"],
+    });
+  });
+});
