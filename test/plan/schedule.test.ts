@@ -372,6 +372,23 @@ describe("schedule: dependencies, failures and skips", () => {
     expect(result.order.map((s) => s.draft.id)).toEqual([g.id, u.id, m.id]);
     expect([...result.order[2]!.after].sort()).toEqual([g.id, u.id].sort());
     expect(result.order.map((s) => s.balance_after)).toEqual([100_000, 100_000, 100_000]);
+    expect(result.failed).toEqual([]);
+    expect(result.skipped).toEqual([]);
+  });
+
+  it("a step with two dependents readies both", () => {
+    const live = buildState({ orgPlan: "ultra", users: [{ login: "al" }, { login: "bo" }] });
+    const g = draft({ op: "create_group", name: "eng", description: "" });
+    const steps = [
+      draft({ op: "add_member", group: "eng", login: "bo" }, [g.id]),
+      draft({ op: "add_member", group: "eng", login: "al" }, [g.id]),
+      g,
+    ];
+    expect(run(live, steps)).toEqual({
+      order: [g.id, "membership/eng/al:add_member", "membership/eng/bo:add_member"],
+      failed: [],
+      skipped: [],
+    });
   });
 
   it("failed steps and skipped steps are listed by kind and key, not in the order they were tried", () => {
