@@ -130,6 +130,35 @@ describe("rankOf and tieRank: what frees first, what uses last; removals, change
   });
 });
 
+describe("rankOf of a step on a user the state does not have", () => {
+  it("is refused not_found, not a crash", () => {
+    const live = buildState({ orgPlan: "ultra" });
+    expect(
+      run(live, [
+        draft({ op: "change_role", login: "ghost", role: "member" }),
+        draft({ op: "disable_user", login: "ghost" }),
+        draft({ op: "enable_user", login: "ghost" }),
+      ]).failed,
+    ).toEqual([
+      "user/ghost:change_role not_found",
+      "user/ghost:disable_user not_found",
+      "user/ghost:enable_user not_found",
+    ]);
+  });
+});
+
+describe("resourceUse: only a domain uses a domain slot", () => {
+  it("a new group needs no domain deletion, even when the slots are full", () => {
+    const live = buildState({ orgPlan: "entry", domains: ["old.example"] });
+    expect(
+      afters(live, [
+        draft({ op: "create_group", name: "eng", description: "" }),
+        draft({ op: "delete_domain", name: "old.example" }),
+      ]),
+    ).toEqual({});
+  });
+});
+
 describe("wakeKeysOf: a refused step runs again as soon as a step gives it what it lacked", () => {
   it("money: a charge refused for funds runs right after the refund that pays for it", () => {
     const live = buildState({
