@@ -35,12 +35,13 @@ export function isValidSlug(slug: string): boolean {
  * become one hyphen, trimmed of hyphens, at most 63 characters; `org-<id>` when nothing is left.
  */
 export function slugFromName(name: string, id = 1): string {
+  // After the first replace no two hyphens are adjacent, so one at either end is all there is to trim.
   const slug = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
+    .replace(/^-|-$/g, "")
     .slice(0, 63)
-    .replace(/-+$/, "");
+    .replace(/-$/, "");
   return slug === "" ? `org-${id}` : slug;
 }
 
@@ -58,18 +59,23 @@ export const PARTNER_ROLE: Role = "org_admin";
  */
 export function actingRole(home: Tenant, role: Role, target: Tenant): Role | null {
   if (home.id === target.id) return role;
-  if (home.partner && target.managed_by === home.id && actsForPartner(role)) return PARTNER_ROLE;
+  if (target.managed_by === home.id && actsInManagedOrgs(home, role)) return PARTNER_ROLE;
   return null;
 }
 
-/** Whether a user of `home` with `role` may create organizations (which `home` then manages). */
-export function mayCreateOrgs(home: Tenant, role: Role): boolean {
+/**
+ * Whether a user of `home` with `role` acts in the organizations `home` manages: a partner's org_admins. The
+ * organizations list (`GET /v1/orgs`) is the caller's own organization and, when this holds, the managed ones:
+ * exactly where `actingRole` lets them act, selected by one indexed query so a page costs the same however
+ * many organizations the console holds.
+ */
+export function actsInManagedOrgs(home: Tenant, role: Role): boolean {
   return home.partner && actsForPartner(role);
 }
 
-/** Whether `target` is listed to a user of `home` with `role` (the organizations list): exactly where they may act. */
-export function mayListOrg(home: Tenant, role: Role, target: Tenant): boolean {
-  return actingRole(home, role, target) !== null;
+/** Whether a user of `home` with `role` may create organizations (which `home` then manages): the same people. */
+export function mayCreateOrgs(home: Tenant, role: Role): boolean {
+  return actsInManagedOrgs(home, role);
 }
 
 /** The refusal when a new organization's slug is invalid or taken. */

@@ -183,3 +183,139 @@ describe("touchedKeys: what wakes a refused step", () => {
     ]);
   });
 });
+
+describe("touchedKeys of operations the planner never plans or cannot take", () => {
+  it("an operation a plan never holds reads nothing", () => {
+    const s = buildState({});
+    expect(touchedKeys({ op: "top_up", amount_cents: 100, method: "test" }, s)).toEqual([]);
+    expect(touchedKeys({ op: "login", login: "al" }, s)).toEqual([]);
+  });
+
+  it("an address without a domain is still a key, on no domain", () => {
+    const s = buildState({});
+    expect(touchedKeys({ op: "add_alias", login: "al", address: "Nope" }, s)).toEqual([
+      "user:al",
+      "address:nope",
+    ]);
+  });
+});
+
+describe("NeedsTracker.record: which earlier change to a user a step needs", () => {
+  it("undoing an earlier change restores only the fields it changed, not those changed after it", () => {
+    const s = buildState({ users: [{ login: "al" }] });
+    expect(
+      run(s, [
+        { op: "update_user", login: "al", last_name: "Smith" },
+        { op: "change_plan", login: "al", plan: "pro" },
+        { op: "add_alias", login: "al", address: "al2@console.test" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["user:al"] },
+      { needs: [], signals: ["user:al"] },
+      // Undoing s0 would put back its last name only, not the free plan it had then.
+      { needs: ["s1"], signals: ["user:al"] },
+    ]);
+  });
+
+  it("undoing an added alias removes that alias only, not those the user had before", () => {
+    const s = buildState({
+      users: [{ login: "al", plan: "pro", aliases: ["a1@acme.example"] }],
+      domains: ["acme.example"],
+    });
+    expect(
+      run(s, [
+        { op: "add_alias", login: "al", address: "a2@acme.example" },
+        { op: "remove_alias", login: "al", address: "a1@acme.example" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["user:al"] },
+      { needs: [], signals: ["address:a1@acme.example", "domain:acme.example", "user:al"] },
+    ]);
+  });
+
+  it("a removed alias given to another user since is not put back to test (the state is left as it was)", () => {
+    const s = buildState({
+      users: [
+        { login: "al", plan: "pro", aliases: ["x@acme.example"] },
+        { login: "bo", plan: "pro" },
+      ],
+      domains: ["acme.example"],
+    });
+    // run() checks after each record that the state is unchanged: putting x back on al would drop bo's.
+    expect(
+      run(s, [
+        { op: "remove_alias", login: "al", address: "x@acme.example" },
+        { op: "add_alias", login: "bo", address: "x@acme.example" },
+        { op: "update_user", login: "al", first_name: "Al" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["address:x@acme.example", "domain:acme.example", "user:al"] },
+      { needs: ["s0"], signals: ["user:bo"] },
+      { needs: [], signals: ["user:al"] },
+    ]);
+    expect(s.addresses.get("x@acme.example")).toEqual({ login: "bo", kind: "alias" });
+  });
+});
+
+describe("NeedsTracker.record: deleting a domain waits for every release of an address on it, and only those", () => {
+  it("each step that released an address on the domain, and no step that kept one", () => {
+    const s = buildState({
+      users: [
+        { login: "al", plan: "pro", aliases: ["x@acme.example"] },
+        { login: "bo", plan: "pro", aliases: ["y@acme.example"] },
+      ],
+      domains: ["acme.example"],
+    });
+    expect(
+      run(s, [
+        { op: "add_alias", login: "al", address: "z@console.test" },
+        { op: "remove_alias", login: "al", address: "x@acme.example" },
+        { op: "remove_alias", login: "bo", address: "y@acme.example" },
+        { op: "delete_domain", name: "acme.example" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["user:al"] },
+      { needs: [], signals: ["address:x@acme.example", "domain:acme.example", "user:al"] },
+      { needs: [], signals: ["address:y@acme.example", "domain:acme.example", "user:bo"] },
+      { needs: ["s1", "s2"], signals: ["domain:acme.example"] },
+    ]);
+  });
+
+  it("a group named like the domain does not wait for those releases", () => {
+    const s = buildState({
+      users: [{ login: "al", plan: "pro", aliases: ["x@acme.example"] }],
+      domains: ["acme.example"],
+    });
+    expect(
+      run(s, [
+        { op: "remove_alias", login: "al", address: "x@acme.example" },
+        { op: "create_group", name: "acme.example", description: "" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["address:x@acme.example", "domain:acme.example", "user:al"] },
+      { needs: [], signals: ["group:acme.example"] },
+    ]);
+  });
+
+  it("deleting a group named like a verified domain does not forget who verified it", () => {
+    const s = buildState({
+      orgPlan: "ultra",
+      verifier: "dns",
+      users: [{ login: "al", plan: "pro" }],
+      groups: [{ name: "new.example" }],
+    });
+    expect(
+      run(s, [
+        { op: "create_domain", name: "new.example", verification_token: "t" },
+        { op: "verify_domain", name: "new.example", txt_values: ["orgctl-verification=t"] },
+        { op: "delete_group", name: "new.example" },
+        { op: "add_alias", login: "al", address: "a@new.example" },
+      ]),
+    ).toEqual([
+      { needs: [], signals: ["domain:new.example"] },
+      { needs: ["s0"], signals: ["domain:new.example"] },
+      { needs: [], signals: ["group:new.example"] },
+      { needs: ["s1"], signals: ["user:al"] },
+    ]);
+  });
+});

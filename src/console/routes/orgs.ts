@@ -1,5 +1,11 @@
 import { API } from "../../api/routes.js";
-import { defaultOwnerPlan, mayCreateOrgs, partnerLogin, type Role } from "../../domain/index.js";
+import {
+  actsInManagedOrgs,
+  defaultOwnerPlan,
+  mayCreateOrgs,
+  partnerLogin,
+  type Role,
+} from "../../domain/index.js";
 import { ApiError } from "../errors.js";
 import { limitOf } from "../http.js";
 import { DEFAULT_BOOTSTRAP, SYSTEM_ACTOR } from "../service.js";
@@ -24,8 +30,8 @@ export const ORGS_ROUTES: RouteTable<"orgs" | "createOrg"> = {
       const cursor = ctx.query.get("cursor");
       const after = cursor ? String(ctx.cursors.decode("orgs", cursor)) : "";
       // The page is the caller's own organization and, for a partner's org_admins, the ones it manages
-      // (mayCreateOrgs: exactly those who act in them; see actingRole in src/domain/tenancy.ts).
-      const rows = service.store.orgsPage(after, limit + 1, mayCreateOrgs(tenant, role));
+      // (actsInManagedOrgs: exactly where actingRole in src/domain/tenancy.ts lets them act).
+      const rows = service.store.orgsPage(after, limit + 1, actsInManagedOrgs(tenant, role));
       const page = rows.slice(0, limit);
       const next = rows.length > limit ? ctx.cursors.encode("orgs", page[page.length - 1]!.slug) : null;
       return json(200, { items: page, next_cursor: next });
