@@ -142,8 +142,14 @@ export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec & ListFl
   groups: { noun: "group", ownList: true },
 };
 
-/** The type asks for `ownList: true` on exactly the kinds of `OwnListKind`. */
-type ListFlag<K extends RecordKind> = K extends OwnListKind ? { ownList: true } : { ownList?: never };
+/**
+ * The type asks for `ownList: true` on exactly the kinds of `OwnListKind`, and for the `defaults` of every
+ * other kind: its record is also its org.yaml entry (a list named for the kind), each field but the name
+ * optional there, with these values when left out (`src/config/load/records.ts`, `src/cli/import.ts`).
+ */
+type ListFlag<K extends RecordKind> = K extends OwnListKind
+  ? { ownList: true }
+  : { ownList?: never; defaults: Omit<NamedRecords[K], "name"> };
 
 /** Every record kind, in `RECORD_KINDS` order. */
 export const RECORD_KIND_LIST = Object.keys(RECORD_KINDS) as RecordKind[];
