@@ -32,6 +32,8 @@ export const API = {
   retiredAddresses: { method: "GET", path: "/v1/addresses/retired" },
   groups: { method: "GET", path: "/v1/groups" },
   group: { method: "GET", path: "/v1/groups/{name}" },
+  /** Any kind of record kept by name, as the console keeps it: new kinds need no list route of their own. */
+  records: { method: "GET", path: "/v1/records/{kind}" },
   tokens: { method: "GET", path: "/v1/tokens" },
   issueToken: { method: "POST", path: "/v1/tokens" },
   revokeToken: { method: "DELETE", path: "/v1/tokens/{id}" },

@@ -3,7 +3,9 @@ import type {
   Day,
   DomainStatus,
   LedgerReason,
+  NamedRecords,
   Profile,
+  RecordKind,
   RenewalForecast,
   Role,
   TxtRecord,
@@ -34,7 +36,8 @@ export interface OrgInfo {
   now: string;
   limits: { paid_seats: number; free_seats: number; custom_domains: number };
   seats_used: { paid: number; free: number };
-  counts: { users: number; groups: number; domains: number };
+  /** Users, and the records of every kind kept by name (`domains`, `groups`, and any kind added since). */
+  counts: { users: number } & { [K in RecordKind]: number };
   me: { login: string; role: Role; owner: boolean };
 }
 
@@ -72,6 +75,12 @@ export interface DomainInfo {
   created_at: string;
   verified_at: string | null;
 }
+
+/**
+ * A record of one kind kept by name, as the console keeps it (the items of `API.records`): a kind added to
+ * `RECORD_KINDS` is on the wire as its record, with no wire type of its own.
+ */
+export type RecordInfo<K extends RecordKind> = NamedRecords[K];
 
 /** A group (`API.group`, and the items of `API.groups`). */
 export interface GroupInfo {

@@ -6,6 +6,7 @@ import { DEFAULT_POLICY } from "../config/model.js";
 import { packageRoot } from "../package-root.js";
 import { CliError } from "./errors.js";
 import { checkOutPath, writeOut } from "./files.js";
+import { importedRecords } from "./import-records.js";
 
 const IMPORT_OUT = { what: "a file to write org.yaml to", fix: "pass --out FILE with a file name" };
 
@@ -27,6 +28,7 @@ export async function importDocument(snapshot: LiveSnapshot, schemaRef: string):
     groups: [...snapshot.groups]
       .sort((a, b) => a.name.localeCompare(b.name))
       .map((g) => (g.description ? { name: g.name, description: g.description } : { name: g.name })),
+    ...importedRecords(snapshot),
     users: users.map((u) => {
       const entry: Record<string, unknown> = {
         login: u.login,

@@ -3,6 +3,7 @@ import type { DomainInfo, GroupInfo, OrgInfo, UserInfo, WalletInfo } from "../ap
 import type { Catalog } from "../domain/index.js";
 import { ConsoleApiError, PartialReadError } from "./errors.js";
 import { collect, collectConcurrently, type PageReader } from "./paging.js";
+import { type RecordLists, readRecordLists, recordListCounts } from "./record-lists.js";
 
 /** The organization as read from the console in one consistent snapshot. */
 export interface LiveSnapshot {
@@ -13,6 +14,8 @@ export interface LiveSnapshot {
   groups: GroupInfo[];
   domains: DomainInfo[];
   retired: string[];
+  /** Every kind without a list route of its own, read through the records route (record-lists.ts). */
+  records: RecordLists;
 }
 
 /** readLive retries the whole read this many times when the organization changes under it. */
@@ -38,6 +41,9 @@ export async function readLive(reader: PageReader, whileConsoleWorks?: () => voi
       collect<DomainInfo>(reader, API.domains.path),
       collect<string>(reader, API.retiredAddresses.path),
     ] as const;
+    // Kept out of the race below: with no listed kinds it is done at once, before the console answers.
+    const records = readRecordLists(reader, before.body.counts);
+    records.catch(noop);
     if (whileConsoleWorks) {
       // The first answer: every request of the batch has been sent, and the console is still answering the
       // others (it answers one at a time). Work of the caller's done now overlaps the console's.
@@ -45,7 +51,10 @@ export async function readLive(reader: PageReader, whileConsoleWorks?: () => voi
       whileConsoleWorks();
       whileConsoleWorks = undefined;
     }
-    const [catalog, wallet, users, groups, domains, retired] = await Promise.all(reads);
+    const [[catalog, wallet, users, groups, domains, retired], listed] = await Promise.all([
+      Promise.all(reads),
+      records,
+    ]);
     const after = await reader.request<OrgInfo>(API.org.method, API.org.path);
     revisions.push(revision, after.body.revision);
     const etags = [
@@ -56,6 +65,7 @@ export async function readLive(reader: PageReader, whileConsoleWorks?: () => voi
       ...groups.etags,
       ...domains.etags,
       ...retired.etags,
+      ...listed.etags,
       after.etag,
     ];
     const stable =
@@ -69,6 +79,7 @@ export async function readLive(reader: PageReader, whileConsoleWorks?: () => voi
       groups: groups.items,
       domains: domains.items,
       retired: retired.items,
+      records: listed.lists,
     };
     checkComplete(snapshot);
     return snapshot;
@@ -86,22 +97,26 @@ function noop(): void {}
 
 /** Throws PartialReadError when the lists do not hold as many records as the console says it has. */
 function checkComplete(snapshot: LiveSnapshot): void {
-  const expected = {
+  const expected: Record<string, number> = {
     users: snapshot.org.counts.users,
     groups: snapshot.org.counts.groups,
     domains: snapshot.org.counts.domains,
   };
-  const read = {
+  const read: Record<string, number> = {
     users: snapshot.users.length,
     groups: snapshot.groups.length,
     domains: snapshot.domains.length,
   };
-  const nouns = { users: "user", groups: "group", domains: "domain" } as const;
+  const nouns: Record<string, string> = { users: "user", groups: "group", domains: "domain" };
+  const listed = recordListCounts(snapshot.org.counts, snapshot.records);
+  Object.assign(expected, listed.expected);
+  Object.assign(read, listed.read);
+  Object.assign(nouns, listed.nouns);
   const mismatches = (Object.keys(expected) as (keyof typeof expected)[])
     .filter((kind) => expected[kind] !== read[kind])
     .map(
       (kind) =>
-        `the console says it has ${plural(expected[kind], nouns[kind])} but the read returned ${read[kind]}`,
+        `the console says it has ${plural(expected[kind]!, nouns[kind]!)} but the read returned ${read[kind]}`,
     );
   if (mismatches.length > 0) {
     throw new PartialReadError(

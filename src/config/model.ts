@@ -1,4 +1,4 @@
-import type { Profile, ProfileField, Role } from "../domain/index.js";
+import type { ListedKind, NamedRecords, Profile, ProfileField, Role } from "../domain/index.js";
 import { SELF_SERVICE_PROFILE_FIELDS } from "../domain/model.js";
 import { OrgctlError } from "../errors.js";
 
@@ -79,7 +79,12 @@ export interface DesiredOrg {
   domains: DesiredDomain[];
   groups: DesiredGroup[];
   users: DesiredUser[];
+  /** The kinds listed by the records route that org.yaml lists (src/config/load/records.ts). */
+  records?: DesiredRecords;
 }
+
+/** Each record kind without a list route of its own that org.yaml lists: its records, defaults filled in. */
+export type DesiredRecords = { [K in ListedKind]?: NamedRecords[K][] };
 
 /** A config problem at a place in the file: printed as `file:line:col code message`. */
 export interface ConfigIssue {

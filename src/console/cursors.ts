@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
+import type { RecordKind } from "../domain/index.js";
 import { ApiError } from "./errors.js";
 
 /** The paged lists; a cursor is only ever valid for the list that issued it. */
@@ -10,7 +11,9 @@ export type ListName =
   | "retired_addresses"
   | "tokens"
   | "audit"
-  | "orgs";
+  | "orgs"
+  /** The records route: one list per kind, so a cursor of one kind is refused for another. */
+  | `records of ${RecordKind}`;
 
 const VERSION = "1";
 const MAC_BYTES = 16;

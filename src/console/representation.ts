@@ -5,6 +5,8 @@ import {
   findOrgPlan,
   type Group,
   invitedSince,
+  LISTED_KINDS,
+  type RecordKind,
   routedAddresses,
   type User,
   verificationRecord,
@@ -198,7 +200,15 @@ export function orgJson(state: ConsoleState, me: User, now: Date): OrgInfo {
       custom_domains: orgPlan?.custom_domains ?? 0,
     },
     seats_used: { paid: state.counters.paid_seats, free: state.counters.free_seats },
-    counts: { users: state.users.size, groups: state.groups.size, domains: state.domains.size },
+    counts: recordCounts(state),
     me: { login: me.login, role: me.role, owner: state.org.owner === me.login },
   };
+}
+
+/** Users, then groups and domains (the order the org's JSON always had), then every other kind kept by name. */
+function recordCounts(state: ConsoleState): OrgInfo["counts"] {
+  const counts = { users: state.users.size, groups: state.groups.size, domains: state.domains.size };
+  for (const kind of LISTED_KINDS as RecordKind[])
+    (counts as Record<string, number>)[kind] = state[kind].size;
+  return counts as OrgInfo["counts"];
 }

@@ -9,6 +9,7 @@ import { ME_ROUTES } from "./routes/me.js";
 import { OPERATION_ROUTE_LIST } from "./routes/operations.js";
 import { ORG_ROUTES } from "./routes/org.js";
 import { ORGS_ROUTES } from "./routes/orgs.js";
+import { RECORD_ROUTES } from "./routes/records.js";
 import { SESSION_ROUTES } from "./routes/sessions.js";
 import { TOKEN_ROUTES } from "./routes/tokens.js";
 import { USER_ROUTES } from "./routes/users.js";
@@ -32,6 +33,7 @@ const HANDLING: RouteTable<ApiRouteName> = {
   ...USER_ROUTES,
   ...ADDRESS_ROUTES,
   ...GROUP_ROUTES,
+  ...RECORD_ROUTES,
   ...TOKEN_ROUTES,
   ...SESSION_ROUTES,
   ...AUDIT_ROUTES,

@@ -120,11 +120,56 @@ export interface NamedRecords {
 }
 export type RecordKind = keyof NamedRecords;
 
-/** Each record kind and the noun its keys use in the planner's facts (`domain:x.example`, `group:eng`). */
-export const RECORD_KINDS: { readonly [K in RecordKind]: { noun: string } } = {
-  domains: { noun: "domain" },
-  groups: { noun: "group" },
+/**
+ * The kinds read through a list route of their own, whose wire form is not the record (domains carry their
+ * verification record and routing, groups their members). Every other kind is listed by the console's one
+ * route for records and read into the planner's live state as it is kept (`ListedKind`): a new kind of
+ * record needs no route, wire type or client code of its own.
+ */
+export type OwnListKind = "domains" | "groups";
+export type ListedKind = Exclude<RecordKind, OwnListKind>;
+
+export interface RecordKindSpec {
+  /** The noun its keys use in the planner's facts (`domain:x.example`, `group:eng`) and the audit log. */
+  noun: string;
+  /** Present on the kinds with a list route of their own (`OwnListKind`). */
+  ownList?: true;
+}
+
+/** Each record kind: the noun its keys use, and whether it has a list route of its own. */
+export const RECORD_KINDS: { readonly [K in RecordKind]: RecordKindSpec & ListFlag<K> } = {
+  domains: { noun: "domain", ownList: true },
+  groups: { noun: "group", ownList: true },
 };
+
+/**
+ * The type asks for `ownList: true` on exactly the kinds of `OwnListKind`, and for the `defaults` of every
+ * other kind: its record is also its org.yaml entry (a list named for the kind), each field but the name
+ * optional there, with these values when left out (`src/config/load/records.ts`, `src/cli/import.ts`).
+ */
+type ListFlag<K extends RecordKind> = K extends OwnListKind
+  ? { ownList: true }
+  : { ownList?: never; defaults: Omit<NamedRecords[K], "name"> };
+
+/** Every record kind, in `RECORD_KINDS` order. */
+export const RECORD_KIND_LIST = Object.keys(RECORD_KINDS) as RecordKind[];
+
+/** The kinds the console's records route lists and the live read reads through it. */
+export const LISTED_KINDS = RECORD_KIND_LIST.filter(
+  (kind): kind is ListedKind => !RECORD_KINDS[kind].ownList,
+);
+
+/** `name` as a record kind, or null: the records route's path names the kind. */
+export function recordKindNamed(name: string): RecordKind | null {
+  return Object.hasOwn(RECORD_KINDS, name) ? (name as RecordKind) : null;
+}
+
+/** An empty map for every record kind. */
+export function emptyRecordMaps(): RecordMaps {
+  const maps = {} as Record<RecordKind, Map<string, unknown>>;
+  for (const kind of RECORD_KIND_LIST) maps[kind] = new Map();
+  return maps as RecordMaps;
+}
 
 /**
  * The console as the rule engine sees it. Records are never mutated in place: a change replaces the
@@ -155,12 +200,18 @@ export function cloneState(state: ConsoleState): ConsoleState {
     org: { ...state.org },
     catalog: state.catalog,
     balance: state.balance,
-    domains: new Map(state.domains),
+    ...cloneRecordMaps(state),
     users: new Map(state.users),
-    groups: new Map(state.groups),
     addresses: new Map(state.addresses),
     counters: { ...state.counters },
   };
+}
+
+/** A shallow copy of every record kind's map (records are replaced, never edited in place). */
+function cloneRecordMaps(state: RecordMaps): RecordMaps {
+  const maps = {} as Record<RecordKind, Map<string, unknown>>;
+  for (const kind of RECORD_KIND_LIST) maps[kind] = new Map<string, unknown>(state[kind]);
+  return maps as RecordMaps;
 }
 
 /** Builds the address index from records, e.g. after loading them from storage. */

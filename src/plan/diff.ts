@@ -3,6 +3,7 @@ import { createContext, type DiffInput, type DiffResult } from "./diff/context.j
 import { diffDomains, orderDomainDeletes } from "./diff/domains.js";
 import { diffGroups } from "./diff/groups.js";
 import { diffOrg } from "./diff/org.js";
+import { diffRecords } from "./diff/records.js";
 import { diffUsers } from "./diff/users.js";
 
 // One file per resource in ./diff/ over a shared context (context.ts: the inputs, the steps so far, the
@@ -18,6 +19,7 @@ export function diff(input: DiffInput): DiffResult {
   diffOrg(ctx);
   diffDomains(ctx);
   diffGroups(ctx);
+  diffRecords(ctx);
   const userSteps = diffUsers(ctx);
   // Removals first register which addresses they free; then creations and updates can wait for them.
   registerFreedAliases(ctx);

@@ -5,6 +5,9 @@ import {
   type Domain,
   type Group,
   indexAddresses,
+  LISTED_KINDS,
+  type ListedKind,
+  type NamedRecords,
   partnerStandInFor,
   type Role,
   type User,
@@ -81,6 +84,7 @@ export function liveView(snapshot: LiveSnapshot): LiveView {
     },
     catalog: snapshot.catalog,
     balance: snapshot.wallet.balance_cents,
+    ...listedRecordMaps(snapshot.records),
     domains,
     users,
     groups,
@@ -92,4 +96,16 @@ export function liveView(snapshot: LiveSnapshot): LiveView {
     ? undefined
     : partnerStandInFor(actor, org.period_start, org.period_end);
   return { state, actor, ...(standIn ? { standIn } : {}), now: new Date(org.now) };
+}
+
+/** The kinds read through the records route: on the wire as they are kept, so each list is its map. */
+function listedRecordMaps(lists: LiveSnapshot["records"]): {
+  [K in ListedKind]: Map<string, NamedRecords[K]>;
+} {
+  const maps: Record<string, Map<string, { name: string }>> = {};
+  for (const kind of LISTED_KINDS as readonly string[]) {
+    const records = (lists as Record<string, { name: string }[]>)[kind] ?? [];
+    maps[kind] = new Map(records.map((record) => [record.name, record]));
+  }
+  return maps as { [K in ListedKind]: Map<string, NamedRecords[K]> };
 }

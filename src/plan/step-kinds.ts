@@ -1,11 +1,17 @@
 import { normalizeAddress } from "../domain/addresses.js";
-import type { OperationName, RequestedOperationOf } from "../domain/index.js";
+import type {
+  ListedKind,
+  NamedRecords,
+  Operation,
+  OperationName,
+  RequestedOperationOf,
+} from "../domain/index.js";
 import type { PlanStep, Symbol as StepSymbol } from "./model.js";
 
 // The kind table: what the planner and its renderers know of each kind of record (RESOURCE_KINDS, one entry
 // per kind) and of each operation on it (STEP_KINDS, one entry per planned operation). A new kind of record
-// adds its entries here and nowhere else in the planner but its diff module (diff/<kind>.ts, called from
-// diff.ts) and the live read (live.ts).
+// listed by the records route adds its entries here (and RECORD_OPERATIONS) and nowhere else in the planner:
+// diff/records.ts diffs it and live.ts reads it generically.
 
 /** The kinds of record a plan changes; each has one entry in `RESOURCE_KINDS` (the compiler asks for it). */
 export type ResourceKind = "org" | "domain" | "group" | "user" | "alias" | "membership";
@@ -86,6 +92,20 @@ export const RESOURCE_KIND_LIST = Object.keys(RESOURCE_KINDS) as ResourceKind[];
 export const KIND_ORDER = Object.fromEntries(RESOURCE_KIND_LIST.map((kind, i) => [kind, i])) as {
   readonly [K in ResourceKind]: number;
 };
+
+/**
+ * How the planner makes each kind listed by the records route (`LISTED_KINDS`) equal to org.yaml's list of
+ * it: the operations that create, update and delete one of its records (diff/records.ts runs them, with
+ * each step's org.yaml position). The compiler asks for an entry per listed kind.
+ */
+export interface RecordOperations<K extends ListedKind> {
+  create: (record: NamedRecords[K]) => Operation;
+  /** Makes every field of the live record what `record` says. */
+  update: (record: NamedRecords[K]) => Operation;
+  delete: (name: string) => Operation;
+}
+
+export const RECORD_OPERATIONS: { readonly [K in ListedKind]: RecordOperations<K> } = {};
 
 /** The operations a plan holds: wallet top-ups, logouts, credentials, logins and invitations are never planned. */
 export type PlannedOperationName = Exclude<

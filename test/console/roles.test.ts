@@ -393,6 +393,7 @@ const MATRIX: Cell[] = [
   // groups: user_admin manages groups and any user's memberships
   { name: "list groups", method: "GET", path: "/v1/groups", expect: READ },
   { name: "read a group", method: "GET", path: "/v1/groups/g-{r}", expect: READ },
+  { name: "list the records of a kind", method: "GET", path: "/v1/records/groups", expect: READ },
   {
     name: "create a group",
     method: "POST",
@@ -572,7 +573,8 @@ function templateOf(path: string): string {
     .replace(/^\/v1\/groups\/[^/]+/, "/v1/groups/{name}")
     .replace(/\/members\/[^/]+$/, "/members/{login}")
     .replace(/\/aliases\/[^/]+$/, "/aliases/{address}")
-    .replace(/^\/v1\/tokens\/[^/]+$/, "/v1/tokens/{id}");
+    .replace(/^\/v1\/tokens\/[^/]+$/, "/v1/tokens/{id}")
+    .replace(/^\/v1\/records\/[^/]+$/, "/v1/records/{kind}");
 }
 
 describe("public routes", () => {

@@ -16,6 +16,7 @@ import {
   type Domain,
   type DomainStatus,
   type Effect,
+  emptyRecordMaps,
   type Group,
   indexAddresses,
   type LedgerDraft,
@@ -164,6 +165,8 @@ export function buildState(spec: StateSpec = {}): ConsoleState {
     },
     catalog,
     balance: spec.balance ?? 100_000,
+    // Every kind of record starts empty, so that a new kind needs nothing here.
+    ...emptyRecordMaps(),
     domains,
     users: byLogin,
     groups,

@@ -1,6 +1,7 @@
 import { normalizeAddress } from "../../domain/addresses.js";
 import type { ProfileField, Role } from "../../domain/model.js";
 import { DEFAULT_POLICY, type DesiredOrg, type DesiredUser, type Policy, type SecretRef } from "../model.js";
+import { desiredRecords } from "./records.js";
 
 interface RawUser {
   login: string;
@@ -56,6 +57,7 @@ export function normalize(raw: RawConfig): DesiredOrg {
       previously: [...(g.previously ?? [])],
     })),
     users: (raw.users ?? []).map(normalizeUser),
+    ...desiredRecords(raw),
   };
 }
 

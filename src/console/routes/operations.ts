@@ -14,6 +14,7 @@ import {
   renderUser,
   userOf,
 } from "./context.js";
+import { recordAnswer } from "./record-answers.js";
 
 /** What the console does around one operation's route: what only it makes, and how it answers. */
 interface OperationHandling<K extends RoutedOperationName> {
@@ -30,7 +31,11 @@ const passwordOf = (ctx: RequestContext): string | undefined => {
   return typeof password === "string" ? password : undefined;
 };
 
-const HANDLING: { [K in RoutedOperationName]: OperationHandling<K> } = {
+/**
+ * Each operation's handling. An operation on a record kept by name may leave it out: it then answers with the
+ * record (record-answers.ts), so a new kind of record needs no entry here.
+ */
+const HANDLING: { [K in RoutedOperationName]?: OperationHandling<K> } = {
   top_up: {
     render: () => (state, entries) => ({
       status: 201,
@@ -98,6 +103,10 @@ const HANDLING: { [K in RoutedOperationName]: OperationHandling<K> } = {
   remove_member: { render: (op) => renderGroup(op.group) },
 };
 
+const RECORD_HANDLING: OperationHandling<RoutedOperationName> = {
+  render: (op) => recordAnswer(op as Operation),
+};
+
 /**
  * The console's route for each domain operation, declared from the API table: the request is read back into
  * the operation by the table's own parser, completed with what only the console makes, and run through
@@ -106,7 +115,7 @@ const HANDLING: { [K in RoutedOperationName]: OperationHandling<K> } = {
 export const OPERATION_ROUTE_LIST: Route[] = (Object.keys(OPERATION_ROUTES) as RoutedOperationName[]).map(
   (name) => {
     const spec = OPERATION_ROUTES[name] as (typeof OPERATION_ROUTES)[RoutedOperationName];
-    const handling = HANDLING[name] as OperationHandling<RoutedOperationName>;
+    const handling = (HANDLING[name] ?? RECORD_HANDLING) as OperationHandling<RoutedOperationName>;
     return {
       method: spec.method,
       template: spec.path,
