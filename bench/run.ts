@@ -78,7 +78,6 @@ async function applySection(): Promise<Section> {
     { env: { ...process.env, ...env }, stdio: "ignore" },
   );
   const steps = (JSON.parse(readFileSync(planFile, "utf8")) as { steps: unknown[] }).steps.length;
-  const cpuBefore = cpuMicros(applyServer.child.pid);
   const applyPhase = await timeApply(
     CLI,
     [
@@ -92,8 +91,8 @@ async function applySection(): Promise<Section> {
       "json",
     ],
     env,
+    applyServer.child.pid,
   );
-  const cpuAfter = cpuMicros(applyServer.child.pid);
   applyServer.child.kill("SIGTERM");
   rmSync(applyDir, { recursive: true, force: true });
   // The rate of the apply phase, from its first event to its summary, over its steps: process start, the lock
@@ -101,8 +100,8 @@ async function applySection(): Promise<Section> {
   const applyRate = steps / (applyPhase.applyMs / 1000);
   const ratio = round(applyRate / plain.rate, 2);
   const cpu = (value: number | null) => (value === null ? null : Math.round(value));
-  const applyCpu =
-    cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / steps);
+  // The console's CPU over the apply phase only, as the plain client's runs count their creates only.
+  const applyCpu = applyPhase.consoleCpuUs === null ? null : Math.round(applyPhase.consoleCpuUs / steps);
   return {
     name: "apply",
     data: {

@@ -4,14 +4,17 @@ import { createInterface } from "node:readline";
 import { cpuMicros } from "./console.js";
 
 /**
- * Runs `orgctl apply --format json` and times its events: the apply phase, the whole command, and the apply
- * process's own CPU time over the apply phase (read when its first and last events arrive).
+ * Runs `orgctl apply --format json` and times its events: the apply phase, the whole command, and the CPU time
+ * over the apply phase (read when its first and last events arrive) of the apply process and of the console
+ * (`consolePid`): the console's then counts the steps' requests only, as the plain client's run counts its
+ * creates only, not the plan check, the lock and the rest of the command around them.
  */
 export async function timeApply(
   cli: string,
   args: string[],
   env: Record<string, string>,
-): Promise<{ applyMs: number; wallMs: number; cpuUs: number | null }> {
+  consolePid?: number,
+): Promise<{ applyMs: number; wallMs: number; cpuUs: number | null; consoleCpuUs: number | null }> {
   const started = performance.now();
   // BENCH_APPLY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the apply process.
   const nodeArgs = process.env.BENCH_APPLY_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
@@ -23,15 +26,19 @@ export async function timeApply(
   let last = 0;
   let cpuFirst: number | null = null;
   let cpuLast: number | null = null;
+  let consoleFirst: number | null = null;
+  let consoleLast: number | null = null;
   createInterface({ input: child.stdout! }).on("line", (line) => {
     const type = (JSON.parse(line) as { type: string }).type;
     if (type === "apply_started") {
       first = performance.now();
       cpuFirst = cpuMicros(child.pid);
+      consoleFirst = cpuMicros(consolePid);
     }
     if (type === "summary") {
       last = performance.now();
       cpuLast = cpuMicros(child.pid);
+      consoleLast = cpuMicros(consolePid);
     }
   });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
@@ -40,5 +47,6 @@ export async function timeApply(
     applyMs: last - first,
     wallMs: performance.now() - started,
     cpuUs: cpuFirst === null || cpuLast === null ? null : cpuLast - cpuFirst,
+    consoleCpuUs: consoleFirst === null || consoleLast === null ? null : consoleLast - consoleFirst,
   };
 }

@@ -30,10 +30,18 @@ export interface Batch {
   key: string;
 }
 
+/** The bulk action of each step action met so far: every ready step is asked, one look-up each. */
+const bulkActionByStepAction = new Map<string, BulkAction | null>();
+
 /** The bulk action a step can travel in, or null when it goes alone. */
 function bulkActionOfStep(step: PlanStep): BulkAction | null {
   if (step.secret) return null;
-  return bulkActionOf(step.action);
+  let action = bulkActionByStepAction.get(step.action);
+  if (action === undefined) {
+    action = bulkActionOf(step.action);
+    bulkActionByStepAction.set(step.action, action);
+  }
+  return action;
 }
 
 /**

@@ -23,6 +23,7 @@ import {
 import { planSchemaErrors } from "../plan/plan-schema.js";
 import { formatApplyLine } from "../render/apply-lines.js";
 import { renderText } from "../render/text.js";
+import { keepStepsOnBaselineTiers } from "./apply-tiering.js";
 import { BatchedLines } from "./batched-lines.js";
 import { loadChecked } from "./config-io.js";
 import { CliError } from "./errors.js";
@@ -346,6 +347,7 @@ async function run(
           : event,
     );
   let summary: ApplySummary;
+  keepStepsOnBaselineTiers();
   try {
     summary = await applyPlan(plan, {
       client,

@@ -8,9 +8,15 @@ import { ConsoleApiError, ConsoleUnreachableError } from "./errors.js";
 import { type LiveSnapshot, readLive } from "./live-read.js";
 import { errorCode, isAbort, isNetworkError, NetworkFailure, REASONS } from "./network-failure.js";
 import { collect, type ListAllOptions } from "./paging.js";
-import { readBodyCapped } from "./read-body.js";
 import { headerOf, parseEtag, parseRetryAfter } from "./response-headers.js";
-import { openTransport, type Transport, type TransportKind, type TransportResponse } from "./transport.js";
+import {
+  type BodyCap,
+  openTransport,
+  type Transport,
+  type TransportAnswer,
+  type TransportKind,
+  type TransportRequest,
+} from "./transport.js";
 
 /*
  * The console's client, by idea: this file sends one request (retries, errors, the response cap) over a
@@ -102,6 +108,17 @@ export const DEFAULT_RETRY_BUDGET_MS = 60_000;
  * reading it whole could exhaust memory.
  */
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Sets a header of a `[name, value, …]` list: replaces the value of one already there, else adds it. */
+function setHeader(headers: string[], name: string, value: string): void {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i] === name) {
+      headers[i + 1] = value;
+      return;
+    }
+  }
+  headers.push(name, value);
+}
+
 function defaultUserAgent(): string {
   try {
     return `orgctl/${packageVersion()}`;
@@ -128,6 +145,8 @@ export class ConsoleClient {
   readonly #retryBudgetMs: number;
   readonly #maxResponseBytes: number;
   readonly #userAgent: string;
+  /** What every request sends: the token, what it accepts, who asks. */
+  readonly #baseHeaders: string[];
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
 
@@ -154,6 +173,14 @@ export class ConsoleClient {
     this.#retryBudgetMs = Math.max(0, options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS);
     this.#maxResponseBytes = Math.max(1, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     this.#userAgent = options.userAgent ?? defaultUserAgent();
+    this.#baseHeaders = [
+      "authorization",
+      `Bearer ${this.#token}`,
+      "accept",
+      "application/json",
+      "user-agent",
+      this.#userAgent,
+    ];
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#random = options.random ?? Math.random;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -178,19 +205,19 @@ export class ConsoleClient {
    */
   async request<T>(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
     const target = this.#target(path, options.query);
-    const headers: Record<string, string> = {
-      authorization: `Bearer ${this.#token}`,
-      accept: "application/json",
-      "user-agent": this.#userAgent,
-    };
+    // Names in lower case, each once: the caller's extra headers replace ours of the same name.
+    const headers = this.#baseHeaders.slice();
     let body: string | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
-      headers["content-type"] = "application/json";
+      headers.push("content-type", "application/json");
     }
-    if (options.idempotencyKey !== undefined) headers["idempotency-key"] = options.idempotencyKey;
-    if (options.ifMatch !== undefined) headers["if-match"] = `"${options.ifMatch}"`;
-    for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+    if (options.idempotencyKey !== undefined) headers.push("idempotency-key", options.idempotencyKey);
+    if (options.ifMatch !== undefined) headers.push("if-match", `"${options.ifMatch}"`);
+    if (options.headers !== undefined) {
+      for (const [name, value] of Object.entries(options.headers))
+        setHeader(headers, name.toLowerCase(), value);
+    }
     const retryable = method === "GET" || options.idempotencyKey !== undefined;
     const maxAttempts = retryable ? this.#retries + 1 : 1;
 
@@ -206,7 +233,7 @@ export class ConsoleClient {
         }
         throw this.#unreachable(method, path, outcome, attempt, retryable);
       }
-      const { status, text, responseHeaders } = outcome;
+      const { statusCode: status, text, headers: responseHeaders } = outcome;
       if (status >= 200 && status < 300) {
         return {
           status,
@@ -293,14 +320,11 @@ export class ConsoleClient {
   async #attempt(
     method: HttpMethod,
     target: string,
-    headers: Record<string, string>,
+    headers: string[],
     body: string | undefined,
     signal: AbortSignal | undefined,
     path: string,
-  ): Promise<
-    | NetworkFailure
-    | { status: number; text: string; responseHeaders: Record<string, string | string[] | undefined> }
-  > {
+  ): Promise<NetworkFailure | TransportAnswer> {
     signal?.throwIfAborted();
     this.requestCount++;
     this.#transport ??= openTransport(this.#transportKind, {
@@ -310,15 +334,10 @@ export class ConsoleClient {
     });
     const transport = await this.#transport;
     try {
-      const response = await transport.request({
-        method,
-        path: target,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      const text = await this.#readCapped(response, method, path);
-      return { status: response.statusCode, text, responseHeaders: response.headers };
+      const request: TransportRequest = { method, path: target, headers };
+      if (body !== undefined) request.body = body;
+      if (signal) request.signal = signal;
+      return await transport.exchange(request, this.#bodyCap(method, path));
     } catch (error) {
       if (signal?.aborted || isAbort(error)) throw error;
       if (isNetworkError(error)) return new NetworkFailure(error, errorCode(error) ?? "network");
@@ -327,29 +346,23 @@ export class ConsoleClient {
   }
 
   /**
-   * The body as text, refusing one larger than the cap: by its Content-Length before reading, or as soon as
-   * the bytes read pass the cap. The body is discarded then, which closes the connection (a connection with
-   * an unread body is not reused), so nothing is left hanging.
+   * The answer's body as text, refusing one larger than the cap: by its Content-Length before reading, or as
+   * soon as the bytes read pass the cap. The transport closes the connection then (a connection with an
+   * unread body is not reused), so nothing is left hanging.
    */
-  async #readCapped(response: TransportResponse, method: string, path: string): Promise<string> {
-    const max = this.#maxResponseBytes;
-    const tooLarge = () =>
-      new ConsoleApiError(
-        response.statusCode,
-        "response_too_large",
-        `the console's answer to ${method} ${path} is larger than ${max} bytes, the most orgctl reads; ` +
-          `check that ${this.endpoint} is the console and not a proxy or another service`,
-        { limit_bytes: max },
-      );
-    const declared = Number(headerOf(response.headers, "content-length"));
-    if (Number.isFinite(declared) && declared > max) {
-      response.discard();
-      throw tooLarge();
-    }
-    return readBodyCapped(response.body, max, () => {
-      response.discard();
-      return tooLarge();
-    });
+  #bodyCap(method: string, path: string): BodyCap {
+    const maxBytes = this.#maxResponseBytes;
+    return {
+      maxBytes,
+      tooLarge: (status) =>
+        new ConsoleApiError(
+          status,
+          "response_too_large",
+          `the console's answer to ${method} ${path} is larger than ${maxBytes} bytes, the most orgctl reads; ` +
+            `check that ${this.endpoint} is the console and not a proxy or another service`,
+          { limit_bytes: maxBytes },
+        ),
+    };
   }
 
   /** Full jitter: a random wait from 0 to min(cap, base · 2^(attempt-1)). */

@@ -1,10 +1,8 @@
 /**
- * How ConsoleClient sends one HTTP request. Two implementations, each in its own file and loaded only when
- * used: undici for a console over the network, node:http for the sandbox console in this very process
- * (a loopback socket to ourselves needs neither undici's import, about 80 ms, nor its WASM parser).
+ * How ConsoleClient sends one HTTP request and reads its answer. Two implementations, each in its own file and
+ * loaded only when used: undici for a console over the network, node:http for the sandbox console in this very
+ * process (a loopback socket to ourselves needs neither undici's import, about 80 ms, nor its WASM parser).
  */
-
-import type { Readable } from "node:stream";
 
 export type TransportKind = "undici" | "node-http";
 
@@ -21,22 +19,39 @@ export interface TransportRequest {
   method: string;
   /** Path and query, e.g. the users route with `?limit=1000`. */
   path: string;
-  headers: Record<string, string>;
+  /** Lower-case names and their values, in turn: `[name, value, name, value, …]`, each name once. */
+  headers: string[];
   body?: string;
   signal?: AbortSignal;
 }
 
-export interface TransportResponse {
+/** The answer, read whole. */
+export interface TransportAnswer {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable;
-  /** Stops reading the body and closes its connection (a connection with an unread body is not reused). */
-  discard(): void;
+  text: string;
+}
+
+/**
+ * The most of an answer's body that is read, and the error that refuses a larger one: by its Content-Length
+ * before reading, or as soon as the bytes read pass `maxBytes`. The connection is closed then (one with an
+ * unread body is not reused), so nothing is left hanging.
+ */
+export interface BodyCap {
+  maxBytes: number;
+  tooLarge: (statusCode: number) => Error;
 }
 
 export interface Transport {
-  request(request: TransportRequest): Promise<TransportResponse>;
+  /** Sends the request and reads the answer whole, its body as UTF-8 text within `cap`. */
+  exchange(request: TransportRequest, cap: BodyCap): Promise<TransportAnswer>;
   close(): Promise<void>;
+}
+
+/** A declared Content-Length over the cap: refused before a byte of the body is read. */
+export function declaredOverCap(contentLength: string | string[] | undefined, maxBytes: number): boolean {
+  const declared = Number(Array.isArray(contentLength) ? contentLength[0] : contentLength);
+  return Number.isFinite(declared) && declared > maxBytes;
 }
 
 /** Loads the transport's module (only now) and opens it. */

@@ -1,27 +1,25 @@
 import { createRequire } from "node:module";
 import { setFlagsFromString } from "node:v8";
 import type { Dispatcher, Pool } from "undici";
-import type { Transport, TransportOptions } from "./transport.js";
-
-type RequestFn = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+import type { BodyCap, Transport, TransportAnswer, TransportOptions, TransportRequest } from "./transport.js";
+import { declaredOverCap } from "./transport.js";
 
 /**
- * undici's Pool and its `request`, and nothing else of undici: its index also loads fetch, WebSocket, the
- * cache, mocks and every other dispatcher, which costs about 2.5 times as much as the pool (measured on
- * Node 20, undici 7). undici 7 has no `exports` map, so these files are reachable; should a release move
- * them, orgctl falls back to the whole package.
+ * undici's Pool, and nothing else of undici: its index also loads fetch, WebSocket, the cache, mocks and every
+ * other dispatcher, which costs about 2.5 times as much as the pool (measured on Node 20, undici 7). undici 7
+ * has no `exports` map, so this file is reachable; should a release move it, orgctl falls back to the whole
+ * package.
  */
-function loadUndici(): { PoolClass: typeof Pool; request: RequestFn } {
+function loadPool(): typeof Pool {
   const require = createRequire(import.meta.url);
   try {
     const PoolClass = require("undici/lib/dispatcher/pool.js") as typeof Pool;
-    const { request } = require("undici/lib/api/index.js") as { request: RequestFn };
-    if (typeof PoolClass === "function" && typeof request === "function") return { PoolClass, request };
+    if (typeof PoolClass === "function" && typeof PoolClass.prototype.dispatch === "function")
+      return PoolClass;
   } catch {
     // A layout this code does not know: the public entry point below.
   }
-  const undici = require("undici") as typeof import("undici");
-  return { PoolClass: undici.Pool, request: undici.Pool.prototype.request as unknown as RequestFn };
+  return (require("undici") as typeof import("undici")).Pool;
 }
 
 /**
@@ -39,9 +37,96 @@ function keepWasmOnBaselineCompiler(): void {
   if (major >= 11 && major <= 13) setFlagsFromString("--liftoff-only");
 }
 
+/**
+ * One request and its answer, read whole: undici's `dispatch` with this handler instead of its `request`,
+ * which wraps every answer in a Readable stream (with its own async resource, header object and end-of-stream
+ * bookkeeping) that the client then read back into one string. An answer is a few hundred bytes for most
+ * requests (every step of apply): the chunks are kept as they come and joined once.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #cap: BodyCap;
+  readonly #signal: AbortSignal | undefined;
+  readonly #resolve: (answer: TransportAnswer) => void;
+  readonly #reject: (error: unknown) => void;
+  #controller: Dispatcher.DispatchController | null = null;
+  #statusCode = 0;
+  #headers: Record<string, string | string[] | undefined> = {};
+  #chunks: Buffer[] = [];
+  #size = 0;
+  #settled = false;
+
+  constructor(
+    cap: BodyCap,
+    signal: AbortSignal | undefined,
+    resolve: (answer: TransportAnswer) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#cap = cap;
+    this.#signal = signal;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** The request is queued until a connection takes it: an abort before then is applied here. */
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#signal?.aborted) controller.abort(this.#signal.reason as Error);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx informational answers come before the answer.
+    if (statusCode < 200) return;
+    this.#statusCode = statusCode;
+    this.#headers = headers;
+    if (declaredOverCap(headers["content-length"], this.#cap.maxBytes)) {
+      controller.abort(this.#cap.tooLarge(statusCode));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#size += chunk.length;
+    if (this.#size > this.#cap.maxBytes) {
+      controller.abort(this.#cap.tooLarge(this.#statusCode));
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settle()) return;
+    const chunks = this.#chunks;
+    const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#size);
+    this.#resolve({ statusCode: this.#statusCode, headers: this.#headers, text: whole.toString("utf8") });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.#settle()) return;
+    this.#reject(error);
+  }
+
+  /** Marks the exchange settled; true when it already was. */
+  #settle(): boolean {
+    if (this.#settled) return true;
+    this.#settled = true;
+    this.#signal?.removeEventListener("abort", this.#onAbort);
+    return false;
+  }
+
+  #onAbort = (): void => {
+    const reason = this.#signal!.reason as Error;
+    // Not started yet: onRequestStart aborts it; started: closes its connection, and undici reports the reason.
+    this.#controller?.abort(reason);
+  };
+}
+
 export function undiciTransport(options: TransportOptions): Transport {
   keepWasmOnBaselineCompiler();
-  const { PoolClass, request: send } = loadUndici();
+  const PoolClass = loadPool();
   const pool = new PoolClass(options.origin, {
     connections: options.connections,
     // One request at a time per connection: mutations are not safe to pipeline, and with up to
@@ -53,20 +138,18 @@ export function undiciTransport(options: TransportOptions): Transport {
     connect: { timeout: options.timeoutMs },
   });
   return {
-    async request(request) {
-      const response = await send.call(pool, {
-        method: request.method as "GET",
-        path: request.path,
-        headers: request.headers,
-        ...(request.body !== undefined ? { body: request.body } : {}),
-        ...(request.signal ? { signal: request.signal } : {}),
+    exchange(request: TransportRequest, cap: BodyCap) {
+      return new Promise<TransportAnswer>((resolve, reject) => {
+        pool.dispatch(
+          {
+            method: request.method as Dispatcher.HttpMethod,
+            path: request.path,
+            headers: request.headers,
+            body: request.body ?? null,
+          },
+          new Exchange(cap, request.signal, resolve, reject),
+        );
       });
-      return {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-        discard: () => response.body.destroy(),
-      };
     },
     close: () => pool.close(),
   };

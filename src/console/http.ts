@@ -100,6 +100,10 @@ export function send(
   if (response.headersSent) return;
   response.writeHead(status, {
     ...(body ? { "content-type": "application/json; charset=utf-8" } : {}),
+    // With its length, an answer goes out whole instead of in chunked encoding: fewer bytes and writes for
+    // the console, and no chunk framing to parse for the client, which can also refuse an oversized answer
+    // before reading it. 204 and 304 carry no body and no length.
+    ...(status === 204 || status === 304 ? {} : { "content-length": String(Buffer.byteLength(body)) }),
     "cache-control": "no-store",
     ...headers,
   });

@@ -419,6 +419,59 @@ describe.each<TransportKind>(["undici", "node-http"])("over %s", (kind) => {
       expect(renamed.etag).toBe(org.body.revision + 1);
     });
 
+    it("sends each header once, the caller's replacing the client's of the same name", async () => {
+      const received: IncomingMessage["rawHeaders"][] = [];
+      const injector = await inject(async ({ req, res, forward }) => {
+        received.push(req.rawHeaders);
+        reply(res, await forward());
+      });
+      await client({ endpoint: injector.url }).request("POST", "/v1/groups", {
+        body: { name: "ops" },
+        idempotencyKey: "create-ops-1",
+        headers: { "User-Agent": "orgctl-test/1", "X-Lock-Id": "lock-1" },
+      });
+      const names = received[0]!.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+      expect(names.filter((name) => name === "user-agent")).toHaveLength(1);
+      const value = (name: string) =>
+        received[0]![received[0]!.findIndex((n) => n.toLowerCase() === name) + 1];
+      expect(value("user-agent")).toBe("orgctl-test/1");
+      expect(value("x-lock-id")).toBe("lock-1");
+      expect(value("idempotency-key")).toBe("create-ops-1");
+      expect(value("content-type")).toBe("application/json");
+      expect(value("authorization")).toBe(`Bearer ${OWNER_TOKEN}`);
+    });
+
+    it("stops a request when its signal aborts while the answer is awaited: not retried, its connection closed", async () => {
+      let arrived: () => void = () => {};
+      const waiting = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      let closed: Promise<void> = Promise.resolve();
+      const injector = await inject(({ res }) => {
+        closed = new Promise((resolve) => res.socket!.once("close", () => resolve()));
+        arrived();
+        // ...and never an answer.
+      });
+      const c = client({ endpoint: injector.url, timeoutMs: 60_000 });
+      const controller = new AbortController();
+      const pending = caught(
+        c.request("POST", "/v1/groups", {
+          body: { name: "ops" },
+          idempotencyKey: "k-1",
+          signal: controller.signal,
+        }),
+      );
+      await waiting;
+      const reason = new Error("interrupted");
+      controller.abort(reason);
+      // undici rejects with the reason itself, node:http with its AbortError caused by it.
+      const error = await pending;
+      expect(error === reason || (error as Error).cause === reason).toBe(true);
+      await closed;
+      expect(c.requestCount).toBe(1);
+      expect(sleeps).toEqual([]);
+    });
+
     it("sets replayed when the console replays an idempotent request", async () => {
       const c = client();
       const first = await c.request<GroupInfo>("POST", "/v1/groups", {

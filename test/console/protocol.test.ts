@@ -573,3 +573,41 @@ describe("error bodies", () => {
     }
   });
 });
+
+describe("framing", () => {
+  it("sends each answer whole with its Content-Length, never in chunked encoding", async () => {
+    const ts = await start();
+    const created = await fetch(`${ts.url}/v1/groups`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${OWNER_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "ops", description: "Zoë Ünal's team" }),
+    });
+    const refused = await fetch(`${ts.url}/v1/users/nobody`, {
+      headers: { authorization: `Bearer ${OWNER_TOKEN}` },
+    });
+    for (const [response, status] of [
+      [created, 201],
+      [refused, 404],
+    ] as const) {
+      expect(response.status).toBe(status);
+      const bytes = Buffer.from(await response.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(0);
+      expect(response.headers.get("content-length")).toBe(String(bytes.length));
+      expect(response.headers.get("transfer-encoding")).toBeNull();
+    }
+    // And every other answer this file saw (a 204 carries neither a body nor a length).
+    const framed = responses
+      .filter((r) => r.status !== 204)
+      .map((r) => ({
+        status: r.status,
+        headers: new Map(JSON.parse(r.text.split("\n", 1)[0]!) as [string, string][]),
+      }));
+    expect(framed.length).toBeGreaterThan(40);
+    for (const { status, headers } of framed) {
+      expect({ status, framing: headers.get("transfer-encoding") ?? headers.has("content-length") }).toEqual({
+        status,
+        framing: true,
+      });
+    }
+  });
+});
