@@ -27,6 +27,7 @@ import {
   type ScalarEvent,
   type SequenceEvent,
 } from "js-yaml";
+import { readBlockYaml } from "./block-yaml.js";
 import { aliasBombRefusal, unknownAliasRefusal } from "./yaml-aliases.js";
 import { yamlLibrary } from "./yaml-library.js";
 
@@ -93,7 +94,7 @@ const COMMON_SCALARS = new Map<string, unknown>([
 ]);
 const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 
-function resolvePlain(text: string): unknown {
+export function resolvePlain(text: string): unknown {
   if (!MAYBE_NOT_STRING.test(text)) return text;
   if (COMMON_SCALARS.has(text)) return COMMON_SCALARS.get(text);
   if (SMALL_DECIMAL.test(text)) return Number(text);
@@ -163,6 +164,19 @@ interface AnchorRecord {
  * (the document's top collection is level 1).
  */
 export function fastRead(text: string, maxDepth: number, maxAliasCount: number): FastRead {
+  // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
+  const block = readBlockYaml(text, maxDepth, resolvePlain);
+  if (block) {
+    let lineIndex: LineIndex | null = null;
+    return {
+      kind: "ok",
+      value: block.value,
+      locate(path, atKey = false) {
+        lineIndex ??= new LineIndex(text);
+        return lineIndex.position(block.offsetOf(path, atKey));
+      },
+    };
+  }
   // Where the two parsers were seen to differ (differential tests): tabs in indentation (or after a block
   // indicator), and block scalars with an explicit indentation indicator.
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
