@@ -121,6 +121,8 @@ class BlockReader {
   private lineStart = 0;
   private indent = 0;
   private content = 0;
+  /** Per depth, the keys of the mapping read last there, in order. */
+  private readonly keysAt: string[][] = [];
   /** The first record of the collection read last (-1 when empty). */
   private firstRecord = -1;
   /** Where the line of the inline value read last ends (its newline, or the text's length). */
@@ -265,10 +267,22 @@ class BlockReader {
     const map: Record<string, unknown> = {};
     let first = -1;
     let previous = -1;
-    for (;;) {
+    // The keys of the last mapping read at this depth: the mappings of a list mostly repeat them in order
+    // (users), and a key found here is neither sliced nor resolved again.
+    const known = (this.keysAt[depth] ??= []);
+    for (let k = 0; ; k++) {
       const keyAt = this.content;
-      if (!this.startsKey(keyAt)) throw LEAVE;
-      const key = this.key(keyAt);
+      let key = known[k];
+      if (
+        key === undefined ||
+        !text.startsWith(key, keyAt) ||
+        text.charCodeAt(keyAt + key.length) !== COLON ||
+        !this.blankOrEnd(keyAt + key.length + 1)
+      ) {
+        if (!this.startsKey(keyAt)) throw LEAVE;
+        key = this.key(keyAt);
+        known[k] = key;
+      }
       // A repeated key (or one of Object.prototype's names): the event reader reports or reads it.
       if (map[key] !== undefined) throw LEAVE;
       const colon = keyAt + key.length;
@@ -305,6 +319,12 @@ class BlockReader {
     }
     this.firstRecord = first;
     return map;
+  }
+
+  /** Whether `at` holds a blank or a newline, or is the text's end. */
+  private blankOrEnd(at: number): boolean {
+    const c = this.text.charCodeAt(at);
+    return c === SPACE || c === NEWLINE || at >= this.length;
   }
 
   private startsItem(at: number): boolean {

@@ -93,7 +93,7 @@ describe("the block YAML reader", () => {
     for (const text of [
       "# org\nversion: 1 # the format\n\norganization:\n  name: Acme  # trailing\n  plan:\n",
       "a:\n# between\n  b: 1\n    # deeper comment\n  c: [x, 'y z', \"w\"]\n",
-      "users:\n  - login: a\n    password: { env: A_PW, rotation: \"2026-q4\" }\n  - login: b\n    aliases: []\n",
+      'users:\n  - login: a\n    password: { env: A_PW, rotation: "2026-q4" }\n  - login: b\n    aliases: []\n',
       "a: 'it''s'\nb: \"say \\\"hi\\\"\\n\"\nc: \"\"\nd: ''\n",
       "  indented: 1\n  root: 2\n",
       "a: b#c\nd: e:f\ng: -1\nh: -x\ni: 1,000\nj: .5\nk: 0x1F\nl: ~\nm: null\nn: yes\n",
@@ -112,7 +112,7 @@ describe("the block YAML reader", () => {
       "a: |\n  text\n",
       "a: >\n  text\n",
       "a: multi\n  line\n",
-      "a: \"multi\n  line\"\n",
+      'a: "multi\n  line"\n',
       "key:\n- indentless\n",
       "a: 1\na: 2\n",
       "'quoted': 1\n",
@@ -130,7 +130,7 @@ describe("the block YAML reader", () => {
       "a: [x: 1]\n",
       "a: [x,]\n",
       "a: {b:1}\n",
-      "a: \"\\x41\"\n",
+      'a: "\\x41"\n',
       "a: x\n  b: 1\n",
       "a:\n    b: 1\n  c: 2\n",
       "a:\n  - x\n  y: 1\n",
@@ -138,8 +138,8 @@ describe("the block YAML reader", () => {
       "a:\n  -\n    b: 1\n",
       "a:\n  - - x\n",
       "a: [x] y\n",
-      "a: \"x\"y\n",
-      "a: \"x\"#c\n",
+      'a: "x"y\n',
+      'a: "x"#c\n',
       "a: ? x\n",
       "a: %x\n",
       "a: @x\n",
@@ -159,7 +159,9 @@ describe("the block YAML reader", () => {
       `${Array.from({ length: levels }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")} leaf\n`;
     expect(expectReadAsYaml(deepMap(MAX_NESTING_DEPTH))).toBe("read");
     expect(readBlockYaml(deepMap(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH, resolvePlain)).toBeNull();
-    expect(readBlockYaml(`${deepMap(MAX_NESTING_DEPTH - 1)}\nx: [1]\n`, MAX_NESTING_DEPTH, resolvePlain)).not.toBeNull();
+    expect(
+      readBlockYaml(`${deepMap(MAX_NESTING_DEPTH - 1)}\nx: [1]\n`, MAX_NESTING_DEPTH, resolvePlain),
+    ).not.toBeNull();
   });
 
   // Documents of the kind org.yaml is (mappings of plain keys at the top, lists of mappings, scalars of every
@@ -208,7 +210,7 @@ describe("the block YAML reader", () => {
       "a\tb",
       " lead",
       "trail ",
-      "q\"q",
+      'q"q',
     ),
     fc.string({ maxLength: 8 }),
     fc.double({ noNaN: true }),
@@ -279,36 +281,33 @@ describe("the block YAML reader", () => {
     { maxLength: 1 },
   );
 
-  it(
-    "agrees with yaml on random org-like documents, damaged or not, and reads most of them",
-    () => {
-      const seen = { read: 0, left: 0 };
-      fc.assert(
-        fc.property(top, style, fc.option(damage, { freq: 2 }), (doc, options, edits) => {
-          let text = stringify(doc, options as never);
-          for (const edit of edits ?? []) {
-            const lines = text.split("\n");
-            const line = edit.at % lines.length;
-            if (edit.text === "repeat a line") lines.splice(line, 0, lines[line]!);
-            else if (edit.text === "drop a line") lines.splice(line, 1);
-            else if (edit.text === "a comment line") lines.splice(line, 0, `${" ".repeat(edit.at % 5)}# note`);
-            else {
-              const at = edit.at % (text.length + 1);
-              text = text.slice(0, at) + edit.text + text.slice(at);
-              continue;
-            }
-            text = lines.join("\n");
+  it("agrees with yaml on random org-like documents, damaged or not, and reads most of them", () => {
+    const seen = { read: 0, left: 0 };
+    fc.assert(
+      fc.property(top, style, fc.option(damage, { freq: 2 }), (doc, options, edits) => {
+        let text = stringify(doc, options as never);
+        for (const edit of edits ?? []) {
+          const lines = text.split("\n");
+          const line = edit.at % lines.length;
+          if (edit.text === "repeat a line") lines.splice(line, 0, lines[line]!);
+          else if (edit.text === "drop a line") lines.splice(line, 1);
+          else if (edit.text === "a comment line") lines.splice(line, 0, `${" ".repeat(edit.at % 5)}# note`);
+          else {
+            const at = edit.at % (text.length + 1);
+            text = text.slice(0, at) + edit.text + text.slice(at);
+            continue;
           }
-          const kind = expectReadAsYaml(text);
-          seen[kind]++;
-          if (kind === "left" && process.env.SHOW_LEFT && seen.left % 60 === 0) console.log("LEFT", JSON.stringify(text));
-        }),
-        { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
-      );
-      // The property ran on texts the block reader reads, not only on those it leaves.
-      expect(seen.read).toBeGreaterThan(500);
-      expect(seen.left).toBeGreaterThan(100);
-    },
-    600_000,
-  );
+          text = lines.join("\n");
+        }
+        const kind = expectReadAsYaml(text);
+        seen[kind]++;
+        if (kind === "left" && process.env.SHOW_LEFT && seen.left % 60 === 0)
+          console.log("LEFT", JSON.stringify(text));
+      }),
+      { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+    );
+    // The property ran on texts the block reader reads, not only on those it leaves.
+    expect(seen.read).toBeGreaterThan(500);
+    expect(seen.left).toBeGreaterThan(100);
+  }, 600_000);
 });
