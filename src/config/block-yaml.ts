@@ -269,7 +269,8 @@ class BlockReader {
     let previous = -1;
     // The keys of the last mapping read at this depth: the mappings of a list mostly repeat them in order
     // (users), and a key found here is neither sliced nor resolved again.
-    const known = (this.keysAt[depth] ??= []);
+    this.keysAt[depth] ??= [];
+    const known = this.keysAt[depth];
     for (let k = 0; ; k++) {
       const keyAt = this.content;
       let key = known[k];
