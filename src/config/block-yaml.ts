@@ -416,8 +416,18 @@ class BlockReader {
         const after = text.charCodeAt(at + 1);
         if (after === SPACE || after === NEWLINE || at + 1 >= this.length) throw LEAVE;
       }
-      let p = at;
-      let last = at;
+      // Most values hold none of `:`, `#`, a bracket or an odd character: one native match finds their end.
+      PLAIN_RUN.lastIndex = at;
+      PLAIN_RUN.test(text);
+      let p = PLAIN_RUN.lastIndex;
+      let last = p - 1;
+      if (p >= this.length || text.charCodeAt(p) === NEWLINE) {
+        while (text.charCodeAt(last) === SPACE) last--;
+        p = p >= this.length ? this.length : p;
+      } else {
+        p = at;
+        last = at;
+      }
       for (; p < this.length; p++) {
         const ch = text.charCodeAt(p);
         if (ch === NEWLINE) break;
@@ -607,6 +617,12 @@ class BlockReader {
     return p;
   }
 }
+
+/**
+ * A run of characters a plain scalar may hold anywhere: not a newline, `:`, `#`, a bracket, or a character
+ * isPlainlyPrintable refuses. Sticky: matched from a value's start.
+ */
+const PLAIN_RUN = /[^\n:#[\]{}\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]*/y;
 
 /** The escapes of a double-quoted scalar read here; any other is left to the event reader. */
 const ESCAPES: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
