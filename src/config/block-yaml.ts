@@ -6,10 +6,11 @@
  * typed array, and turned into lines and columns only when asked.
  *
  * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag, a
- * multi-line or block scalar, an indentless sequence, a duplicate or quoted key, an escape other than the
+ * multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
  * common ones, a tab, a carriage return, a character outside the plainly printable...): the caller then reads
  * the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal. Plain
- * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Pure.
+ * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Repeated keys
+ * are reported (the only refusal of a text it reads), as the event reader reports them. Pure.
  */
 import type { PathSegment } from "./fast-yaml.js";
 
@@ -20,6 +21,11 @@ export interface BlockRead {
    * the event reader's locator finds it.
    */
   offsetOf(path: PathSegment[], atKey: boolean): number;
+  /**
+   * Keys repeated in their mapping, in the order of the text (then `value` is not the file's value): where
+   * the repeat and the first of its key start.
+   */
+  duplicates: { key: string; offset: number; first: number }[];
 }
 
 /** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
@@ -121,6 +127,7 @@ class BlockReader {
   private lineStart = 0;
   private indent = 0;
   private content = 0;
+  readonly duplicates: { key: string; offset: number; first: number }[] = [];
   /** Per depth, the keys of the mapping read last there, in order. */
   private readonly keysAt: string[][] = [];
   /** The first record of the collection read last (-1 when empty). */
@@ -153,6 +160,7 @@ class BlockReader {
     const sequences = new Map<number, Int32Array>();
     return {
       value,
+      duplicates: this.duplicates,
       offsetOf: (path, atKey) => {
         let position = rootStart;
         let first = rootFirst;
@@ -284,8 +292,7 @@ class BlockReader {
         key = this.key(keyAt);
         known[k] = key;
       }
-      // A repeated key (or one of Object.prototype's names): the event reader reports or reads it.
-      if (map[key] !== undefined) throw LEAVE;
+      if (map[key] !== undefined) this.repeated(map, key, keyAt, first);
       const colon = keyAt + key.length;
       const r = this.record(keyAt, -1, previous);
       if (first < 0) first = r;
@@ -320,6 +327,23 @@ class BlockReader {
     }
     this.firstRecord = first;
     return map;
+  }
+
+  /**
+   * A key met again in its mapping (whose records start at `first`): a duplicate, noted, and the reading goes
+   * on, as the event reader's goes on to report every duplicate. One of Object.prototype's names is left to it.
+   */
+  private repeated(map: Record<string, unknown>, key: string, offset: number, first: number): void {
+    if (!Object.hasOwn(map, key)) throw LEAVE;
+    const { text, records } = this;
+    for (let r = first; r >= 0; r = records[r + NEXT]!) {
+      const at = records[r + KEY]!;
+      if (text.startsWith(key, at) && text.charCodeAt(at + key.length) === COLON) {
+        this.duplicates.push({ key, offset, first: at });
+        return;
+      }
+    }
+    throw LEAVE;
   }
 
   /** Whether `at` holds a blank or a newline, or is the text's end. */
@@ -557,7 +581,7 @@ class BlockReader {
       while (isKeyPart(text.charCodeAt(k))) k++;
       if (text.charCodeAt(k) !== COLON || text.charCodeAt(k + 1) !== SPACE) throw LEAVE;
       const key = this.key(p);
-      if (map[key] !== undefined) throw LEAVE;
+      if (map[key] !== undefined) this.repeated(map, key, p, first);
       const v = this.skipSpaces(k + 1);
       const r = this.record(p, v, previous);
       if (first < 0) first = r;

@@ -168,6 +168,15 @@ export function fastRead(text: string, maxDepth: number, maxAliasCount: number):
   const block = readBlockYaml(text, maxDepth, resolvePlain);
   if (block) {
     let lineIndex: LineIndex | null = null;
+    if (block.duplicates.length > 0) {
+      const lines = new LineIndex(text);
+      return {
+        kind: "invalid",
+        issues: block.duplicates.map(({ key, offset, first }) =>
+          duplicateKey(key, lines.position(offset), lines.position(first)),
+        ),
+      };
+    }
     return {
       kind: "ok",
       value: block.value,
@@ -226,6 +235,14 @@ export function fastRead(text: string, maxDepth: number, maxAliasCount: number):
     if (error instanceof Unsupported) return { kind: "unsupported", reason: error.message };
     throw error;
   }
+}
+
+function duplicateKey(key: string, at: Position, firstAt: Position): Issue {
+  return {
+    ...at,
+    code: "duplicate_key",
+    message: `the key ${JSON.stringify(key)} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
+  };
 }
 
 function tooDeep(line: number, col: number, maxDepth: number): Issue {
@@ -409,13 +426,7 @@ function compose(
             const first = frame.seen!.get(value);
             if (first === undefined) frame.seen!.set(value, offset);
             else {
-              const at = lines.position(offset);
-              const firstAt = lines.position(first);
-              duplicates.push({
-                ...at,
-                code: "duplicate_key",
-                message: `the key ${JSON.stringify(String(value))} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
-              });
+              duplicates.push(duplicateKey(String(value), lines.position(offset), lines.position(first)));
             }
           }
           frame.pendingKey = value === null ? "" : String(value);

@@ -36,21 +36,37 @@ function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][
   return out;
 }
 
-/** "read" when the block reader read `text` (then exactly as yaml does), "left" when it left it. */
-function expectReadAsYaml(text: string): "read" | "left" {
+/**
+ * "read" when the block reader read `text` (then exactly as yaml does), "refused" when it found repeated keys
+ * (yaml's very issues), "left" when it left it.
+ */
+function expectReadAsYaml(text: string): "read" | "refused" | "left" {
   const block = readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain);
   if (!block) return "left";
   // Through fastRead, as the loader calls it, with positions as line and column.
   const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
-  expect(fast.kind, text).toBe("ok");
-  if (fast.kind !== "ok") return "read";
   let ref: ReturnType<typeof readWithYaml>;
   try {
     ref = readWithYaml(text, "org.yaml");
   } catch (error) {
     if (!(error instanceof ConfigInvalidError)) throw error;
-    expect.unreachable(`yaml refuses what the block reader reads (${error.issues[0]?.message}):\n${text}`);
+    // Repeated keys are the one refusal the block reader makes: exactly yaml's issues.
+    expect(
+      fast.kind,
+      `yaml refuses what the block reader reads (${error.issues[0]?.message}):\n${text}`,
+    ).toBe("invalid");
+    expect(block.duplicates.length).toBeGreaterThan(0);
+    if (fast.kind === "invalid") {
+      expect(
+        fast.issues.map(({ line, col, code, message }) => ({ line, col, code, message })),
+        text,
+      ).toEqual(error.issues.map(({ line, col, code, message }) => ({ line, col, code, message })));
+    }
+    return "refused";
   }
+  expect(block.duplicates, text).toEqual([]);
+  expect(fast.kind, text).toBe("ok");
+  if (fast.kind !== "ok") return "read";
   expect(fast.value, text).toStrictEqual(ref.value);
   const paths = pathsOf(fast.value);
   // Paths that lead nowhere: past a list's end, a missing key, through a scalar.
@@ -114,7 +130,6 @@ describe("the block YAML reader", () => {
       "a: multi\n  line\n",
       'a: "multi\n  line"\n',
       "key:\n- indentless\n",
-      "a: 1\na: 2\n",
       "'quoted': 1\n",
       "true: 1\n",
       "__proto__: 1\n",
@@ -152,6 +167,20 @@ describe("the block YAML reader", () => {
     ]) {
       expect(readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain), JSON.stringify(text)).toBeNull();
     }
+  });
+
+  it("refuses repeated keys with yaml's issues, every one of them, and reads on", () => {
+    for (const text of [
+      "a: 1\nb: 2\na: 3\n",
+      "a: 1\na: 2\na: 3\nb:\n  c: 1\n  c: 2\n",
+      "users:\n  - login: a\n    login: b\n  - login: c\n",
+      "m: {a: 1, b: 2, a: 3}\n",
+      "x:\n  y:\n    z: 1\n    z: 2\n",
+    ]) {
+      expect(expectReadAsYaml(text), text).toBe("refused");
+    }
+    // Object.prototype's names are no repeats: left to the event reader.
+    expect(readBlockYaml("toString: 1\n", MAX_NESTING_DEPTH, resolvePlain)).toBeNull();
   });
 
   it(`leaves nesting past ${MAX_NESTING_DEPTH} levels to the event reader, which places the refusal`, () => {
@@ -282,7 +311,7 @@ describe("the block YAML reader", () => {
   );
 
   it("agrees with yaml on random org-like documents, damaged or not, and reads most of them", () => {
-    const seen = { read: 0, left: 0 };
+    const seen = { read: 0, refused: 0, left: 0 };
     fc.assert(
       fc.property(top, style, fc.option(damage, { freq: 2 }), (doc, options, edits) => {
         let text = stringify(doc, options as never);
@@ -299,15 +328,13 @@ describe("the block YAML reader", () => {
           }
           text = lines.join("\n");
         }
-        const kind = expectReadAsYaml(text);
-        seen[kind]++;
-        if (kind === "left" && process.env.SHOW_LEFT && seen.left % 60 === 0)
-          console.log("LEFT", JSON.stringify(text));
+        seen[expectReadAsYaml(text)]++;
       }),
       { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
     );
     // The property ran on texts the block reader reads, not only on those it leaves.
     expect(seen.read).toBeGreaterThan(500);
     expect(seen.left).toBeGreaterThan(100);
+    expect(seen.refused).toBeGreaterThan(3);
   }, 600_000);
 });
