@@ -646,6 +646,7 @@ class BlockReader {
  * A run of characters a plain scalar may hold anywhere: not a newline, `:`, `#`, a bracket, or a character
  * isPlainlyPrintable refuses. Sticky: matched from a value's start.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the run must stop at
 const PLAIN_RUN = /[^\n:#[\]{}\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]*/y;
 
 /** The escapes of a double-quoted scalar read here; any other is left to the event reader. */
