@@ -39,6 +39,31 @@ const createRequireWhereTscPutsIt = {
   },
 };
 
+// commander requires node:child_process when it loads, for executable subcommands, which orgctl has none of:
+// loading it cost every command a few milliseconds of start-up. It now loads only if commander spawns.
+const COMMANDER_CHILD_PROCESS = "const childProcess = require('node:child_process');";
+const childProcessOnFirstSpawn = {
+  name: "child-process-on-first-spawn",
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const contents = await readFile(args.path, "utf8");
+      if (!contents.includes(COMMANDER_CHILD_PROCESS)) {
+        console.warn(
+          `bundle: ${args.path} no longer requires node:child_process as expected; bundled as it is`,
+        );
+        return { contents, loader: "js" };
+      }
+      return {
+        contents: contents.replace(
+          COMMANDER_CHILD_PROCESS,
+          "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+        ),
+        loader: "js",
+      };
+    });
+  },
+};
+
 // Chunks of an earlier build: their names are hashes of their content.
 for (const name of readdirSync(outdir)) {
   if (/^chunk-.*\.js$/.test(name)) rmSync(`${outdir}/${name}`);
@@ -61,7 +86,7 @@ const { metafile } = await build({
     js: 'import { createRequire as __orgctlRequire } from "node:module"; const require = __orgctlRequire(import.meta.url);',
   },
   jsx: "automatic",
-  plugins: [createRequireWhereTscPutsIt],
+  plugins: [createRequireWhereTscPutsIt, childProcessOnFirstSpawn],
   logLevel: "warning",
   metafile: true,
 });

@@ -27,6 +27,7 @@ import {
   type ScalarEvent,
   type SequenceEvent,
 } from "js-yaml";
+import { readBlockYaml } from "./block-yaml.js";
 import { aliasBombRefusal, unknownAliasRefusal } from "./yaml-aliases.js";
 import { yamlLibrary } from "./yaml-library.js";
 
@@ -93,7 +94,7 @@ const COMMON_SCALARS = new Map<string, unknown>([
 ]);
 const SMALL_DECIMAL = /^(?:0|[1-9][0-9]{0,14})$/;
 
-function resolvePlain(text: string): unknown {
+export function resolvePlain(text: string): unknown {
   if (!MAYBE_NOT_STRING.test(text)) return text;
   if (COMMON_SCALARS.has(text)) return COMMON_SCALARS.get(text);
   if (SMALL_DECIMAL.test(text)) return Number(text);
@@ -163,6 +164,28 @@ interface AnchorRecord {
  * (the document's top collection is level 1).
  */
 export function fastRead(text: string, maxDepth: number, maxAliasCount: number): FastRead {
+  // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
+  const block = readBlockYaml(text, maxDepth, resolvePlain);
+  if (block) {
+    let lineIndex: LineIndex | null = null;
+    if (block.duplicates.length > 0) {
+      const lines = new LineIndex(text);
+      return {
+        kind: "invalid",
+        issues: block.duplicates.map(({ key, offset, first }) =>
+          duplicateKey(key, lines.position(offset), lines.position(first)),
+        ),
+      };
+    }
+    return {
+      kind: "ok",
+      value: block.value,
+      locate(path, atKey = false) {
+        lineIndex ??= new LineIndex(text);
+        return lineIndex.position(block.offsetOf(path, atKey));
+      },
+    };
+  }
   // Where the two parsers were seen to differ (differential tests): tabs in indentation (or after a block
   // indicator), and block scalars with an explicit indentation indicator.
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
@@ -212,6 +235,14 @@ export function fastRead(text: string, maxDepth: number, maxAliasCount: number):
     if (error instanceof Unsupported) return { kind: "unsupported", reason: error.message };
     throw error;
   }
+}
+
+function duplicateKey(key: string, at: Position, firstAt: Position): Issue {
+  return {
+    ...at,
+    code: "duplicate_key",
+    message: `the key ${JSON.stringify(key)} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
+  };
 }
 
 function tooDeep(line: number, col: number, maxDepth: number): Issue {
@@ -395,13 +426,7 @@ function compose(
             const first = frame.seen!.get(value);
             if (first === undefined) frame.seen!.set(value, offset);
             else {
-              const at = lines.position(offset);
-              const firstAt = lines.position(first);
-              duplicates.push({
-                ...at,
-                code: "duplicate_key",
-                message: `the key ${JSON.stringify(String(value))} appears twice in this mapping (first at line ${firstAt.line}); keep one of them`,
-              });
+              duplicates.push(duplicateKey(String(value), lines.position(offset), lines.position(first)));
             }
           }
           frame.pendingKey = value === null ? "" : String(value);

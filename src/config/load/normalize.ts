@@ -78,9 +78,20 @@ function normalizeUser(raw: RawUser): DesiredUser {
     status: raw.status ?? "active",
     owner: raw.owner ?? false,
     protected: raw.protected ?? false,
-    aliases: [...new Set((raw.aliases ?? []).map(normalizeAddress))].sort(),
-    groups: [...new Set(raw.groups ?? [])].sort(),
+    aliases: uniqueSorted((raw.aliases ?? []).map(normalizeAddress)),
+    groups: uniqueSorted(raw.groups ?? []),
     profile: { ...(raw.profile ?? {}) },
     password,
   };
+}
+
+/** `[...new Set(list)].sort()` without the Set and its iterator (10,000 users, two lists each): sorted, repeats dropped. */
+function uniqueSorted(list: readonly string[]): string[] {
+  const sorted = list.slice().sort();
+  let kept = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    if (kept === 0 || sorted[i] !== sorted[kept - 1]) sorted[kept++] = sorted[i]!;
+  }
+  sorted.length = kept;
+  return sorted;
 }

@@ -1,0 +1,658 @@
+/**
+ * The quickest reader of org.yaml: one pass over the characters of the plain block YAML that people and
+ * `yaml.stringify` write (block mappings and sequences of one-line scalars, `- key: value` items, one-line
+ * flow lists and maps of scalars, comments), building the value as it goes. It allocates the value and
+ * little else: no events, no tokens, no substrings but the value's own. Positions are kept as offsets in one
+ * typed array, and turned into lines and columns only when asked.
+ *
+ * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag, a
+ * multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
+ * common ones, a tab, a carriage return, a character outside the plainly printable...): the caller then reads
+ * the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal. Plain
+ * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Repeated keys
+ * are reported (the only refusal of a text it reads), as the event reader reports them. Pure.
+ */
+import type { PathSegment } from "./fast-yaml.js";
+
+export interface BlockRead {
+  value: Record<string, unknown>;
+  /**
+   * The offset where the value at `path` (or its key, `atKey`) starts, or the deepest existing parent's, as
+   * the event reader's locator finds it.
+   */
+  offsetOf(path: PathSegment[], atKey: boolean): number;
+  /**
+   * Keys repeated in their mapping, in the order of the text (then `value` is not the file's value): where
+   * the repeat and the first of its key start.
+   */
+  duplicates: { key: string; offset: number; first: number }[];
+}
+
+/** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
+const LEAVE = new Error("not plain block YAML");
+
+const SPACE = 32;
+const NEWLINE = 10;
+const HASH = 35;
+const COLON = 58;
+const DASH = 45;
+const DOUBLE_QUOTE = 34;
+const SINGLE_QUOTE = 39;
+const BACKSLASH = 92;
+const COMMA = 44;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+
+/** A key this reader reads: ASCII letters, digits, `_` and `-`, starting with a letter or `_`. */
+function isKeyStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isKeyPart(c: number): boolean {
+  return isKeyStart(c) || (c >= 48 && c <= 57) || c === DASH;
+}
+
+/** Printable in every reader's sense: no control character, no surrogate, no BOM or line separator. */
+function isPlainlyPrintable(c: number): boolean {
+  if (c < 0x7f) return c >= SPACE;
+  if (c < 0xa0) return false;
+  if (c >= 0xd800 && c <= 0xdfff) return false;
+  return c !== 0xfeff && c !== 0xfffe && c !== 0xffff && c !== 0x2028 && c !== 0x2029;
+}
+
+/** What may not start a plain scalar (YAML's indicators), besides a `-` before a blank. */
+function isIndicator(c: number): boolean {
+  switch (c) {
+    case 33: // !
+    case 34: // "
+    case 35: // #
+    case 37: // %
+    case 38: // &
+    case 39: // '
+    case 42: // *
+    case 44: // ,
+    case 58: // :
+    case 62: // >
+    case 63: // ?
+    case 64: // @
+    case 91: // [
+    case 93: // ]
+    case 96: // `
+    case 123: // {
+    case 124: // |
+    case 125: // }
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Plain scalars whose resolution could give a key other than its own text (or `__proto__`, an own key). */
+const PROTO = "__proto__";
+
+/**
+ * Reads `text` when it is plain block YAML whose top is a mapping, collections nested at most `maxDepth`
+ * levels; null otherwise. `resolvePlain` gives a plain scalar's value.
+ */
+export function readBlockYaml(
+  text: string,
+  maxDepth: number,
+  resolvePlain: (source: string) => unknown,
+): BlockRead | null {
+  const reader = new BlockReader(text, maxDepth, resolvePlain);
+  try {
+    return reader.read();
+  } catch (error) {
+    if (error === LEAVE) return null;
+    throw error;
+  }
+}
+
+/*
+ * Positions: one record of 4 integers per mapping entry or sequence item, in `records`:
+ * [key offset (-1 for an item), value offset, next record of the same collection (-1 at the end),
+ *  first record of the value's own entries (-1 for a scalar or an empty collection)].
+ */
+const KEY = 0;
+const VALUE = 1;
+const NEXT = 2;
+const CHILD = 3;
+
+class BlockReader {
+  private readonly length: number;
+  private records: Int32Array;
+  private used = 0;
+  /** The current content line: where it starts, its indentation, where its content starts (length at the end). */
+  private lineStart = 0;
+  private indent = 0;
+  private content = 0;
+  readonly duplicates: { key: string; offset: number; first: number }[] = [];
+  /** Per depth, the keys of the mapping read last there, in order. */
+  private readonly keysAt: string[][] = [];
+  /** The first record of the collection read last (-1 when empty). */
+  private firstRecord = -1;
+  /** Where the line of the inline value read last ends (its newline, or the text's length). */
+  private lineEnd = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+    private readonly resolvePlain: (source: string) => unknown,
+  ) {
+    this.length = text.length;
+    this.records = new Int32Array(Math.max(64, (text.length >> 3) & ~3));
+  }
+
+  read(): BlockRead {
+    const { text } = this;
+    // A carriage return, a tab or a BOM anywhere, or nothing but a mapping at the top: the event reader's.
+    if (text.includes("\r") || text.includes("\t") || text.charCodeAt(0) === 0xfeff) throw LEAVE;
+    this.nextContent(0);
+    if (this.content >= this.length || !this.startsKey(this.content)) throw LEAVE;
+    const rootStart = this.content;
+    const rootIndent = this.indent;
+    const value = this.readMap(rootIndent, 1);
+    const rootFirst = this.firstRecord;
+    // Anything left over is less indented than the top mapping.
+    if (this.content < this.length) throw LEAVE;
+    const records = this.records;
+    const sequences = new Map<number, Int32Array>();
+    return {
+      value,
+      duplicates: this.duplicates,
+      offsetOf: (path, atKey) => {
+        let position = rootStart;
+        let first = rootFirst;
+        for (let s = 0; s < path.length; s++) {
+          if (first < 0) break;
+          let record = -1;
+          if (records[first + KEY]! >= 0) {
+            const name = String(path[s]);
+            for (let r = first; r >= 0; r = records[r + NEXT]!) {
+              const at = records[r + KEY]!;
+              if (text.startsWith(name, at) && text.charCodeAt(at + name.length) === COLON) {
+                record = r;
+                break;
+              }
+            }
+            if (record < 0) break;
+            position = atKey && s === path.length - 1 ? records[record + KEY]! : records[record + VALUE]!;
+          } else {
+            const index = Number(path[s]);
+            if (!Number.isInteger(index) || index < 0) break;
+            let items = sequences.get(first);
+            if (!items) {
+              let count = 0;
+              for (let r = first; r >= 0; r = records[r + NEXT]!) count++;
+              items = new Int32Array(count);
+              for (let r = first, i = 0; r >= 0; r = records[r + NEXT]!) items[i++] = r;
+              sequences.set(first, items);
+            }
+            if (index >= items.length) break;
+            record = items[index]!;
+            position = records[record + VALUE]!;
+          }
+          first = records[record + CHILD]!;
+        }
+        return position;
+      },
+    };
+  }
+
+  private record(key: number, value: number, previous: number): number {
+    if (this.used + 4 > this.records.length) {
+      const grown = new Int32Array(this.records.length * 2);
+      grown.set(this.records);
+      this.records = grown;
+    }
+    const r = this.used;
+    this.used += 4;
+    this.records[r + KEY] = key;
+    this.records[r + VALUE] = value;
+    this.records[r + NEXT] = -1;
+    this.records[r + CHILD] = -1;
+    if (previous >= 0) this.records[previous + NEXT] = r;
+    return r;
+  }
+
+  /** Moves to the next line holding content, from the line starting at `from`: blank and comment lines skipped. */
+  private nextContent(from: number): void {
+    const { text, length } = this;
+    let p = from;
+    while (p < length) {
+      let q = p;
+      while (q < length && text.charCodeAt(q) === SPACE) q++;
+      if (q >= length) break;
+      const c = text.charCodeAt(q);
+      if (c === NEWLINE) {
+        p = q + 1;
+        continue;
+      }
+      if (c === HASH) {
+        const end = text.indexOf("\n", q);
+        if (end < 0) break;
+        p = end + 1;
+        continue;
+      }
+      this.lineStart = p;
+      this.indent = q - p;
+      this.content = q;
+      return;
+    }
+    this.lineStart = length;
+    this.indent = -1;
+    this.content = length;
+  }
+
+  /** Whether a `key:` followed by a blank or the line's end starts at `at`. */
+  private startsKey(at: number): boolean {
+    const { text } = this;
+    if (!isKeyStart(text.charCodeAt(at))) return false;
+    let k = at + 1;
+    while (isKeyPart(text.charCodeAt(k))) k++;
+    if (text.charCodeAt(k) !== COLON) return false;
+    const after = text.charCodeAt(k + 1);
+    return after === SPACE || after === NEWLINE || k + 1 >= this.length;
+  }
+
+  /** A key at `at` (startsKey is true there): its text, and the offset just after its colon. */
+  private key(at: number): string {
+    const { text } = this;
+    let k = at + 1;
+    while (isKeyPart(text.charCodeAt(k))) k++;
+    // `yaml` refuses an implicit key longer than 1024 characters.
+    if (k - at > 1000) throw LEAVE;
+    const key = text.slice(at, k);
+    if (key === PROTO || this.resolvePlain(key) !== key) throw LEAVE;
+    return key;
+  }
+
+  /** A block mapping whose keys sit at column `indent`; the current line's content is its first key. */
+  private readMap(indent: number, depth: number): Record<string, unknown> {
+    if (depth > this.maxDepth) throw LEAVE;
+    const { text } = this;
+    const map: Record<string, unknown> = {};
+    let first = -1;
+    let previous = -1;
+    // The keys of the last mapping read at this depth: the mappings of a list mostly repeat them in order
+    // (users), and a key found here is neither sliced nor resolved again.
+    this.keysAt[depth] ??= [];
+    const known = this.keysAt[depth];
+    for (let k = 0; ; k++) {
+      const keyAt = this.content;
+      let key = known[k];
+      if (
+        key === undefined ||
+        !text.startsWith(key, keyAt) ||
+        text.charCodeAt(keyAt + key.length) !== COLON ||
+        !this.blankOrEnd(keyAt + key.length + 1)
+      ) {
+        if (!this.startsKey(keyAt)) throw LEAVE;
+        key = this.key(keyAt);
+        known[k] = key;
+      }
+      if (map[key] !== undefined) this.repeated(map, key, keyAt, first);
+      const colon = keyAt + key.length;
+      const r = this.record(keyAt, -1, previous);
+      if (first < 0) first = r;
+      previous = r;
+      let v = colon + 1;
+      while (v < this.length && text.charCodeAt(v) === SPACE) v++;
+      const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
+      let value: unknown;
+      if (c === NEWLINE || c === HASH) {
+        // Nothing on the line: a nested block below, or null (placed where the event reader places it).
+        const end = text.indexOf("\n", v);
+        this.nextContent(end < 0 ? this.length : end + 1);
+        if (this.content < this.length && this.indent > indent) {
+          this.records[r + VALUE] = this.content;
+          value = this.readNested(depth + 1);
+          this.records[r + CHILD] = this.firstRecord;
+        } else {
+          // An indentless sequence (`key:` then `- item` at the key's column) is the event reader's.
+          if (this.indent === indent && this.startsItem(this.content)) throw LEAVE;
+          this.records[r + VALUE] = v;
+          value = null;
+        }
+      } else {
+        this.records[r + VALUE] = v;
+        value = this.inline(v, depth + 1);
+        this.records[r + CHILD] = this.firstRecord;
+        this.nextContent(this.lineEnd + 1);
+      }
+      map[key] = value;
+      if (this.content >= this.length || this.indent < indent) break;
+      if (this.indent > indent) throw LEAVE;
+    }
+    this.firstRecord = first;
+    return map;
+  }
+
+  /**
+   * A key met again in its mapping (whose records start at `first`): a duplicate, noted, and the reading goes
+   * on, as the event reader's goes on to report every duplicate. One of Object.prototype's names is left to it.
+   */
+  private repeated(map: Record<string, unknown>, key: string, offset: number, first: number): void {
+    if (!Object.hasOwn(map, key)) throw LEAVE;
+    const { text, records } = this;
+    for (let r = first; r >= 0; r = records[r + NEXT]!) {
+      const at = records[r + KEY]!;
+      if (text.startsWith(key, at) && text.charCodeAt(at + key.length) === COLON) {
+        this.duplicates.push({ key, offset, first: at });
+        return;
+      }
+    }
+    throw LEAVE;
+  }
+
+  /** Whether `at` holds a blank or a newline, or is the text's end. */
+  private blankOrEnd(at: number): boolean {
+    const c = this.text.charCodeAt(at);
+    return c === SPACE || c === NEWLINE || at >= this.length;
+  }
+
+  private startsItem(at: number): boolean {
+    if (this.text.charCodeAt(at) !== DASH) return false;
+    const after = this.text.charCodeAt(at + 1);
+    return after === SPACE || after === NEWLINE || at + 1 >= this.length;
+  }
+
+  /**
+   * The collection starting on the current line (more indented than its key): a block one, or a one-line
+   * flow one (`yaml.stringify` writes an empty list there, `key:` then `[]` below).
+   */
+  private readNested(depth: number): unknown {
+    if (this.startsItem(this.content)) return this.readSequence(this.indent, depth);
+    const c = this.text.charCodeAt(this.content);
+    if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      const indent = this.indent;
+      const value = this.inline(this.content, depth);
+      const first = this.firstRecord;
+      this.nextContent(this.lineEnd + 1);
+      // What follows is a sibling of its key or less indented, never more than the collection.
+      if (this.content < this.length && this.indent >= indent) throw LEAVE;
+      this.firstRecord = first;
+      return value;
+    }
+    return this.readMap(this.indent, depth);
+  }
+
+  /** A block sequence whose dashes sit at column `indent`; the current line's content is its first dash. */
+  private readSequence(indent: number, depth: number): unknown[] {
+    if (depth > this.maxDepth) throw LEAVE;
+    const { text } = this;
+    const list: unknown[] = [];
+    let first = -1;
+    let previous = -1;
+    for (;;) {
+      const dash = this.content;
+      if (text.charCodeAt(dash) !== DASH || text.charCodeAt(dash + 1) !== SPACE) throw LEAVE;
+      let v = dash + 2;
+      while (v < this.length && text.charCodeAt(v) === SPACE) v++;
+      const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
+      // An empty item, an item on the lines below, or a nested `- -`: the event reader's.
+      if (c === NEWLINE || c === HASH || this.startsItem(v)) throw LEAVE;
+      const r = this.record(-1, v, previous);
+      if (first < 0) first = r;
+      previous = r;
+      let value: unknown;
+      if (this.startsKey(v)) {
+        // `- key: value`: a mapping whose keys sit at the column of this first one.
+        this.content = v;
+        this.indent = v - this.lineStart;
+        value = this.readMap(this.indent, depth + 1);
+        this.records[r + CHILD] = this.firstRecord;
+      } else {
+        value = this.inline(v, depth + 1);
+        this.records[r + CHILD] = this.firstRecord;
+        this.nextContent(this.lineEnd + 1);
+      }
+      list.push(value);
+      if (this.content >= this.length || this.indent < indent) break;
+      if (this.indent > indent) throw LEAVE;
+    }
+    this.firstRecord = first;
+    return list;
+  }
+
+  /**
+   * A value that ends on its line: a scalar, or a one-line flow list or map of scalars. Sets `lineEnd`, and
+   * `firstRecord` (-1 for a scalar).
+   */
+  private inline(at: number, depth: number): unknown {
+    const { text } = this;
+    const c = text.charCodeAt(at);
+    let value: unknown;
+    let end: number;
+    this.firstRecord = -1;
+    if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
+      end = this.quoted(at);
+      value = this.quotedValue;
+    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (depth > this.maxDepth) throw LEAVE;
+      end = c === OPEN_BRACKET ? this.flowList(at) : this.flowMap(at);
+      value = this.flowValue;
+    } else {
+      // A plain scalar: to the line's end or a comment, never holding `: `, a flow bracket or an odd character.
+      if (isIndicator(c)) throw LEAVE;
+      if (c === DASH) {
+        const after = text.charCodeAt(at + 1);
+        if (after === SPACE || after === NEWLINE || at + 1 >= this.length) throw LEAVE;
+      }
+      // Most values hold none of `:`, `#`, a bracket or an odd character: one native match finds their end.
+      PLAIN_RUN.lastIndex = at;
+      PLAIN_RUN.test(text);
+      let p = PLAIN_RUN.lastIndex;
+      let last = p - 1;
+      if (p >= this.length || text.charCodeAt(p) === NEWLINE) {
+        while (text.charCodeAt(last) === SPACE) last--;
+        p = p >= this.length ? this.length : p;
+      } else {
+        p = at;
+        last = at;
+      }
+      for (; p < this.length; p++) {
+        const ch = text.charCodeAt(p);
+        if (ch === NEWLINE) break;
+        if (ch === SPACE) {
+          if (text.charCodeAt(p + 1) === HASH) break;
+          continue;
+        }
+        if (ch === COLON) {
+          const after = text.charCodeAt(p + 1);
+          if (after === SPACE || after === NEWLINE || p + 1 >= this.length) throw LEAVE;
+        } else if (
+          ch === OPEN_BRACKET ||
+          ch === CLOSE_BRACKET ||
+          ch === OPEN_BRACE ||
+          ch === CLOSE_BRACE ||
+          !isPlainlyPrintable(ch)
+        ) {
+          throw LEAVE;
+        }
+        last = p;
+      }
+      value = this.resolvePlain(text.slice(at, last + 1));
+      end = p;
+    }
+    this.lineEnd = this.restOfLine(end);
+    return value;
+  }
+
+  /** After a value: blanks, then a comment (after at least one blank) or the line's end. Returns the newline. */
+  private restOfLine(from: number): number {
+    const { text } = this;
+    let p = from;
+    while (p < this.length && text.charCodeAt(p) === SPACE) p++;
+    if (p >= this.length) return this.length;
+    const c = text.charCodeAt(p);
+    if (c === NEWLINE) return p;
+    if (c === HASH && p > from) {
+      const end = text.indexOf("\n", p);
+      return end < 0 ? this.length : end;
+    }
+    throw LEAVE;
+  }
+
+  private quotedValue = "";
+
+  /** A one-line quoted scalar at `at`: sets quotedValue; returns the offset after its closing quote. */
+  private quoted(at: number): number {
+    const { text } = this;
+    const quote = text.charCodeAt(at);
+    let value = "";
+    let from = at + 1;
+    let p = from;
+    for (;;) {
+      if (p >= this.length) throw LEAVE;
+      const c = text.charCodeAt(p);
+      if (c === quote) {
+        if (quote === SINGLE_QUOTE && text.charCodeAt(p + 1) === SINGLE_QUOTE) {
+          value += text.slice(from, p + 1);
+          p += 2;
+          from = p;
+          continue;
+        }
+        break;
+      }
+      if (quote === DOUBLE_QUOTE && c === BACKSLASH) {
+        const escaped = ESCAPES[text.charAt(p + 1)];
+        if (escaped === undefined) throw LEAVE;
+        value += text.slice(from, p) + escaped;
+        p += 2;
+        from = p;
+        continue;
+      }
+      if (!isPlainlyPrintable(c)) throw LEAVE;
+      p++;
+    }
+    this.quotedValue = from === at + 1 ? text.slice(from, p) : value + text.slice(from, p);
+    return p + 1;
+  }
+
+  private flowValue: unknown = null;
+
+  /** `[a, "b", 1]` on one line, scalars only: sets flowValue and firstRecord; returns the offset after `]`. */
+  private flowList(at: number): number {
+    const { text } = this;
+    const list: unknown[] = [];
+    let first = -1;
+    let previous = -1;
+    let p = this.skipSpaces(at + 1);
+    if (text.charCodeAt(p) === CLOSE_BRACKET) {
+      this.flowValue = list;
+      this.firstRecord = -1;
+      return p + 1;
+    }
+    for (;;) {
+      const r = this.record(-1, p, previous);
+      if (first < 0) first = r;
+      previous = r;
+      p = this.flowScalar(p, CLOSE_BRACKET);
+      list.push(this.flowScalarValue);
+      p = this.skipSpaces(p);
+      const c = text.charCodeAt(p);
+      if (c === CLOSE_BRACKET) break;
+      if (c !== COMMA) throw LEAVE;
+      p = this.skipSpaces(p + 1);
+    }
+    this.flowValue = list;
+    this.firstRecord = first;
+    return p + 1;
+  }
+
+  /** `{a: 1, b: "x"}` on one line, plain keys and scalar values: as flowList. */
+  private flowMap(at: number): number {
+    const { text } = this;
+    const map: Record<string, unknown> = {};
+    let first = -1;
+    let previous = -1;
+    let p = this.skipSpaces(at + 1);
+    if (text.charCodeAt(p) === CLOSE_BRACE) {
+      this.flowValue = map;
+      this.firstRecord = -1;
+      return p + 1;
+    }
+    for (;;) {
+      // `key: value`, the colon right after the key and a blank after it.
+      if (!isKeyStart(text.charCodeAt(p))) throw LEAVE;
+      let k = p + 1;
+      while (isKeyPart(text.charCodeAt(k))) k++;
+      if (text.charCodeAt(k) !== COLON || text.charCodeAt(k + 1) !== SPACE) throw LEAVE;
+      const key = this.key(p);
+      if (map[key] !== undefined) this.repeated(map, key, p, first);
+      const v = this.skipSpaces(k + 1);
+      const r = this.record(p, v, previous);
+      if (first < 0) first = r;
+      previous = r;
+      p = this.flowScalar(v, CLOSE_BRACE);
+      map[key] = this.flowScalarValue;
+      p = this.skipSpaces(p);
+      const c = text.charCodeAt(p);
+      if (c === CLOSE_BRACE) break;
+      if (c !== COMMA) throw LEAVE;
+      p = this.skipSpaces(p + 1);
+    }
+    this.flowValue = map;
+    this.firstRecord = first;
+    return p + 1;
+  }
+
+  private flowScalarValue: unknown = null;
+
+  /** A scalar inside a flow collection closed by `close`: sets flowScalarValue, returns the offset after it. */
+  private flowScalar(at: number, close: number): number {
+    const { text } = this;
+    const c = text.charCodeAt(at);
+    if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
+      const end = this.quoted(at);
+      this.flowScalarValue = this.quotedValue;
+      return end;
+    }
+    // Plain, in flow: no indicator first, and no `:`, `#`, bracket or comma inside.
+    if (isIndicator(c) || c === DASH || c === SPACE || c === NEWLINE || at >= this.length) throw LEAVE;
+    let p = at;
+    let last = at;
+    for (; p < this.length; p++) {
+      const ch = text.charCodeAt(p);
+      if (ch === COMMA || ch === close) break;
+      if (ch === SPACE) continue;
+      if (
+        ch === NEWLINE ||
+        ch === COLON ||
+        ch === HASH ||
+        ch === OPEN_BRACKET ||
+        ch === CLOSE_BRACKET ||
+        ch === OPEN_BRACE ||
+        ch === CLOSE_BRACE ||
+        !isPlainlyPrintable(ch)
+      )
+        throw LEAVE;
+      last = p;
+    }
+    this.flowScalarValue = this.resolvePlain(text.slice(at, last + 1));
+    return last + 1;
+  }
+
+  private skipSpaces(from: number): number {
+    let p = from;
+    while (p < this.length && this.text.charCodeAt(p) === SPACE) p++;
+    return p;
+  }
+}
+
+/**
+ * A run of characters a plain scalar may hold anywhere: not a newline, `:`, `#`, a bracket, or a character
+ * isPlainlyPrintable refuses. Sticky: matched from a value's start.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what the run must stop at
+const PLAIN_RUN = /[^\n:#[\]{}\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\ufeff\ufffe\uffff]*/y;
+
+/** The escapes of a double-quoted scalar read here; any other is left to the event reader. */
+const ESCAPES: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
+  "\\": "\\",
+  '"': '"',
+  n: "\n",
+  t: "\t",
+});

@@ -1,0 +1,340 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { generateOrg, orgYaml } from "../../bench/generate.js";
+import { readBlockYaml } from "../../src/config/block-yaml.js";
+import { fastRead, resolvePlain } from "../../src/config/fast-yaml.js";
+import {
+  ConfigInvalidError,
+  locatePath,
+  MAX_ALIAS_COUNT,
+  MAX_NESTING_DEPTH,
+  type PathSegment,
+  readWithYaml,
+} from "../../src/config/load.js";
+
+/**
+ * The block reader answers only where it reads exactly as `yaml` does: the same value, the same positions.
+ * Wherever it leaves a text, the event reader (fast-yaml.test.ts) answers; so every text here that the block
+ * reader reads goes through `yaml` too, and most texts here are of the kind it reads.
+ */
+
+/** Plain scalars resolve as `yaml` resolves them: the block reader is handed a resolver, here `yaml`'s own. */
+function resolveWithYaml(source: string): unknown {
+  return (readWithYaml(`v: ${source}\n`, "org.yaml").value as { v: unknown }).v;
+}
+
+function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][] = []): PathSegment[][] {
+  out.push(prefix);
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) pathsOf(item, [...prefix, i], out);
+  } else if (value && typeof value === "object")
+    for (const key of Object.keys(value))
+      pathsOf((value as Record<string, unknown>)[key], [...prefix, key], out);
+  return out;
+}
+
+/**
+ * "read" when the block reader read `text` (then exactly as yaml does), "refused" when it found repeated keys
+ * (yaml's very issues), "left" when it left it.
+ */
+function expectReadAsYaml(text: string): "read" | "refused" | "left" {
+  const block = readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain);
+  if (!block) return "left";
+  // Through fastRead, as the loader calls it, with positions as line and column.
+  const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+  let ref: ReturnType<typeof readWithYaml>;
+  try {
+    ref = readWithYaml(text, "org.yaml");
+  } catch (error) {
+    if (!(error instanceof ConfigInvalidError)) throw error;
+    // Repeated keys are the one refusal the block reader makes: exactly yaml's issues.
+    expect(
+      fast.kind,
+      `yaml refuses what the block reader reads (${error.issues[0]?.message}):\n${text}`,
+    ).toBe("invalid");
+    expect(block.duplicates.length).toBeGreaterThan(0);
+    if (fast.kind === "invalid") {
+      expect(
+        fast.issues.map(({ line, col, code, message }) => ({ line, col, code, message })),
+        text,
+      ).toEqual(error.issues.map(({ line, col, code, message }) => ({ line, col, code, message })));
+    }
+    return "refused";
+  }
+  expect(block.duplicates, text).toEqual([]);
+  expect(fast.kind, text).toBe("ok");
+  if (fast.kind !== "ok") return "read";
+  expect(fast.value, text).toStrictEqual(ref.value);
+  const paths = pathsOf(fast.value);
+  // Paths that lead nowhere: past a list's end, a missing key, through a scalar.
+  const extra = paths.slice(0, 50).flatMap((path) => [
+    [...path, "missing"],
+    [...path, 99],
+    [...path, "0"],
+  ]);
+  for (const path of [...paths.slice(0, 400), ...extra]) {
+    for (const atKey of [false, true]) {
+      const position = fast.locate(path, atKey);
+      const want = locatePath(ref.doc, path, ref.locateOffset, atKey);
+      expect(position, `${JSON.stringify(path)} atKey=${atKey} in\n${text}`).toEqual(want);
+    }
+  }
+  return "read";
+}
+
+const examples = readdirSync("examples", { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .flatMap((entry) =>
+    readdirSync(join("examples", entry.name))
+      .filter((name) => name.endsWith(".yaml"))
+      .map((name) => join("examples", entry.name, name)),
+  );
+
+describe("the block YAML reader", () => {
+  it.each(examples)("reads %s exactly as yaml does", (file) => {
+    expect(expectReadAsYaml(readFileSync(file, "utf8"))).toBe("read");
+  });
+
+  it("reads a generated 300-user org exactly as yaml does, and resolves scalars as yaml does", () => {
+    const text = orgYaml(generateOrg(300), { login: "owner", email: "owner@bench.example" }, "business");
+    expect(expectReadAsYaml(text)).toBe("read");
+    const block = readBlockYaml(text, MAX_NESTING_DEPTH, resolveWithYaml);
+    expect(block?.value).toStrictEqual(readWithYaml(text, "org.yaml").value);
+  });
+
+  it("reads what people write by hand: comments, blank lines, flow lists and maps, quotes, nulls", () => {
+    for (const text of [
+      "# org\nversion: 1 # the format\n\norganization:\n  name: Acme  # trailing\n  plan:\n",
+      "a:\n# between\n  b: 1\n    # deeper comment\n  c: [x, 'y z', \"w\"]\n",
+      'users:\n  - login: a\n    password: { env: A_PW, rotation: "2026-q4" }\n  - login: b\n    aliases: []\n',
+      "a: 'it''s'\nb: \"say \\\"hi\\\"\\n\"\nc: \"\"\nd: ''\n",
+      "  indented: 1\n  root: 2\n",
+      "a: b#c\nd: e:f\ng: -1\nh: -x\ni: 1,000\nj: .5\nk: 0x1F\nl: ~\nm: null\nn: yes\n",
+      "list:\n  - a: 1\n    b:\n      - x\n  - c:\n    d: 2\n",
+      "a: é ü\n",
+      "m: {}\nl: [ ]\n",
+    ]) {
+      expect(expectReadAsYaml(text), text).toBe("read");
+    }
+  });
+
+  it("leaves to the event reader what it does not read as yaml does", () => {
+    for (const text of [
+      "a: &x 1\nb: *x\n",
+      "a: !!str 1\n",
+      "a: |\n  text\n",
+      "a: >\n  text\n",
+      "a: multi\n  line\n",
+      'a: "multi\n  line"\n',
+      "key:\n- indentless\n",
+      "'quoted': 1\n",
+      "true: 1\n",
+      "__proto__: 1\n",
+      "toString: 1\n",
+      "a:\tb\n",
+      "a: b\r\n",
+      "- root list\n",
+      "---\na: 1\n",
+      "a: 1\n...\n",
+      "a: b: c\n",
+      "a: b:\n",
+      "a: [x, [y]]\n",
+      "a: [x: 1]\n",
+      "a: [x,]\n",
+      "a: {b:1}\n",
+      'a: "\\x41"\n',
+      "a: x\n  b: 1\n",
+      "a:\n    b: 1\n  c: 2\n",
+      "a:\n  - x\n  y: 1\n",
+      "- \n",
+      "a:\n  -\n    b: 1\n",
+      "a:\n  - - x\n",
+      "a: [x] y\n",
+      'a: "x"y\n',
+      'a: "x"#c\n',
+      "a: ? x\n",
+      "a: %x\n",
+      "a: @x\n",
+      "a: - x\n",
+      "",
+      "# only a comment\n",
+      "\uFEFFa: 1\n",
+      "é: x\n",
+      "a: 🙂\n",
+    ]) {
+      expect(readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain), JSON.stringify(text)).toBeNull();
+    }
+  });
+
+  it("refuses repeated keys with yaml's issues, every one of them, and reads on", () => {
+    for (const text of [
+      "a: 1\nb: 2\na: 3\n",
+      "a: 1\na: 2\na: 3\nb:\n  c: 1\n  c: 2\n",
+      "users:\n  - login: a\n    login: b\n  - login: c\n",
+      "m: {a: 1, b: 2, a: 3}\n",
+      "x:\n  y:\n    z: 1\n    z: 2\n",
+    ]) {
+      expect(expectReadAsYaml(text), text).toBe("refused");
+    }
+    // Object.prototype's names are no repeats: left to the event reader.
+    expect(readBlockYaml("toString: 1\n", MAX_NESTING_DEPTH, resolvePlain)).toBeNull();
+  });
+
+  it(`leaves nesting past ${MAX_NESTING_DEPTH} levels to the event reader, which places the refusal`, () => {
+    const deepMap = (levels: number) =>
+      `${Array.from({ length: levels }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")} leaf\n`;
+    expect(expectReadAsYaml(deepMap(MAX_NESTING_DEPTH))).toBe("read");
+    expect(readBlockYaml(deepMap(MAX_NESTING_DEPTH + 1), MAX_NESTING_DEPTH, resolvePlain)).toBeNull();
+    expect(
+      readBlockYaml(`${deepMap(MAX_NESTING_DEPTH - 1)}\nx: [1]\n`, MAX_NESTING_DEPTH, resolvePlain),
+    ).not.toBeNull();
+  });
+
+  // Documents of the kind org.yaml is (mappings of plain keys at the top, lists of mappings, scalars of every
+  // kind), in the block and flow styles yaml writes, then randomly damaged.
+  const odd = fc.oneof(
+    fc.constantFrom(
+      "",
+      "~",
+      "null",
+      "true",
+      "True",
+      "yes",
+      "0",
+      "-0",
+      "007",
+      "0o17",
+      "0x1F",
+      "+12",
+      "1_000",
+      "1,000",
+      "1.0",
+      ".5",
+      "1e3",
+      ".inf",
+      "-.Inf",
+      ".nan",
+      "2001-12-14",
+      "12:30:00",
+      "a#b",
+      "a #b",
+      "a: b",
+      "a:b",
+      "-",
+      "-x",
+      "- x",
+      "x -",
+      "é",
+      "'q'",
+      '"q"',
+      "it's",
+      "[a]",
+      "{a: 1}",
+      "a, b",
+      "a\\b",
+      "a\nb",
+      "a\tb",
+      " lead",
+      "trail ",
+      'q"q',
+    ),
+    fc.string({ maxLength: 8 }),
+    fc.double({ noNaN: true }),
+  );
+  const scalar = fc.oneof(
+    { weight: 1, arbitrary: odd },
+    {
+      weight: 12,
+      arbitrary: fc.constantFrom("Acme Bakery", "u000001@console.test", "team-3", "pro", "Last 1", "O'Brien"),
+    },
+    { weight: 2, arbitrary: fc.integer() },
+    { weight: 1, arbitrary: fc.boolean() },
+    { weight: 1, arbitrary: fc.constant(null) },
+  );
+  const key = fc.oneof(
+    { weight: 20, arbitrary: fc.constantFrom("login", "name", "first_name", "plan", "a-b", "x1", "_k") },
+    { weight: 1, arbitrary: fc.constantFrom("1", "true", "x y", "null", "__proto__", "é") },
+  );
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, scalar, tie("list"), tie("map")),
+    // Lists of lists (`- - x`) are left to the event reader: seldom here.
+    list: fc.array(
+      fc.oneof(
+        { weight: 4, arbitrary: scalar },
+        { weight: 4, arbitrary: tie("map") },
+        { weight: 1, arbitrary: tie("list") },
+      ),
+      { maxLength: 4 },
+    ),
+    map: fc.dictionary(key, tie("node"), { maxKeys: 4 }),
+  })).node;
+  const top = fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 });
+  const style = fc.record({
+    defaultStringType: fc.constantFrom("PLAIN", "PLAIN", "PLAIN", "QUOTE_DOUBLE", "QUOTE_SINGLE"),
+    defaultKeyType: fc.constantFrom(null, "PLAIN", "PLAIN", "PLAIN"),
+    collectionStyle: fc.constantFrom("any", "block", "block", "block", "flow"),
+    indent: fc.integer({ min: 1, max: 4 }),
+    indentSeq: fc.constantFrom(true, true, true, false),
+    flowCollectionPadding: fc.boolean(),
+  });
+  const damage = fc.array(
+    fc.record({
+      at: fc.nat(),
+      text: fc.constantFrom(
+        "repeat a line",
+        "drop a line",
+        "a comment line",
+        ":",
+        " ",
+        "\n",
+        "- ",
+        "-",
+        "#",
+        " #",
+        "'",
+        '"',
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "  ",
+        "a",
+        "k: ",
+        "\\",
+      ),
+    }),
+    { maxLength: 1 },
+  );
+
+  it("agrees with yaml on random org-like documents, damaged or not, and reads most of them", () => {
+    const seen = { read: 0, refused: 0, left: 0 };
+    fc.assert(
+      fc.property(top, style, fc.option(damage, { freq: 2 }), (doc, options, edits) => {
+        let text = stringify(doc, options as never);
+        for (const edit of edits ?? []) {
+          const lines = text.split("\n");
+          const line = edit.at % lines.length;
+          if (edit.text === "repeat a line") lines.splice(line, 0, lines[line]!);
+          else if (edit.text === "drop a line") lines.splice(line, 1);
+          else if (edit.text === "a comment line") lines.splice(line, 0, `${" ".repeat(edit.at % 5)}# note`);
+          else {
+            const at = edit.at % (text.length + 1);
+            text = text.slice(0, at) + edit.text + text.slice(at);
+            continue;
+          }
+          text = lines.join("\n");
+        }
+        seen[expectReadAsYaml(text)]++;
+      }),
+      { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+    );
+    // The property ran on texts the block reader reads, not only on those it leaves.
+    expect(seen.read).toBeGreaterThan(500);
+    expect(seen.left).toBeGreaterThan(100);
+    expect(seen.refused).toBeGreaterThan(3);
+  }, 600_000);
+});
