@@ -388,7 +388,7 @@ function cleanEnd(item: Item, inSeq: boolean): number {
   if (!inSeq) {
     const key = item.key;
     const sep = item.sep;
-    if (!key || key.type !== "scalar" || key.end !== undefined || !sep || sep.length < 2) return -1;
+    if (key?.type !== "scalar" || key.end !== undefined || !sep || sep.length < 2) return -1;
     if (sep[0]!.type !== "map-value-ind") return -1;
     if (sep.slice(1).some((t) => t.type !== "space" && t.type !== "newline")) return -1;
     if (item.value?.type === "scalar" && (sep.length !== 2 || sep[1]!.source !== " ")) return -1;
@@ -400,7 +400,7 @@ function cleanValueEnd(value: CST.Token | null | undefined): number {
   if (!value) return -1;
   if (value.type === "scalar") {
     const end = value.end;
-    if (!end || end.length !== 1 || end[0]!.type !== "newline" || value.source.includes("\n")) return -1;
+    if (end?.length !== 1 || end[0]!.type !== "newline" || value.source.includes("\n")) return -1;
     return end[0]!.offset + 1;
   }
   if (value.type !== "block-map" && value.type !== "block-seq") return -1;

@@ -39,6 +39,7 @@
 import type { CST, LineCounter } from "yaml";
 import { ConfigInvalidError, type ConfigIssue } from "./model.js";
 import { yamlLibrary } from "./yaml-library.js";
+import { chainRefusal } from "./yaml-window-chain.js";
 import {
   CORE_WORDS,
   findRecordRuns,
@@ -75,6 +76,8 @@ export interface WindowOptions {
   minRun?: number;
   /** Runs of fewer records than this stay whole (yaml-window-records.ts). */
   minRecords?: number;
+  /** A chain's prefix longer than this fraction of the file is not read (yaml-window-chain.ts). */
+  chainMaxPrefix?: number;
 }
 
 /**
@@ -89,8 +92,17 @@ export function windowRefusal(
 ): ConfigIssue[] | null {
   // A directive (`%YAML 1.1`) changes how plain scalars resolve: `yes` and `on` are both true there.
   if (text.startsWith("%") || text.includes("\n%")) return null;
+  return cutRefusal(text, read, options) ?? chainRefusal(text, read, simpleLine, options.chainMaxPrefix);
+}
+
+/** The refusal of the text with its runs' middles removed (see above); null when that does not tell. */
+function cutRefusal(
+  text: string,
+  read: (text: string) => unknown,
+  options: WindowOptions,
+): ConfigIssue[] | null {
   const minRecords = options.minRecords ?? 16;
-  let runs = findRecordRuns(text, minRecords);
+  let runs = text.includes("- ") ? findRecordRuns(text, minRecords) : [];
   let cuts = findCuts(text, options.minRun ?? 64).filter(
     (cut) => !runs.some((run) => cut.firstLine < run.end && run.start < cut.lastEnd),
   );

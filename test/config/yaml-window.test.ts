@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigInvalidError, parseYamlText, readWithYaml } from "../../src/config/load.js";
 import type { ConfigIssue } from "../../src/config/model.js";
 import { WINDOW_MIN_BYTES, windowRefusal } from "../../src/config/yaml-window.js";
+import { CHAIN_KEPT } from "../../src/config/yaml-window-chain.js";
 import { findRecordRuns } from "../../src/config/yaml-window-records.js";
 
 /**
@@ -22,8 +23,13 @@ function wholeRefusal(text: string): ConfigIssue[] | null {
 }
 
 /** "window" when the reduced text answered (and matched), else "whole". */
-function expectSameAsWhole(text: string, minRun: number, minRecords = 16): "window" | "whole" {
-  const windowed = windowRefusal(text, read, { minRun, minRecords });
+function expectSameAsWhole(
+  text: string,
+  minRun: number,
+  minRecords = 16,
+  chainMaxPrefix = 0.5,
+): "window" | "whole" {
+  const windowed = windowRefusal(text, read, { minRun, minRecords, chainMaxPrefix });
   if (windowed === null) return "whole";
   expect(windowed, text).toEqual(wholeRefusal(text));
   return "window";
@@ -63,8 +69,8 @@ describe("a large file's refusal, found on a reduced text", () => {
       end: ["version: 1", "bomb:", ...body, "  last: [unclosed"],
       // A duplicate across the cut: the whole file is read (the same answer, the slow way).
       duplicate: ["version: 1", "bomb:", ...body, "  k7: again", "  last: {"],
-      // A flow collection left open at the start makes every later line flow content (yaml nests them until
-      // too_deep): no run is a block mapping's, and the whole file is read.
+      // A flow collection left open at the start makes every later line one level deeper (the bench's file):
+      // the refusal is too_deep, read from a prefix (yaml-window-chain.ts).
       open: ["version: 1", "bomb:", "  first: [unclosed", ...body],
     };
     for (const [name, lines] of Object.entries(cases)) {
@@ -77,7 +83,7 @@ describe("a large file's refusal, found on a reduced text", () => {
         name,
       ).toEqual(whole);
       const windowed = windowRefusal(text, read);
-      if (name === "duplicate" || name === "open") expect(windowed, name).toBeNull();
+      if (name === "duplicate") expect(windowed, name).toBeNull();
       else expect(windowed, name).toEqual(whole);
     }
   });
@@ -426,6 +432,61 @@ describe("a large file's refusal, found on a reduced text", () => {
       );
       // Records were removed often, and the whole file was read sometimes.
       expect(seen.records).toBeGreaterThan(100);
+      expect(seen.whole).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  // An opener left open (or any damage) before a long tail of `key: value` lines, which yaml may read as ever
+  // deeper mappings: wherever the prefix answers, it answers as the whole text does.
+  const chainDoc = fc.record({
+    head: fc.array(
+      fc.constantFrom(
+        "version: 1",
+        "bomb:",
+        "  first: [unclosed",
+        "  first: {unclosed",
+        "first: [unclosed",
+        "  - [a,",
+        "  k: v",
+        "  k: a: b",
+        "list:",
+        "  - item",
+        "  x: [1, 2]",
+        '  q: "open',
+        "  q: 'open",
+        "  k: |",
+        "deep:",
+        "    deeper: [",
+        "  ]",
+        "#c",
+      ),
+      { minLength: 1, maxLength: 6 },
+    ),
+    tail: fc.integer({ min: CHAIN_KEPT - 4, max: CHAIN_KEPT + 40 }),
+    indent: fc.constantFrom(1, 2, 2, 4),
+    // A line of another indent somewhere in the tail, or damage, or none.
+    breaker: fc.option(
+      fc.record({
+        at: fc.nat(),
+        line: fc.constantFrom("other: x", "  other: x", "   k: v", "  - x", "  k: [", "  #c"),
+      }),
+    ),
+  });
+
+  it(
+    "agrees with yaml on the whole text where an open collection nests every later line deeper",
+    () => {
+      const seen = { window: 0, whole: 0 };
+      fc.assert(
+        fc.property(chainDoc, ({ head, tail, indent, breaker }) => {
+          const lines = [...head, ...run(tail, indent)];
+          if (breaker) lines.splice(head.length + (breaker.at % (tail + 1)), 0, breaker.line);
+          seen[expectSameAsWhole(`${lines.join("\n")}\n`, 1e9, 1e9, 1)]++;
+        }),
+        { numRuns: 1000, seed: SEED },
+      );
+      expect(seen.window).toBeGreaterThan(30);
       expect(seen.whole).toBeGreaterThan(0);
     },
     PROPERTY_TIMEOUT_MS,
