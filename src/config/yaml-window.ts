@@ -31,6 +31,11 @@
  *   and text without quote or backslash adds no error.
  * - Every message of `yaml` and of orgctl's reading is free of positions except the duplicate key's "first
  *   at line N", which is mapped like the issue's own line.
+ * Also removed: the middle items of runs of block sequence items (records of several lines, such as
+ * org.yaml's users) where a kept item of the same shape is checked (yaml-window-records.ts, which says why
+ * that cannot change the answer either). And a file whose last lines `yaml` reads as ever deeper mappings is
+ * answered from a prefix (yaml-window-chain.ts). A `%` directive line (`%YAML 1.1` resolves `yes` and `on`
+ * to one key) reads the whole file.
  * When a check fails, the run is kept whole; when the reduced text is accepted (the reduced answer is only
  * trusted for refusals), the caller reads the whole file. The differential tests (test/config/yaml-window.test.ts)
  * compare this with `yaml` on the whole text, errors placed before, inside, between and after runs.
