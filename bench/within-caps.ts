@@ -135,8 +135,8 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: "a real organization of 30,000 users (the documented size)",
     text: () => orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
   },
-  // Its users are records of several lines, which yaml-window.ts does not cut (only runs of `key: value`
-  // lines): `yaml` reads the whole file.
+  // Its users are records of several lines: yaml-window-records.ts removes the middle ones, `yaml` reads the
+  // rest.
   {
     name: "the same organization, a syntax error in its last line",
     text: () =>

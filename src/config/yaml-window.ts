@@ -31,34 +31,44 @@
  *   and text without quote or backslash adds no error.
  * - Every message of `yaml` and of orgctl's reading is free of positions except the duplicate key's "first
  *   at line N", which is mapped like the issue's own line.
+ * Also removed: the middle items of runs of block sequence items (records of several lines, such as
+ * org.yaml's users) where a kept item of the same shape is checked (yaml-window-records.ts, which says why
+ * that cannot change the answer either). And a file whose last lines `yaml` reads as ever deeper mappings is
+ * answered from a prefix (yaml-window-chain.ts). A `%` directive line (`%YAML 1.1` resolves `yes` and `on`
+ * to one key) reads the whole file.
  * When a check fails, the run is kept whole; when the reduced text is accepted (the reduced answer is only
  * trusted for refusals), the caller reads the whole file. The differential tests (test/config/yaml-window.test.ts)
  * compare this with `yaml` on the whole text, errors placed before, inside, between and after runs.
  * Pure.
  */
-import type { CST } from "yaml";
+import type { CST, LineCounter } from "yaml";
 import { ConfigInvalidError, type ConfigIssue } from "./model.js";
 import { yamlLibrary } from "./yaml-library.js";
+import { chainRefusal } from "./yaml-window-chain.js";
+import {
+  CORE_WORDS,
+  findRecordRuns,
+  isDigit,
+  isKeyChar,
+  isLetter,
+  isValueChar,
+  type Removal,
+  splitRuns,
+  templatesAt,
+  verifiedRecordRuns,
+} from "./yaml-window-records.js";
 
 /** Below this size `yaml` reads the whole file quickly enough: no window. */
 export const WINDOW_MIN_BYTES = 256 * 1024;
 
-/** Core schema words that resolve to null or a boolean (every other simple line's key is a string). */
-const CORE_WORDS = new Set(["null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE"]);
-
 /** One run's removed middle. Offsets are in the whole text. */
-interface Cut {
+interface Cut extends Removal {
   indent: number;
   /** Start of the run's first line (kept) and of its last line (kept); the lines between go. */
   firstLine: number;
   lastLine: number;
-  /** Offset where the removed part starts (the run's second line) and where it ends (the last line). */
-  from: number;
-  to: number;
   /** Offset just past the run's last line (its newline). */
   lastEnd: number;
-  /** How many lines go. */
-  lines: number;
   /** The removed lines' keys, as [start, end) offsets in the whole text. */
   keys: KeySpans;
 }
@@ -69,6 +79,10 @@ type KeySpans = number[];
 export interface WindowOptions {
   /** Runs shorter than this stay whole (the default makes a cut worth a reduced parse). */
   minRun?: number;
+  /** Runs of fewer records than this stay whole (yaml-window-records.ts). */
+  minRecords?: number;
+  /** A chain's prefix longer than this fraction of the file is not read (yaml-window-chain.ts). */
+  chainMaxPrefix?: number;
 }
 
 /**
@@ -81,25 +95,88 @@ export function windowRefusal(
   read: (text: string) => unknown,
   options: WindowOptions = {},
 ): ConfigIssue[] | null {
-  let cuts = findCuts(text, options.minRun ?? 64);
-  if (cuts.length === 0) return null;
-  let reduced = reduce(text, cuts);
-  let verified = verifiedCuts(text, reduced, cuts);
-  if (verified.length < cuts.length) {
-    // Keep only the cuts that held; the others' runs stay whole, which cannot change the ones that held.
-    if (verified.length === 0) return null;
-    cuts = verified.map(({ cut }) => cut);
-    reduced = reduce(text, cuts);
-    verified = verifiedCuts(text, reduced, cuts);
-    if (verified.length < cuts.length) return null;
-  }
-  try {
-    read(reduced);
-  } catch (error) {
-    if (!(error instanceof ConfigInvalidError)) throw error;
-    return error.issues.map((issue) => mapIssue(issue, verified));
+  // A directive (`%YAML 1.1`) changes how plain scalars resolve: `yes` and `on` are both true there.
+  if (text.startsWith("%") || text.includes("\n%")) return null;
+  return cutRefusal(text, read, options) ?? chainRefusal(text, read, simpleLine, options.chainMaxPrefix);
+}
+
+/** The refusal of the text with its runs' middles removed (see above); null when that does not tell. */
+function cutRefusal(
+  text: string,
+  read: (text: string) => unknown,
+  options: WindowOptions,
+): ConfigIssue[] | null {
+  const minRecords = options.minRecords ?? 16;
+  let runs = text.includes("- ") ? findRecordRuns(text, minRecords) : [];
+  let cuts = findCuts(text, options.minRun ?? 64).filter(
+    (cut) => !runs.some((run) => cut.firstLine < run.end && run.start < cut.lastEnd),
+  );
+  // Cuts or runs that fail a check are left out (a run is split around a record that fails) and the rest
+  // checked again on the new reduced text; the others' parts then stay whole, which cannot change the ones
+  // that held.
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (cuts.length === 0 && runs.length === 0) return null;
+    const removals = [...cuts, ...runs.flatMap((run) => run.removals)].sort((a, b) => a.from - b.from);
+    const reduced = reduce(text, removals);
+    const { LineCounter, Parser } = yamlLibrary();
+    const lineCounter = new LineCounter();
+    const tokens = [...new Parser(lineCounter.addNewLine).parse(reduced)];
+    const place = (offset: number) => reducedOffset(offset, removals);
+    const heldCuts = verifiedCuts(text, tokens, cuts, place).filter((cut) =>
+      startsLine(cut, lineCounter, place),
+    );
+    const { held, unclean } = verifiedRecordRuns(runs, tokens, place);
+    const heldRuns = held.filter((run) =>
+      run.removals.every((removal) => startsLine(removal, lineCounter, place)),
+    );
+    if (heldCuts.length < cuts.length || heldRuns.length < runs.length) {
+      cuts = heldCuts;
+      runs = [
+        ...heldRuns,
+        ...splitRuns(
+          text,
+          runs.filter((run) => !held.includes(run) && run.records.some((record) => unclean.has(record))),
+          unclean,
+          minRecords,
+        ),
+      ].sort((a, b) => a.start - b.start);
+      continue;
+    }
+    const verified = removals.map((removal) => ({
+      cut: removal,
+      line: lineCounter.linePos(place(removal.to)).line,
+    }));
+    try {
+      read(reduced);
+    } catch (error) {
+      if (!(error instanceof ConfigInvalidError)) throw error;
+      const { issues } = error;
+      // A too_deep answer is not trusted where records were removed: a removed record's collections are as
+      // deep as their sequence's items, which the kept ones may not show.
+      if (runs.length > 0 && issues.some((issue) => issue.code === "too_deep")) return null;
+      // An issue in a template (or on the line after it): that record is no template, read it whole.
+      const hit = templatesAt(
+        runs,
+        issues.map((issue) => issue.line),
+        (offset) => lineCounter.linePos(place(offset)).line,
+      );
+      if (hit.size > 0) {
+        runs = splitRuns(text, runs, hit, minRecords);
+        continue;
+      }
+      return issues.map((issue) => mapIssue(issue, verified));
+    }
+    return null;
   }
   return null;
+}
+
+/**
+ * `yaml` numbers lines by the newlines its parser reports (not those inside a token it did not expect), so
+ * a line is mapped back in its numbering: a removed part must start a line there.
+ */
+function startsLine(removal: Removal, lineCounter: LineCounter, place: (offset: number) => number): boolean {
+  return lineCounter.linePos(place(removal.to)).col === 1;
 }
 
 /**
@@ -194,30 +271,23 @@ function simpleLine(text: string, start: number, out: { indent: number; keyEnd: 
   return i + 1;
 }
 
-const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-const isDigit = (c: number) => c >= 48 && c <= 57;
-/** `[A-Za-z0-9_-]` */
-const isKeyChar = (c: number) => isLetter(c) || isDigit(c) || c === 95 || c === 45;
-/** `[A-Za-z0-9_.@+-]` */
-const isValueChar = (c: number) => isKeyChar(c) || c === 46 || c === 64 || c === 43;
-
-function reduce(text: string, cuts: Cut[]): string {
+function reduce(text: string, removals: Removal[]): string {
   const parts: string[] = [];
   let at = 0;
-  for (const cut of cuts) {
-    parts.push(text.slice(at, cut.from));
-    at = cut.to;
+  for (const removal of removals) {
+    parts.push(text.slice(at, removal.from));
+    at = removal.to;
   }
   parts.push(text.slice(at));
   return parts.join("");
 }
 
-/** Where a whole-text offset before a cut's end lands in the reduced text. */
-function reducedOffset(offset: number, cuts: Cut[]): number {
+/** Where a whole-text offset (not inside a removed part) lands in the reduced text. */
+function reducedOffset(offset: number, removals: Removal[]): number {
   let removed = 0;
-  for (const cut of cuts) {
-    if (cut.to > offset) break;
-    removed += cut.to - cut.from;
+  for (const removal of removals) {
+    if (removal.to > offset) break;
+    removed += removal.to - removal.from;
   }
   return offset - removed;
 }
@@ -229,19 +299,22 @@ type Item = CST.CollectionItem;
  * of one block mapping at the run's indent whose ancestors are block collections only, and whose removed
  * keys repeat neither each other nor a key of that mapping.
  */
-function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Verified[] {
-  const { LineCounter, Parser } = yamlLibrary();
-  const lineCounter = new LineCounter();
+function verifiedCuts(
+  text: string,
+  tokens: CST.Token[],
+  cuts: Cut[],
+  place: (offset: number) => number,
+): Cut[] {
   // The key offsets (reduced) of the lines to check, and where each was found.
   const wanted = new Map<number, { map: CST.BlockMap; index: number } | null>();
   for (const cut of cuts) {
-    wanted.set(reducedOffset(cut.firstLine, cuts) + cut.indent, null);
-    wanted.set(reducedOffset(cut.lastLine, cuts) + cut.indent, null);
+    wanted.set(place(cut.firstLine) + cut.indent, null);
+    wanted.set(place(cut.lastLine) + cut.indent, null);
   }
   // The quoted scalars that are values (not keys): [start, end) in the reduced text.
   const quoted: [number, number][] = [];
   const pending: { token: CST.Token; blockOnly: boolean; isKey?: boolean }[] = [];
-  for (const token of new Parser(lineCounter.addNewLine).parse(reduced)) {
+  for (const token of tokens) {
     if (token.type === "document" && token.value) pending.push({ token: token.value, blockOnly: true });
   }
   while (pending.length > 0) {
@@ -262,8 +335,8 @@ function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Verified[] {
   }
   quoted.sort((a, b) => a[0] - b[0]);
   const structural = cuts.flatMap((cut): { cut: Cut; map: CST.BlockMap | null }[] => {
-    const firstAt = reducedOffset(cut.firstLine, cuts);
-    const lastAt = reducedOffset(cut.lastLine, cuts);
+    const firstAt = place(cut.firstLine);
+    const lastAt = place(cut.lastLine);
     const first = wanted.get(firstAt + cut.indent);
     const last = wanted.get(lastAt + cut.indent);
     if (
@@ -287,19 +360,12 @@ function verifiedCuts(text: string, reduced: string, cuts: Cut[]): Verified[] {
   const unique = new Set(
     [...removed].filter(([map, spans]) => keysAreUnique(text, spans, map)).map(([map]) => map),
   );
-  return structural.flatMap(({ cut, map }) => {
-    if (map !== null && !unique.has(map)) return [];
-    // `yaml` numbers lines by the newlines its parser reports (not those inside a token it did not expect),
-    // so a line is mapped back in its numbering: the removed part must start a line there.
-    const boundary = lineCounter.linePos(reducedOffset(cut.to, cuts));
-    if (boundary.col !== 1) return [];
-    return [{ cut, line: boundary.line }];
-  });
+  return structural.flatMap(({ cut, map }) => (map !== null && !unique.has(map) ? [] : [cut]));
 }
 
-/** A cut that held, and the line (in `yaml`'s numbering of the reduced text) where its removed part was. */
+/** A removed part, and the line (in `yaml`'s numbering of the reduced text) where it was. */
 interface Verified {
-  cut: Cut;
+  cut: Removal;
   line: number;
 }
 

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { ConfigInvalidError, parseYamlText, readWithYaml } from "../../src/config/load.js";
 import type { ConfigIssue } from "../../src/config/model.js";
 import { WINDOW_MIN_BYTES, windowRefusal } from "../../src/config/yaml-window.js";
+import { CHAIN_KEPT } from "../../src/config/yaml-window-chain.js";
+import { findRecordRuns } from "../../src/config/yaml-window-records.js";
 
 /**
  * A refusal found on a reduced text (yaml-window.ts) must be exactly the refusal `yaml` gives for the whole
@@ -21,8 +23,13 @@ function wholeRefusal(text: string): ConfigIssue[] | null {
 }
 
 /** "window" when the reduced text answered (and matched), else "whole". */
-function expectSameAsWhole(text: string, minRun: number): "window" | "whole" {
-  const windowed = windowRefusal(text, read, { minRun });
+function expectSameAsWhole(
+  text: string,
+  minRun: number,
+  minRecords = 16,
+  chainMaxPrefix = 0.5,
+): "window" | "whole" {
+  const windowed = windowRefusal(text, read, { minRun, minRecords, chainMaxPrefix });
   if (windowed === null) return "whole";
   expect(windowed, text).toEqual(wholeRefusal(text));
   return "window";
@@ -62,8 +69,8 @@ describe("a large file's refusal, found on a reduced text", () => {
       end: ["version: 1", "bomb:", ...body, "  last: [unclosed"],
       // A duplicate across the cut: the whole file is read (the same answer, the slow way).
       duplicate: ["version: 1", "bomb:", ...body, "  k7: again", "  last: {"],
-      // A flow collection left open at the start makes every later line flow content (yaml nests them until
-      // too_deep): no run is a block mapping's, and the whole file is read.
+      // A flow collection left open at the start makes every later line one level deeper (the bench's file):
+      // the refusal is too_deep, read from a prefix (yaml-window-chain.ts).
       open: ["version: 1", "bomb:", "  first: [unclosed", ...body],
     };
     for (const [name, lines] of Object.entries(cases)) {
@@ -76,7 +83,7 @@ describe("a large file's refusal, found on a reduced text", () => {
         name,
       ).toEqual(whole);
       const windowed = windowRefusal(text, read);
-      if (name === "duplicate" || name === "open") expect(windowed, name).toBeNull();
+      if (name === "duplicate") expect(windowed, name).toBeNull();
       else expect(windowed, name).toEqual(whole);
     }
   });
@@ -254,6 +261,232 @@ describe("a large file's refusal, found on a reduced text", () => {
       );
       // The reduced text answered often, and not always.
       expect(seen.window).toBeGreaterThan(300);
+      expect(seen.whole).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  it("is yaml's refusal of a large org.yaml whose users are records of several lines, error last", () => {
+    const users = Array.from({ length: 3000 }, (_, i) => [
+      `  - login: u${i}`,
+      `    email: u${i}@example.test`,
+      ...(i % 3 === 0 ? ["    aliases:", `      - a${i}@example.test`] : []),
+      "    groups:",
+      `      - team-${i % 7}`,
+      ...(i % 5 === 0 ? [`      - team-${i % 11}`] : []),
+    ]);
+    const cases = {
+      // The bench's file: a record whose last line is a duplicate key with an unclosed flow sequence.
+      end: ["version: 1", "users:", ...users.flat(), "    role: [member"],
+      middle: [
+        "version: 1",
+        "users:",
+        ...users.slice(0, 1500).flat(),
+        '    bad: "open',
+        ...users.slice(1500).flat(),
+      ],
+      start: ["version: 1", "bad: x: y", "users:", ...users.flat()],
+      // A removed record's key repeats across records (fine) and inside one record (a duplicate of yaml's).
+      duplicate: [
+        "version: 1",
+        "users:",
+        ...users.slice(0, 2000).flat(),
+        "    email: again",
+        ...users.slice(2000).flat(),
+        "x: [",
+      ],
+    };
+    for (const [name, lines] of Object.entries(cases)) {
+      const text = `${lines.join("\n")}\n`;
+      expect(text.length, name).toBeGreaterThanOrEqual(WINDOW_MIN_BYTES);
+      const whole = wholeRefusal(text);
+      expect(whole, name).not.toBeNull();
+      expect(findRecordRuns(text, 16).length, name).toBeGreaterThan(0);
+      expect(windowRefusal(text, read), name).toEqual(whole);
+      expect(
+        refusalOf(() => parseYamlText(text, "org.yaml")),
+        name,
+      ).toEqual(whole);
+    }
+  });
+
+  it("reads the whole file under a %YAML 1.1 directive, where yes and on are the same key", () => {
+    const text = `${["%YAML 1.1", "---", "bomb:", "  yes: 1", ...run(20, 2), "  on: 2", "  last: [unclosed"].join("\n")}\n`;
+    expect(wholeRefusal(text)!.map((i) => i.code)).toContain("duplicate_key");
+    expect(windowRefusal(text, read, { minRun: 3 })).toBeNull();
+  });
+
+  // Sequences of records (items of several lines) in every shape the record lines allow, with the structure
+  // around them and damage: wherever the reduced text answers, it answers as the whole text does.
+  const recordLine = fc.constantFrom(
+    "  email: e",
+    "  plan: free",
+    "  groups:",
+    "    - team",
+    "  - team",
+    "  aliases:",
+    "    - alias",
+    "      - deep",
+    "    nested: v",
+    "  login: again",
+    "  n: 1",
+    "  b: true",
+    "  x: [1",
+    "  y: {",
+    "  # comment",
+    "",
+    "    - k: v",
+    "  k:",
+    "   odd: 3",
+    "  - - z",
+  );
+  const record = fc.record({
+    head: fc.constantFrom("- login: L", "- L", "- login:", "- - L", "- login: L # c"),
+    body: fc.array(recordLine, { maxLength: 5 }),
+  });
+  const recordDoc = fc.record({
+    parts: fc.array(
+      fc.oneof(
+        {
+          weight: 5,
+          arbitrary: fc.record({
+            kind: fc.constant("records" as const),
+            indent: fc.constantFrom(0, 2, 4),
+            shapes: fc.array(record, { minLength: 1, maxLength: 3 }),
+            count: fc.integer({ min: 1, max: 14 }),
+            pick: fc.array(fc.nat(), { minLength: 14, maxLength: 14 }),
+          }),
+        },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            kind: fc.constant("line" as const),
+            line: fc.constantFrom(
+              "users:",
+              "list:",
+              "  inner:",
+              "top: v",
+              "  k: v",
+              "flow: [",
+              "  ]",
+              "  - [a,",
+              "anchor: &a",
+              "  - *a",
+              "block: |",
+              "'q",
+              "---",
+              "  - ? k",
+              "? x",
+              "\t- t",
+            ),
+          }),
+        },
+      ),
+      { minLength: 1, maxLength: 8 },
+    ),
+    edits: fc.array(
+      fc.record({
+        at: fc.nat(),
+        text: fc.constantFrom(":", " ", "\n", "- ", "#", "'", '"', "[", "{", "]", "  ", "&a ", "!t "),
+      }),
+      { maxLength: 2 },
+    ),
+    minRecords: fc.integer({ min: 3, max: 5 }),
+    trailingNewline: fc.boolean(),
+  });
+
+  it(
+    "agrees with yaml on the whole text, for random sequences of records, structure around them and damage",
+    () => {
+      const seen = { window: 0, whole: 0, records: 0 };
+      fc.assert(
+        fc.property(recordDoc, ({ parts, edits, minRecords, trailingNewline }) => {
+          const out: string[] = [];
+          let n = 0;
+          for (const part of parts) {
+            if (part.kind === "line") {
+              out.push(part.line);
+              continue;
+            }
+            const pad = " ".repeat(part.indent);
+            for (let r = 0; r < part.count; r++) {
+              const shape = part.shapes[part.pick[r]! % part.shapes.length]!;
+              const name = `u${n++}`;
+              out.push(pad + shape.head.replace("L", name));
+              for (const line of shape.body)
+                out.push(line === "" ? "" : pad + line.replace("e", `${name}@x`));
+            }
+          }
+          let text = out.join("\n") + (trailingNewline ? "\n" : "");
+          for (const edit of edits) {
+            const at = edit.at % (text.length + 1);
+            text = text.slice(0, at) + edit.text + text.slice(at);
+          }
+          const answered = expectSameAsWhole(text, 64, minRecords);
+          seen[answered]++;
+          // The reduced text answered only because records were removed.
+          if (answered === "window" && windowRefusal(text, read, { minRun: 64, minRecords: 1e9 }) === null)
+            seen.records++;
+        }),
+        { numRuns: 3000, seed: SEED },
+      );
+      // Records were removed often, and the whole file was read sometimes.
+      expect(seen.records).toBeGreaterThan(100);
+      expect(seen.whole).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  // An opener left open (or any damage) before a long tail of `key: value` lines, which yaml may read as ever
+  // deeper mappings: wherever the prefix answers, it answers as the whole text does.
+  const chainDoc = fc.record({
+    head: fc.array(
+      fc.constantFrom(
+        "version: 1",
+        "bomb:",
+        "  first: [unclosed",
+        "  first: {unclosed",
+        "first: [unclosed",
+        "  - [a,",
+        "  k: v",
+        "  k: a: b",
+        "list:",
+        "  - item",
+        "  x: [1, 2]",
+        '  q: "open',
+        "  q: 'open",
+        "  k: |",
+        "deep:",
+        "    deeper: [",
+        "  ]",
+        "#c",
+      ),
+      { minLength: 1, maxLength: 6 },
+    ),
+    tail: fc.integer({ min: CHAIN_KEPT - 4, max: CHAIN_KEPT + 40 }),
+    indent: fc.constantFrom(1, 2, 2, 4),
+    // A line of another indent somewhere in the tail, or damage, or none.
+    breaker: fc.option(
+      fc.record({
+        at: fc.nat(),
+        line: fc.constantFrom("other: x", "  other: x", "   k: v", "  - x", "  k: [", "  #c"),
+      }),
+    ),
+  });
+
+  it(
+    "agrees with yaml on the whole text where an open collection nests every later line deeper",
+    () => {
+      const seen = { window: 0, whole: 0 };
+      fc.assert(
+        fc.property(chainDoc, ({ head, tail, indent, breaker }) => {
+          const lines = [...head, ...run(tail, indent)];
+          if (breaker) lines.splice(head.length + (breaker.at % (tail + 1)), 0, breaker.line);
+          seen[expectSameAsWhole(`${lines.join("\n")}\n`, 1e9, 1e9, 1)]++;
+        }),
+        { numRuns: 1000, seed: SEED },
+      );
+      expect(seen.window).toBeGreaterThan(30);
       expect(seen.whole).toBeGreaterThan(0);
     },
     PROPERTY_TIMEOUT_MS,
