@@ -103,6 +103,11 @@ const HANDLING: { [K in RoutedOperationName]?: OperationHandling<K> } = {
   remove_member: { render: (op) => renderGroup(op.group) },
 };
 
+/** The routed operations that declare no answer of their own: each must act on a listed record kind. */
+export const OPERATIONS_ANSWERED_WITH_THE_RECORD = (Object.keys(OPERATION_ROUTES) as RoutedOperationName[])
+  .filter((name) => HANDLING[name] === undefined)
+  .sort();
+
 const RECORD_HANDLING: OperationHandling<RoutedOperationName> = {
   render: (op) => recordAnswer(op as Operation),
 };
