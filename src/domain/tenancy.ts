@@ -65,7 +65,7 @@ export function actingRole(home: Tenant, role: Role, target: Tenant): Role | nul
 
 /**
  * Whether a user of `home` with `role` acts in the organizations `home` manages: a partner's org_admins. The
- * organizations list (`GET /v1/orgs`) is the caller's own organization and, when this holds, the managed ones:
+ * organizations list (`API.orgs`) is the caller's own organization and, when this holds, the managed ones:
  * exactly where `actingRole` lets them act, selected by one indexed query so a page costs the same however
  * many organizations the console holds.
  */
