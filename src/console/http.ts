@@ -98,16 +98,19 @@ export function send(
   headers: Record<string, string> = {},
 ): void {
   if (response.headersSent) return;
+  // The body goes out as bytes: Node writes a string answer of known length by joining it to the head and
+  // encoding the whole again (a 400 KB page cost three times the CPU that way).
+  const bytes = status === 204 || status === 304 ? null : Buffer.from(body);
   response.writeHead(status, {
     ...(body ? { "content-type": "application/json; charset=utf-8" } : {}),
     // With its length, an answer goes out whole instead of in chunked encoding: fewer bytes and writes for
     // the console, and no chunk framing to parse for the client, which can also refuse an oversized answer
     // before reading it. 204 and 304 carry no body and no length.
-    ...(status === 204 || status === 304 ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+    ...(bytes ? { "content-length": String(bytes.length) } : {}),
     "cache-control": "no-store",
     ...headers,
   });
-  response.end(body);
+  response.end(bytes ?? undefined);
 }
 
 export function sendError(response: ServerResponse, error: ApiError): void {
