@@ -93,19 +93,22 @@ const PROTO = "__proto__";
 
 /**
  * Reads `text` when it is plain block YAML whose top is a mapping, collections nested at most `maxDepth`
- * levels; null otherwise. `resolvePlain` gives a plain scalar's value.
+ * levels; null otherwise, after telling `onLeave` where the line it left on starts (all before it was read).
+ * `resolvePlain` gives a plain scalar's value.
  */
 export function readBlockYaml(
   text: string,
   maxDepth: number,
   resolvePlain: (source: string) => unknown,
+  onLeave?: (lineStart: number) => void,
 ): BlockRead | null {
   const reader = new BlockReader(text, maxDepth, resolvePlain);
   try {
     return reader.read();
   } catch (error) {
-    if (error === LEAVE) return null;
-    throw error;
+    if (error !== LEAVE) throw error;
+    onLeave?.(reader.leftAt());
+    return null;
   }
 }
 
@@ -142,6 +145,11 @@ class BlockReader {
   ) {
     this.length = text.length;
     this.records = new Int32Array(Math.max(64, (text.length >> 3) & ~3));
+  }
+
+  /** Where the line being read starts (where the reader left, after a LEAVE). */
+  leftAt(): number {
+    return this.lineStart;
   }
 
   read(): BlockRead {

@@ -159,13 +159,26 @@ interface AnchorRecord {
   zero: boolean;
 }
 
+export interface FastReadHooks {
+  /**
+   * Called where the block reader leaves the text (the start of the line it could not read), before the
+   * event reader reads the whole text; it may throw the file's refusal.
+   */
+  blockLeft?: (lineStart: number) => void;
+}
+
 /**
  * Reads `text` as one YAML document. `maxDepth` caps collection nesting the way `firstTooDeep` counts it
  * (the document's top collection is level 1).
  */
-export function fastRead(text: string, maxDepth: number, maxAliasCount: number): FastRead {
+export function fastRead(
+  text: string,
+  maxDepth: number,
+  maxAliasCount: number,
+  hooks: FastReadHooks = {},
+): FastRead {
   // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
-  const block = readBlockYaml(text, maxDepth, resolvePlain);
+  const block = readBlockYaml(text, maxDepth, resolvePlain, hooks.blockLeft);
   if (block) {
     let lineIndex: LineIndex | null = null;
     if (block.duplicates.length > 0) {

@@ -83,6 +83,10 @@ export interface WindowOptions {
   minRecords?: number;
   /** A chain's prefix longer than this fraction of the file is not read (yaml-window-chain.ts). */
   chainMaxPrefix?: number;
+  /** A reduced text longer than this is not read: the window does not tell (the default reads any). */
+  maxReducedBytes?: number;
+  /** The cut text was read and accepted already (refuseFromWindowFirst): only the chain is left to try. */
+  cutsAccepted?: boolean;
 }
 
 /**
@@ -97,15 +101,20 @@ export function windowRefusal(
 ): ConfigIssue[] | null {
   // A directive (`%YAML 1.1`) changes how plain scalars resolve: `yes` and `on` are both true there.
   if (text.startsWith("%") || text.includes("\n%")) return null;
-  return cutRefusal(text, read, options) ?? chainRefusal(text, read, simpleLine, options.chainMaxPrefix);
+  const cut = options.cutsAccepted ? null : cutRefusal(text, read, options);
+  if (cut !== null && cut !== "accepted") return cut;
+  return chainRefusal(text, read, simpleLine, options.chainMaxPrefix);
 }
 
-/** The refusal of the text with its runs' middles removed (see above); null when that does not tell. */
+/**
+ * The refusal of the text with its runs' middles removed (see above); "accepted" when the reduced text was
+ * read and accepted, null when there was nothing to remove or too much left to read.
+ */
 function cutRefusal(
   text: string,
   read: (text: string) => unknown,
   options: WindowOptions,
-): ConfigIssue[] | null {
+): ConfigIssue[] | "accepted" | null {
   const minRecords = options.minRecords ?? 16;
   let runs = text.includes("- ") ? findRecordRuns(text, minRecords) : [];
   let cuts = findCuts(text, options.minRun ?? 64).filter(
@@ -118,6 +127,7 @@ function cutRefusal(
     if (cuts.length === 0 && runs.length === 0) return null;
     const removals = [...cuts, ...runs.flatMap((run) => run.removals)].sort((a, b) => a.from - b.from);
     const reduced = reduce(text, removals);
+    if (reduced.length > (options.maxReducedBytes ?? Number.POSITIVE_INFINITY)) return null;
     const { LineCounter, Parser } = yamlLibrary();
     const lineCounter = new LineCounter();
     const tokens = [...new Parser(lineCounter.addNewLine).parse(reduced)];
@@ -166,7 +176,7 @@ function cutRefusal(
       }
       return issues.map((issue) => mapIssue(issue, verified));
     }
-    return null;
+    return "accepted";
   }
   return null;
 }
@@ -183,10 +193,28 @@ function startsLine(removal: Removal, lineCounter: LineCounter, place: (offset: 
  * For the loader: throws the whole file's refusal when a reduced text tells it (a file of at least
  * WINDOW_MIN_BYTES); returns when the whole file must be read.
  */
-export function refuseFromWindow(text: string, read: (text: string) => unknown): void {
+export function refuseFromWindow(
+  text: string,
+  read: (text: string) => unknown,
+  options: Pick<WindowOptions, "cutsAccepted"> = {},
+): void {
   if (text.length < WINDOW_MIN_BYTES) return;
-  const issues = windowRefusal(text, read);
+  const issues = windowRefusal(text, read, options);
   if (issues) throw new ConfigInvalidError(issues);
+}
+
+/**
+ * For the loader, before the event reader reads a large file that the block reader left late (where a
+ * syntax error is likeliest): throws the whole file's refusal when a reduced text of at most an eighth of the
+ * file tells it. Returns whether a reduced text was read and accepted: then refuseFromWindow need not read it
+ * again (`cutsAccepted`).
+ */
+export function refuseFromWindowFirst(text: string, read: (text: string) => unknown): boolean {
+  if (text.length < WINDOW_MIN_BYTES || text.startsWith("%") || text.includes("\n%")) return false;
+  const cut = cutRefusal(text, read, { maxReducedBytes: text.length >> 3 });
+  if (cut === null) return false;
+  if (cut === "accepted") return true;
+  throw new ConfigInvalidError(cut);
 }
 
 /** The runs of simple lines worth cutting, in text order. */

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigInvalidError, parseYamlText, readWithYaml } from "../../src/config/load.js";
 import type { ConfigIssue } from "../../src/config/model.js";
-import { WINDOW_MIN_BYTES, windowRefusal } from "../../src/config/yaml-window.js";
+import { refuseFromWindowFirst, WINDOW_MIN_BYTES, windowRefusal } from "../../src/config/yaml-window.js";
 import { CHAIN_KEPT } from "../../src/config/yaml-window-chain.js";
 import { findRecordRuns } from "../../src/config/yaml-window-records.js";
 
@@ -86,6 +86,38 @@ describe("a large file's refusal, found on a reduced text", () => {
       if (name === "duplicate") expect(windowed, name).toBeNull();
       else expect(windowed, name).toEqual(whole);
     }
+  });
+
+  it("answers before the event reader only from a reduced text of at most an eighth of the file", () => {
+    const keys = Math.ceil(WINDOW_MIN_BYTES / 12);
+    const body = run(keys, 2);
+    const readLengths: number[] = [];
+    const counted = (text: string) => {
+      readLengths.push(text.length);
+      return read(text);
+    };
+    // An error late in plain lines: refused from the reduced text, exactly as yaml refuses the whole file.
+    const late = `${["version: 1", "bomb:", ...body, "  last: [unclosed"].join("\n")}\n`;
+    expect(refusalOf(() => refuseFromWindowFirst(late, counted))).toEqual(wholeRefusal(late));
+    expect(readLengths).toHaveLength(1);
+    expect(readLengths[0]).toBeLessThanOrEqual(late.length / 8);
+    // A valid file: the reduced text is accepted, and refuseFromWindow is told not to read it again.
+    readLengths.length = 0;
+    const valid = `${["version: 1", "bomb:", ...body].join("\n")}\n`;
+    expect(refuseFromWindowFirst(valid, counted)).toBe(true);
+    expect(readLengths).toHaveLength(1);
+    // Lines that cannot be cut (every value quoted): nothing is read, the event reader decides.
+    readLengths.length = 0;
+    const quoted = `${["version: 1", "bomb:", ...body.map((line) => line.replace(": ", ': "') + '"')].join("\n")}\n`;
+    expect(refuseFromWindowFirst(quoted, counted)).toBe(false);
+    // Too little to cut (half the lines carry a comment, 64 at a time): the reduced text is too long to read
+    // first, and nothing is read; without the budget it is read.
+    const broken = `${["version: 1", "bomb:", ...body.map((line, i) => (i % 128 < 64 ? `${line} # c` : line))].join("\n")}\n`;
+    expect(refuseFromWindowFirst(broken, counted)).toBe(false);
+    expect(readLengths).toEqual([]);
+    expect(windowRefusal(broken, counted)).toBeNull();
+    expect(readLengths).toHaveLength(1);
+    expect(readLengths[0]).toBeGreaterThan(broken.length / 8);
   });
 
   it("maps every line back: errors between runs, a duplicate key after them, first at a line above", () => {

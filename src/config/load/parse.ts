@@ -3,7 +3,7 @@ import { fastRead } from "../fast-yaml.js";
 import { ConfigInvalidError, type ConfigIssue } from "../model.js";
 import { aliasBombRefusal, firstUnknownAlias, unknownAliasRefusal } from "../yaml-aliases.js";
 import { yamlLibrary } from "../yaml-library.js";
-import { refuseFromWindow } from "../yaml-window.js";
+import { refuseFromWindow, refuseFromWindowFirst } from "../yaml-window.js";
 import { checkCaps, duplicateKeys, firstTooDeep, MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "./guards.js";
 import { issueAt } from "./issue.js";
 import { locatePath, type PathSegment } from "./locate.js";
@@ -28,7 +28,16 @@ export const EXACT_PLACE_BYTES = 256 * 1024;
  */
 export function parseYamlText(text: string, file: string): ParsedYaml {
   checkCaps(text, file);
-  const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+  const read = (reduced: string) => readWithYaml(reduced, file);
+  let cutsAccepted = false;
+  const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT, {
+    // A large file that the block reader left past its first quarter is mostly plain lines, which the window
+    // removes: a syntax error there (the likeliest cause) is answered before the event reader reads the
+    // whole file only to say it cannot.
+    blockLeft: (lineStart) => {
+      if (lineStart >= text.length / 4) cutsAccepted = refuseFromWindowFirst(text, read);
+    },
+  });
   if (fast.kind === "ok") {
     let full: ReturnType<typeof readWithYaml> | null = null;
     return {
@@ -50,7 +59,7 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
     );
   }
   // A large file's refusal is found on a reduced text, the same as the whole file's (yaml-window.ts).
-  if (fast.kind === "unsupported") refuseFromWindow(text, (reduced) => readWithYaml(reduced, file));
+  if (fast.kind === "unsupported") refuseFromWindow(text, read, { cutsAccepted });
   const { value, doc, locateOffset } = readWithYaml(text, file);
   return { value, locate: (path, atKey = false) => locatePath(doc, path, locateOffset, atKey) };
 }
