@@ -1,5 +1,5 @@
 import type { LiveSnapshot } from "../client/console-client.js";
-import { LISTED_KINDS, RECORD_KINDS } from "../domain/index.js";
+import { LISTED_KINDS, RECORD_KINDS } from "../domain/model.js";
 
 /**
  * The imported org.yaml's list of each kind read through the records route, when the console has any: the

@@ -392,7 +392,7 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     expect(existsSync(PRECOMPILED_VALIDATOR), PRECOMPILED_VALIDATOR).toBe(true);
   });
 
-  it("orgctl validate loads commander and the fast YAML reader, but no yaml, console, client, planner, TUI, SQLite or ajv compiler", async () => {
+  it("orgctl validate loads commander and the fast YAML reader, but no yaml, console, client, planner, rule engine, TUI, SQLite or ajv compiler", async () => {
     const run = await traced([CLI, "validate", "-f", "org.yaml"], sandboxDir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("org.yaml is valid");
@@ -415,6 +415,8 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
           isConsoleModule(m) || /^src\/(client\/(?!errors\.js)|plan\/(?!json-syntax\.js)|render\/)/.test(m),
       ),
     ).toEqual([]);
+    // The config checks import the domain's rules module by module: the rule engine stays unloaded.
+    expect(own.filter((m) => /^src\/domain\/(engine|index|operations|tenancy)\b/.test(m))).toEqual([]);
     if (existsSync(PRECOMPILED_VALIDATOR)) {
       expect(loaded(run, ["org-schema-validator.cjs"]).length).toBeGreaterThan(0);
       expect(loaded(run, AJV_COMPILER)).toEqual([]);
