@@ -79,8 +79,9 @@ const { metafile } = await build({
   platform: "node",
   target: "node20.18",
   chunkNames: "chunk-[hash]",
-  // yaml too, since src/config/yaml-library.ts loads it with createRequire: one copy of it, not two.
-  external: ["better-sqlite3", "ink", "ink/*", "react", "react/*", "yaml"],
+  // yaml and js-yaml too, since src/config/yaml-library.ts loads them with createRequire on first use: one
+  // copy of each, not two.
+  external: ["better-sqlite3", "ink", "ink/*", "react", "react/*", "yaml", "js-yaml"],
   // CommonJS packages bundled in call require() for Node's built-ins.
   banner: {
     js: 'import { createRequire as __orgctlRequire } from "node:module"; const require = __orgctlRequire(import.meta.url);',

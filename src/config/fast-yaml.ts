@@ -16,20 +16,10 @@
  * file with `yaml`. Positions are kept as event offsets, and a path is located only when an error needs it.
  * Pure.
  */
-import {
-  COLLECTION_STYLE,
-  EVENT_ID,
-  type Event,
-  getScalarValue,
-  type MappingEvent,
-  parseEvents,
-  SCALAR_STYLE,
-  type ScalarEvent,
-  type SequenceEvent,
-} from "js-yaml";
+import type { Event, MappingEvent, ScalarEvent, SequenceEvent } from "js-yaml";
 import { readBlockYaml } from "./block-yaml.js";
 import { aliasBombRefusal, unknownAliasRefusal } from "./yaml-aliases.js";
-import { yamlLibrary } from "./yaml-library.js";
+import { jsYamlLibrary, yamlLibrary } from "./yaml-library.js";
 
 export type PathSegment = string | number;
 
@@ -206,7 +196,7 @@ export function fastRead(
   let events: Event[];
   try {
     // js-yaml counts one level more than orgctl's cap (the document); the exact cap is checked below.
-    events = parseEvents(text, { maxDepth: maxDepth + 2 });
+    events = jsYamlLibrary().parseEvents(text, { maxDepth: maxDepth + 2 });
   } catch (error) {
     const { reason, mark } = error as { reason?: string; mark?: { line: number; column: number } };
     if (typeof reason !== "string" || !mark) return { kind: "unsupported", reason: "parser failure" };
@@ -269,6 +259,7 @@ function tooDeep(line: number, col: number, maxDepth: number): Issue {
 
 /** The exact too_deep crossing within the lines before `line` (0-based), when they parse on their own. */
 function crossingBefore(text: string, line: number, maxDepth: number): Issue | null {
+  const { parseEvents } = jsYamlLibrary();
   let end = 0;
   for (let n = 0; n < line && end !== -1; n++) end = text.indexOf("\n", end) + 1 || -1;
   if (end <= 0) return null;
@@ -299,6 +290,7 @@ function compose(
   maxAliasCount: number,
   lines: LineIndex,
 ): { value: unknown } | { issues: Issue[] } {
+  const { EVENT_ID, SCALAR_STYLE, getScalarValue } = jsYamlLibrary();
   let documents = 0;
   let root: unknown = null;
   const stack: Frame[] = [];
@@ -477,6 +469,7 @@ function setKey(map: Record<string, unknown>, key: string, value: unknown): void
  * events do not tell (an empty value after a nested collection): the caller then asks `yaml`.
  */
 function scalarStart(text: string, event: ScalarEvent, previous: Event | undefined): number {
+  const { EVENT_ID, SCALAR_STYLE } = jsYamlLibrary();
   if (event.valueStart < 0) return emptyStart(text, event, previous);
   switch (event.style) {
     case SCALAR_STYLE.SINGLE_QUOTED:
@@ -502,6 +495,7 @@ function scalarStart(text: string, event: ScalarEvent, previous: Event | undefin
  * an anchor on its own line (`&k key: 1`): `yaml` starts the mapping at the key, after the anchor.
  */
 function collectionStart(events: Event[], index: number): number {
+  const { COLLECTION_STYLE, EVENT_ID, SCALAR_STYLE } = jsYamlLibrary();
   const event = events[index] as MappingEvent | SequenceEvent;
   if (event.type === EVENT_ID.MAPPING && event.style === COLLECTION_STYLE.BLOCK) {
     const key = events[index + 1];
@@ -515,6 +509,7 @@ function collectionStart(events: Event[], index: number): number {
 }
 
 function emptyStart(text: string, event: ScalarEvent, previous: Event | undefined): number {
+  const { EVENT_ID, SCALAR_STYLE } = jsYamlLibrary();
   let at = Math.max(event.anchorEnd, event.tagEnd);
   if (at >= 0) {
     // After an anchor, `yaml` may start the empty node on a later line (`[&a\n]`, seed 11): not told here.
@@ -578,6 +573,7 @@ class EventIndex {
     private readonly text: string,
     private readonly events: Event[],
   ) {
+    const { EVENT_ID } = jsYamlLibrary();
     this.end = new Int32Array(events.length).fill(-1);
     const open: number[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -592,6 +588,7 @@ class EventIndex {
    * document's start, null when the events cannot tell.
    */
   locate(path: PathSegment[], atKey: boolean): number | null {
+    const { EVENT_ID } = jsYamlLibrary();
     let node = this.events.findIndex((e) => e.type !== EVENT_ID.DOCUMENT);
     if (node < 0 || this.events[node]!.type === EVENT_ID.POP) return -1;
     let position = this.start(node, node - 1);
@@ -616,6 +613,7 @@ class EventIndex {
   }
 
   private start(index: number, previousIndex: number): number {
+    const { EVENT_ID } = jsYamlLibrary();
     const event = this.events[index]!;
     if (event.type === EVENT_ID.SCALAR) return scalarStart(this.text, event, this.events[previousIndex]);
     if (event.type === EVENT_ID.MAPPING || event.type === EVENT_ID.SEQUENCE)
@@ -626,6 +624,7 @@ class EventIndex {
   }
 
   private list(index: number): { keys: Map<string, [number, number]> | null; items: number[] } {
+    const { EVENT_ID, SCALAR_STYLE, getScalarValue } = jsYamlLibrary();
     let listing = this.children.get(index);
     if (listing) return listing;
     const isMap = this.events[index]!.type === EVENT_ID.MAPPING;

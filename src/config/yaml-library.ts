@@ -11,3 +11,14 @@ export function yamlLibrary(): typeof import("yaml") {
   library ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
   return library;
 }
+
+let events: typeof import("js-yaml") | null = null;
+
+/**
+ * js-yaml, loaded on first use: only a file the block reader (block-yaml.ts) leaves needs its event parser,
+ * and compiling and setting up its schemas is a noticeable part of `orgctl validate`'s start-up.
+ */
+export function jsYamlLibrary(): typeof import("js-yaml") {
+  events ??= createRequire(import.meta.url)("js-yaml") as typeof import("js-yaml");
+  return events;
+}

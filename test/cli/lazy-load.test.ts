@@ -396,9 +396,11 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     const run = await traced([CLI, "validate", "-f", "org.yaml"], sandboxDir);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain("org.yaml is valid");
-    expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "js-yaml"]));
+    expect(packagesOf(run)).toContain("commander");
     // `version: 1`, `owner: true` and `plan: free` resolve without `yaml`'s tags: its 233 modules stay unloaded.
     expect(packagesOf(run)).not.toContain("yaml");
+    // Plain block YAML is read by the block reader: js-yaml's event parser stays unloaded too.
+    expect(packagesOf(run)).not.toContain("js-yaml");
     expect(
       loaded(run, [
         ...TUI,
@@ -424,6 +426,16 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
   });
 
   // An alias no longer needs it: the fast reader composes aliases itself.
+  it("orgctl validate loads js-yaml's event parser for a file the block reader leaves: an anchor", async () => {
+    const source = readFileSync(join(sandboxDir, "org.yaml"), "utf8");
+    const dir = join(traceDir, "validate-anchor");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "org.yaml"), source.replace(/^version: 1$/m, "version: &v 1\nx-again: *v"));
+    const run = await traced([CLI, "validate", "-f", "org.yaml"], dir);
+    expect(packagesOf(run), run.stderr).toContain("js-yaml");
+    expect(packagesOf(run)).not.toContain("yaml");
+  });
+
   it("orgctl validate loads yaml when the file needs it: a tag, a float", async () => {
     const source = readFileSync(join(sandboxDir, "org.yaml"), "utf8");
     for (const [name, edit] of [
@@ -468,7 +480,7 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
       });
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toContain("No changes");
-      expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "undici", "js-yaml"]));
+      expect(packagesOf(run)).toEqual(expect.arrayContaining(["commander", "undici"]));
       const own = ownModulesOf(run);
       expect(own).toContain(CLIENT_UNDICI);
       expect(own).not.toContain(CLIENT_NODE_HTTP);
