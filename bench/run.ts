@@ -28,6 +28,11 @@ const FLOOR = join(import.meta.dirname, "floor-read.js");
 const QUICK = process.argv.includes("--quick");
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? "50,1000" : "50,1000,10000")).split(",").map(Number);
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? (QUICK ? 5 : 7)));
+/**
+ * Start-up commands take 0.1–0.5 s and a noisy machine moves one run by tens of percent: three times the
+ * pairs, so that the median stands still from one run of the bench to the next.
+ */
+const STARTUP_RUNS = RUNS * 3;
 
 /** A plain client's create rate on a fresh console, and the console's CPU time per create (µs). */
 async function rawSection(
@@ -204,7 +209,7 @@ async function main(): Promise<void> {
   // apply_scheduler, console, fleet), to look at one figure; the full report is a run without it.
   const only = process.env.BENCH_ONLY?.split(",");
   const wanted = (name: string, full: boolean) => (only ? only.includes(name) : !full || !QUICK);
-  if (wanted("startup", false)) sections.push(startupSection(ROOT, CLI, RUNS));
+  if (wanted("startup", false)) sections.push(startupSection(ROOT, CLI, STARTUP_RUNS));
   if (wanted("plan", false)) sections.push(await planSection(CLI, FLOOR, SIZES, RUNS));
   if (wanted("apply", true)) sections.push(await applySection());
   if (wanted("bulk_removal", true)) sections.push(await bulkRemovalSection(CLI));
