@@ -130,6 +130,30 @@ describe("rankOf and tieRank: what frees first, what uses last; removals, change
   });
 });
 
+describe("rankOf and tieRank of an org plan change", () => {
+  it("an upgrade frees room: it runs with the removals, after a domain's deletion and before neutral steps", () => {
+    const live = buildState({
+      balance: 1_000_000,
+      orgPlan: "pro",
+      domains: ["old.example"],
+      groups: [{ name: "gone" }],
+    });
+    // The org kind sorts first, so only the ranks put the deletion (1) before the upgrade (2), and the
+    // upgrade before the neutral deletion of a group (11).
+    expect(
+      run(live, [
+        draft({ op: "delete_group", name: "gone" }),
+        draft({ op: "change_org_plan", plan: "ultra" }),
+        draft({ op: "delete_domain", name: "old.example" }),
+      ]).order,
+    ).toEqual([
+      "domain/old.example:delete_domain",
+      "org/organization:change_org_plan",
+      "group/gone:delete_group",
+    ]);
+  });
+});
+
 describe("rankOf of a step on a user the state does not have", () => {
   it("is refused not_found, not a crash", () => {
     const live = buildState({ orgPlan: "ultra" });
@@ -172,6 +196,23 @@ describe("wakeKeysOf: a refused step runs again as soon as a step gives it what 
         draft({ op: "change_plan", login: "up", plan: "entry" }),
         n1,
         draft({ op: "change_plan", login: "down", plan: "free" }, [n1.id]),
+        draft({ op: "create_user", user: newUser("zz") }),
+      ]).order,
+    ).toEqual(["user/n1:create_user", "user/down:change_plan", "user/up:change_plan", "user/zz:create_user"]);
+  });
+
+  it("money: a refund between two paid plans, which frees no seat, wakes the charge too", () => {
+    const live = buildState({
+      balance: 0,
+      orgPlan: "ultra",
+      users: [{ login: "down", plan: "pro" }, { login: "up" }],
+    });
+    const n1 = draft({ op: "create_user", user: newUser("n1") });
+    expect(
+      run(live, [
+        draft({ op: "change_plan", login: "up", plan: "entry" }),
+        n1,
+        draft({ op: "change_plan", login: "down", plan: "entry" }, [n1.id]),
         draft({ op: "create_user", user: newUser("zz") }),
       ]).order,
     ).toEqual(["user/n1:create_user", "user/down:change_plan", "user/up:change_plan", "user/zz:create_user"]);
@@ -246,6 +287,60 @@ describe("wakeKeysOf: a refused step runs again as soon as a step gives it what 
       "user/y:create_user",
       "group/eng:create_group",
       "membership/eng/al:add_member",
+      "user/zz:create_user",
+    ]);
+  });
+
+  it("an org plan downgrade refused for its paid seats runs right after the removal that makes it fit", () => {
+    // pro → entry: 3 paid seats used (the owner, p1, p2), entry allows 2.
+    const live = buildState({
+      balance: 1_000_000,
+      orgPlan: "pro",
+      users: [
+        { login: "p1", plan: "entry", status: "disabled" },
+        { login: "p2", plan: "entry" },
+      ],
+    });
+    const d0 = draft({ op: "create_user", user: newUser("d0") });
+    expect(
+      run(live, [
+        draft({ op: "change_org_plan", plan: "entry" }),
+        d0,
+        draft({ op: "delete_user", login: "p1" }, [d0.id]),
+        draft({ op: "create_user", user: newUser("zz") }),
+      ]),
+    ).toEqual({
+      order: [
+        "user/d0:create_user",
+        "user/p1:delete_user",
+        "org/organization:change_org_plan",
+        "user/zz:create_user",
+      ],
+      failed: [],
+      skipped: [],
+    });
+  });
+
+  it("two steps refused for the same missing record both run right after the step that creates it", () => {
+    const live = buildState({
+      balance: 1_000_000,
+      orgPlan: "ultra",
+      users: [{ login: "al" }, { login: "bo" }],
+    });
+    const y = draft({ op: "create_user", user: newUser("y") });
+    expect(
+      run(live, [
+        draft({ op: "add_member", group: "eng", login: "al" }),
+        draft({ op: "add_member", group: "eng", login: "bo" }),
+        y,
+        draft({ op: "create_group", name: "eng", description: "" }, [y.id]),
+        draft({ op: "create_user", user: newUser("zz") }),
+      ]).order,
+    ).toEqual([
+      "user/y:create_user",
+      "group/eng:create_group",
+      "membership/eng/al:add_member",
+      "membership/eng/bo:add_member",
       "user/zz:create_user",
     ]);
   });
@@ -384,6 +479,26 @@ describe("capacities: the room each counted resource has before the plan", () =>
     });
     expect(
       afters(live, [
+        draft({ op: "change_role", login: "a", role: "member" }),
+        draft({ op: "change_role", login: "b", role: "org_admin" }),
+      ]),
+    ).toEqual({ "user/a:change_role": ["user/b:change_role"] });
+  });
+});
+
+describe("capacities: a disabled org_admin", () => {
+  it("is not among the org_admins: deleting one leaves no room for a demotion", () => {
+    // Before: 2 org_admins (the owner, invited a; d is disabled); after: 2 (the owner, b). A handover.
+    const live = buildState({
+      users: [
+        { login: "a", role: "org_admin", status: "invited" },
+        { login: "b", status: "invited" },
+        { login: "d", role: "org_admin", status: "disabled" },
+      ],
+    });
+    expect(
+      afters(live, [
+        draft({ op: "delete_user", login: "d" }),
         draft({ op: "change_role", login: "a", role: "member" }),
         draft({ op: "change_role", login: "b", role: "org_admin" }),
       ]),
