@@ -15,6 +15,7 @@ import { consoleLines, cpuMicros, runConsoleBench } from "./console.js";
 import { CONCURRENCY, OWNER, populate, serve, TOKEN } from "./console-fixture.js";
 import { fleetSection } from "./fleet.js";
 import { generateOrg, orgYaml } from "./generate.js";
+import { median } from "./paired.js";
 import { planSection } from "./plan-floor.js";
 import { round, type Section, target, targetsTable } from "./report.js";
 import { startupSection } from "./startup.js";
@@ -68,42 +69,22 @@ async function rawSection(
  */
 async function applySection(): Promise<Section> {
   const applyN = Number(process.env.BENCH_APPLY_USERS ?? 1000);
-  const plain = await rawSection(applyN, false);
-  const keyed = await rawSection(applyN, true);
-  const applyDir = mkdtempSync(join(tmpdir(), "orgctl-bench-apply-"));
-  const applyServer = await serve(CLI, applyDir);
-  const org = generateOrg(applyN);
-  const file = join(applyDir, "org.yaml");
-  writeFileSync(file, orgYaml(org, OWNER, "bench"));
-  const env = { ORGCTL_TOKEN: TOKEN };
-  const planFile = join(applyDir, "plan.json");
-  execFileSync(
-    process.execPath,
-    [CLI, "plan", "-f", file, "--endpoint", applyServer.url, "--out", planFile],
-    { env: { ...process.env, ...env }, stdio: "ignore" },
-  );
-  const steps = (JSON.parse(readFileSync(planFile, "utf8")) as { steps: unknown[] }).steps.length;
-  const applyPhase = await timeApply(
-    CLI,
-    [
-      "apply",
-      planFile,
-      "--endpoint",
-      applyServer.url,
-      "--parallelism",
-      String(CONCURRENCY),
-      "--format",
-      "json",
-    ],
-    env,
-    applyServer.child.pid,
-  );
-  applyServer.child.kill("SIGTERM");
-  rmSync(applyDir, { recursive: true, force: true });
-  // The rate of the apply phase, from its first event to its summary, over its steps: process start, the lock
-  // and the staleness check are fixed costs, not throughput.
-  const applyRate = steps / (applyPhase.applyMs / 1000);
-  const ratio = round(applyRate / plain.rate, 2);
+  const roundsWanted = Math.max(1, Number(process.env.BENCH_APPLY_ROUNDS ?? 3));
+  // The plain client runs in this process: one unmeasured round first, so that it is compared warm (as it is
+  // after the other sections of a full run), never slowed by its own first compilation.
+  await rawSection(Math.min(applyN, 300), true);
+  // One round moves by tens of percent on a noisy machine: the figure is the median round's.
+  const rounds: ApplyRound[] = [];
+  for (let r = 0; r < roundsWanted; r++) {
+    const round = await applyRound(applyN);
+    process.stderr.write(`bench: apply round ${r + 1}: ${round.ratio}× the plain client\n`);
+    rounds.push(round);
+  }
+  const ratios = rounds.map((r) => r.ratio);
+  const { steps, applyRate, plain, keyed, applyPhase } = [...rounds].sort((a, b) => a.ratio - b.ratio)[
+    Math.floor(rounds.length / 2)
+  ]!;
+  const ratio = round(median(ratios), 2);
   const cpu = (value: number | null) => (value === null ? null : Math.round(value));
   // The console's CPU over the apply phase only, as the plain client's runs count their creates only.
   const applyCpu = applyPhase.consoleCpuUs === null ? null : Math.round(applyPhase.consoleCpuUs / steps);
@@ -112,6 +93,8 @@ async function applySection(): Promise<Section> {
     data: {
       users: applyN,
       steps,
+      rounds: rounds.length,
+      ratios,
       apply_per_s: round(applyRate),
       raw_per_s: round(plain.rate),
       raw_keyed_per_s: round(keyed.rate),
@@ -126,11 +109,63 @@ async function applySection(): Promise<Section> {
       },
       command_ms: round(applyPhase.wallMs),
     },
-    targets: [target("apply_throughput_ratio", ratio, ">=", 0.9)],
+    targets: [target("apply_throughput_ratio", ratio, ">=", 0.9, `median of ${rounds.length} rounds`)],
     markdown: [
-      `Apply: ${round(applyRate)} steps/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(plain.rate)} creates/s by a plain client and ${round(keyed.rate)}/s by the plain client sending Idempotency-Keys, all ${CONCURRENCY} in flight. Console CPU per create: apply ${applyCpu ?? "–"} µs, plain ${cpu(plain.cpuUs) ?? "–"} µs, plain with keys ${cpu(keyed.cpuUs) ?? "–"} µs. Client CPU per create: apply ${cpu(applyPhase.cpuUs === null ? null : applyPhase.cpuUs / steps) ?? "–"} µs, plain ${cpu(plain.clientCpuUs)} µs.`,
+      `Apply, the median of ${rounds.length} rounds (apply / plain client: ${ratios.join(", ")}); that round: ${round(applyRate)} steps/s over the apply phase (${steps} steps; the whole command took ${round(applyPhase.wallMs)} ms) vs ${round(plain.rate)} creates/s by a plain client and ${round(keyed.rate)}/s by the plain client sending Idempotency-Keys, all ${CONCURRENCY} in flight. Console CPU per create: apply ${applyCpu ?? "–"} µs, plain ${cpu(plain.cpuUs) ?? "–"} µs, plain with keys ${cpu(keyed.cpuUs) ?? "–"} µs. Client CPU per create: apply ${cpu(applyPhase.cpuUs === null ? null : applyPhase.cpuUs / steps) ?? "–"} µs, plain ${cpu(plain.clientCpuUs)} µs.`,
     ],
   };
+}
+
+interface ApplyRound {
+  steps: number;
+  applyRate: number;
+  ratio: number;
+  plain: Awaited<ReturnType<typeof rawSection>>;
+  keyed: Awaited<ReturnType<typeof rawSection>>;
+  applyPhase: Awaited<ReturnType<typeof timeApply>>;
+}
+
+/** One round: the plain client, the plain client with keys, then apply, each on a fresh console. */
+async function applyRound(applyN: number): Promise<ApplyRound> {
+  const plain = await rawSection(applyN, false);
+  const keyed = await rawSection(applyN, true);
+  const applyDir = mkdtempSync(join(tmpdir(), "orgctl-bench-apply-"));
+  const applyServer = await serve(CLI, applyDir);
+  try {
+    const org = generateOrg(applyN);
+    const file = join(applyDir, "org.yaml");
+    writeFileSync(file, orgYaml(org, OWNER, "bench"));
+    const env = { ORGCTL_TOKEN: TOKEN };
+    const planFile = join(applyDir, "plan.json");
+    execFileSync(
+      process.execPath,
+      [CLI, "plan", "-f", file, "--endpoint", applyServer.url, "--out", planFile],
+      { env: { ...process.env, ...env }, stdio: "ignore" },
+    );
+    const steps = (JSON.parse(readFileSync(planFile, "utf8")) as { steps: unknown[] }).steps.length;
+    const applyPhase = await timeApply(
+      CLI,
+      [
+        "apply",
+        planFile,
+        "--endpoint",
+        applyServer.url,
+        "--parallelism",
+        String(CONCURRENCY),
+        "--format",
+        "json",
+      ],
+      env,
+      applyServer.child.pid,
+    );
+    // The rate of the apply phase, from its first event to its summary, over its steps: process start, the
+    // lock and the staleness check are fixed costs, not throughput.
+    const applyRate = steps / (applyPhase.applyMs / 1000);
+    return { steps, applyRate, ratio: round(applyRate / plain.rate, 2), plain, keyed, applyPhase };
+  } finally {
+    applyServer.child.kill("SIGTERM");
+    rmSync(applyDir, { recursive: true, force: true });
+  }
 }
 
 /** Hostile files within the caps: each refused or accepted by `orgctl validate` in under 2 s. */
