@@ -131,6 +131,18 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     text: () => withLine(oneMapping(LINES - 1, 23, false), 0, "  first: [unclosed"),
     reference: true,
   },
+  // Valid YAML the fast reader does not compose (an explicit tag, a block scalar with an indentation
+  // indicator) goes whole to `yaml`: the reduced text only ever answers a refusal, never an acceptance.
+  {
+    name: `one mapping, ${LINES} keys, an explicit tag (!!str) in the last line`,
+    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !!str 5\n`,
+    reference: true,
+  },
+  {
+    name: `one mapping, ${LINES} keys, a block scalar with an indentation indicator last`,
+    text: () => `${oneMapping(LINES - 2, 23, false)}  text: |2\n     indented\n`,
+    reference: true,
+  },
   {
     name: "a real organization of 30,000 users (the documented size)",
     text: () => orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
