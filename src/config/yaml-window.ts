@@ -99,11 +99,15 @@ export function windowRefusal(
   read: (text: string) => unknown,
   options: WindowOptions = {},
 ): ConfigIssue[] | null {
-  // A directive (`%YAML 1.1`) changes how plain scalars resolve: `yes` and `on` are both true there.
-  if (text.startsWith("%") || text.includes("\n%")) return null;
+  if (hasDirective(text)) return null;
   const cut = options.cutsAccepted ? null : cutRefusal(text, read, options);
   if (cut !== null && cut !== "accepted") return cut;
   return chainRefusal(text, read, simpleLine, options.chainMaxPrefix);
+}
+
+/** A directive (`%YAML 1.1`) changes how plain scalars resolve: `yes` and `on` are both true there. */
+function hasDirective(text: string): boolean {
+  return text.startsWith("%") || text.includes("\n%");
 }
 
 /**
@@ -210,7 +214,7 @@ export function refuseFromWindow(
  * again (`cutsAccepted`).
  */
 export function refuseFromWindowFirst(text: string, read: (text: string) => unknown): boolean {
-  if (text.length < WINDOW_MIN_BYTES || text.startsWith("%") || text.includes("\n%")) return false;
+  if (text.length < WINDOW_MIN_BYTES || hasDirective(text)) return false;
   const cut = cutRefusal(text, read, { maxReducedBytes: text.length >> 3 });
   if (cut === null) return false;
   if (cut === "accepted") return true;

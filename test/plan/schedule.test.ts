@@ -184,39 +184,32 @@ describe("resourceUse: only a domain uses a domain slot", () => {
 });
 
 describe("wakeKeysOf: a refused step runs again as soon as a step gives it what it lacked", () => {
-  it("money: a charge refused for funds runs right after the refund that pays for it", () => {
-    const live = buildState({
-      balance: 0,
-      orgPlan: "ultra",
-      users: [{ login: "down", plan: "pro" }, { login: "up" }],
-    });
-    const n1 = draft({ op: "create_user", user: newUser("n1") });
-    expect(
-      run(live, [
-        draft({ op: "change_plan", login: "up", plan: "entry" }),
-        n1,
-        draft({ op: "change_plan", login: "down", plan: "free" }, [n1.id]),
-        draft({ op: "create_user", user: newUser("zz") }),
-      ]).order,
-    ).toEqual(["user/n1:create_user", "user/down:change_plan", "user/up:change_plan", "user/zz:create_user"]);
-  });
-
-  it("money: a refund between two paid plans, which frees no seat, wakes the charge too", () => {
-    const live = buildState({
-      balance: 0,
-      orgPlan: "ultra",
-      users: [{ login: "down", plan: "pro" }, { login: "up" }],
-    });
-    const n1 = draft({ op: "create_user", user: newUser("n1") });
-    expect(
-      run(live, [
-        draft({ op: "change_plan", login: "up", plan: "entry" }),
-        n1,
-        draft({ op: "change_plan", login: "down", plan: "entry" }, [n1.id]),
-        draft({ op: "create_user", user: newUser("zz") }),
-      ]).order,
-    ).toEqual(["user/n1:create_user", "user/down:change_plan", "user/up:change_plan", "user/zz:create_user"]);
-  });
+  // To free, the refund also frees a paid seat; to entry (between two paid plans) it frees none, so only the
+  // money wake-up can run the charge early.
+  it.each(["free", "entry"])(
+    "money: a charge refused for funds runs right after the refund (pro → %s) that pays for it",
+    (plan) => {
+      const live = buildState({
+        balance: 0,
+        orgPlan: "ultra",
+        users: [{ login: "down", plan: "pro" }, { login: "up" }],
+      });
+      const n1 = draft({ op: "create_user", user: newUser("n1") });
+      expect(
+        run(live, [
+          draft({ op: "change_plan", login: "up", plan: "entry" }),
+          n1,
+          draft({ op: "change_plan", login: "down", plan }, [n1.id]),
+          draft({ op: "create_user", user: newUser("zz") }),
+        ]).order,
+      ).toEqual([
+        "user/n1:create_user",
+        "user/down:change_plan",
+        "user/up:change_plan",
+        "user/zz:create_user",
+      ]);
+    },
+  );
 
   it("a free seat: a free user refused for a seat runs right after the removal that frees one", () => {
     const live = buildState({
