@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { CheapFirstSequencer } from "./test/support/cheap-first-sequencer.js";
+import { keptThreadsUnderStryker } from "./test/support/kept-thread-pool.js";
 
 /**
  * The fast, pure domain tests only: what `npm run mutation` runs against each mutant of src/domain.
@@ -8,6 +9,8 @@ import { CheapFirstSequencer } from "./test/support/cheap-first-sequencer.js";
  * whole run, so this is what keeps the mutation run within its time budget.
  */
 export default defineConfig({
+  // Under Stryker: one worker thread kept across mutants (test/support/kept-thread-pool.ts).
+  plugins: [keptThreadsUnderStryker()],
   test: {
     include: ["test/domain/**/*.test.ts"],
     pool: "forks",

@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { CheapFirstSequencer } from "./test/support/cheap-first-sequencer.js";
+import { keptThreadsUnderStryker } from "./test/support/kept-thread-pool.js";
 
 /**
  * The planner's unit and property tests only: what `npm run mutation:plan` runs against each mutant.
@@ -9,6 +10,8 @@ import { CheapFirstSequencer } from "./test/support/cheap-first-sequencer.js";
  * unit tests miss, which keeps the run short on 2 cores.
  */
 export default defineConfig({
+  // Under Stryker: one worker thread kept across mutants (test/support/kept-thread-pool.ts).
+  plugins: [keptThreadsUnderStryker()],
   test: {
     include: ["test/plan/**/*.test.ts"],
     pool: "forks",
