@@ -39,6 +39,12 @@ function withLine(text: string, at: number, line: string): string {
   return lines.join("\n");
 }
 
+/** `text` with `!!str` before the value of its first or last user's plan. */
+function withTag(text: string, which: "first" | "last"): string {
+  const at = (which === "first" ? text.indexOf("\n    plan: ") : text.lastIndexOf("\n    plan: ")) + 11;
+  return `${text.slice(0, at)}!!str ${text.slice(at)}`;
+}
+
 /** Mappings nested `depth` levels deep, repeated as often as both caps allow. */
 function nested(depth: number): string {
   const one = Array.from({ length: depth - 1 }, (_, i) => `${" ".repeat(i + 2)}n${i}:`).join("\n");
@@ -132,7 +138,8 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     reference: true,
   },
   // Valid YAML the fast reader does not compose (an explicit tag, a block scalar with an indentation
-  // indicator) goes whole to `yaml`: the reduced text only ever answers a refusal, never an acceptance.
+  // indicator): the value is built from the reduced text, with the removed pairs put back
+  // (yaml-window-accept.ts).
   {
     name: `one mapping, ${LINES} keys, an explicit tag (!!str) in the last line`,
     text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !!str 5\n`,
@@ -146,6 +153,19 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
   {
     name: "a real organization of 30,000 users (the documented size)",
     text: () => orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
+  },
+  // The same organization with one value the fast reader leaves to `yaml` (an explicit tag): its value is built
+  // from the reduced text (yaml-window-accept.ts), whether the tag comes first (after the event reader) or
+  // last (before it).
+  {
+    name: "the same organization, an explicit tag (!!str) in its first user",
+    text: () => withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "first"),
+    reference: true,
+  },
+  {
+    name: "the same organization, an explicit tag (!!str) in its last user",
+    text: () => withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "last"),
+    reference: true,
   },
   // Its users are records of several lines: yaml-window-records.ts removes the middle ones, `yaml` reads the
   // rest.

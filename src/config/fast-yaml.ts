@@ -114,6 +114,25 @@ class Unsupported extends Error {}
  */
 const TAB_INDENT = /^[ ?:-]*\t/m;
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
+/** A `!` where a node starts (a tag): first on its line, or after an indicator and blanks, or in flow. */
+const TAG_AT_NODE = /(?:^[ \t]*|[-?:,[{][ \t]+|[[{,])!/;
+
+/** A block scalar's header with an explicit indentation indicator (`key: |2`, `- >-1`). */
+const INDICATOR_HEADER = /[:-][ \t]+[|>][+-]?[1-9][+-]?[ \t]*(?:#.*)?$/m;
+const TAG_AT_NODE_ANY_LINE = new RegExp(TAG_AT_NODE.source, "m");
+
+/**
+ * Whether the text holds what both fast readers leave to `yaml`: a tag or an explicit indentation indicator
+ * (or text that looks like one, in a quoted scalar: then only time is lost, never an answer).
+ */
+export function leftToYaml(text: string): boolean {
+  return (text.includes("!") && TAG_AT_NODE_ANY_LINE.test(text)) || INDICATOR_HEADER.test(text);
+}
+
+function lineAt(text: string, start: number): string {
+  const end = text.indexOf("\n", start);
+  return text.slice(start, end < 0 ? text.length : end);
+}
 
 interface Frame {
   /** Index of the collection's event. */
@@ -152,9 +171,10 @@ interface AnchorRecord {
 export interface FastReadHooks {
   /**
    * Called where the block reader leaves the text (the start of the line it could not read), before the
-   * event reader reads the whole text; it may throw the file's refusal.
+   * event reader reads the whole text; it may throw the file's refusal, and returns true when it has
+   * answered otherwise (the reader then stops: "answered by the caller").
    */
-  blockLeft?: (lineStart: number) => void;
+  blockLeft?: (lineStart: number) => boolean;
 }
 
 /**
@@ -168,7 +188,17 @@ export function fastRead(
   hooks: FastReadHooks = {},
 ): FastRead {
   // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
-  const block = readBlockYaml(text, maxDepth, resolvePlain, hooks.blockLeft);
+  let answered = false;
+  let left = -1;
+  const block = readBlockYaml(text, maxDepth, resolvePlain, (lineStart) => {
+    left = lineStart;
+    answered = hooks.blockLeft?.(lineStart) ?? false;
+  });
+  if (answered) return { kind: "unsupported", reason: "answered by the caller" };
+  // The block reader left on a line with a tag: the event reader would read the whole text only to stop
+  // there (it composes no tag).
+  if (!block && left >= 0 && TAG_AT_NODE.test(lineAt(text, left)))
+    return { kind: "unsupported", reason: "a tag" };
   if (block) {
     let lineIndex: LineIndex | null = null;
     if (block.duplicates.length > 0) {

@@ -41,9 +41,11 @@
  * compare this with `yaml` on the whole text, errors placed before, inside, between and after runs.
  * Pure.
  */
-import type { CST, LineCounter } from "yaml";
+import type { CST, Document, LineCounter } from "yaml";
+import { MAX_ALIAS_COUNT } from "./load/guards.js";
 import { ConfigInvalidError, type ConfigIssue } from "./model.js";
 import { yamlLibrary } from "./yaml-library.js";
+import { acceptFromWindow, type WindowAcceptance } from "./yaml-window-accept.js";
 import { chainRefusal } from "./yaml-window-chain.js";
 import {
   CORE_WORDS,
@@ -76,6 +78,16 @@ interface Cut extends Removal {
 /** Key spans, two numbers each: start, end. */
 type KeySpans = number[];
 
+/** A cut that held, and whether its lines are text of a quoted scalar rather than pairs of a mapping. */
+interface HeldCut extends Cut {
+  quoted: boolean;
+}
+
+/** The reference reader of a reduced text (`readWithYaml`): throws ConfigInvalidError for a refusal. */
+export type ReducedRead = (text: string) => { doc: Document };
+
+export type { WindowAcceptance };
+
 export interface WindowOptions {
   /** Runs shorter than this stay whole (the default makes a cut worth a reduced parse). */
   minRun?: number;
@@ -96,12 +108,26 @@ export interface WindowOptions {
  */
 export function windowRefusal(
   text: string,
-  read: (text: string) => unknown,
+  read: ReducedRead,
   options: WindowOptions = {},
 ): ConfigIssue[] | null {
+  const answer = windowAnswer(text, read, options);
+  return Array.isArray(answer) ? answer : null;
+}
+
+/**
+ * The whole file's refusal, or its acceptance built from the reduced text (yaml-window-accept.ts), or null
+ * when only the whole file tells.
+ */
+export function windowAnswer(
+  text: string,
+  read: ReducedRead,
+  options: WindowOptions = {},
+): ConfigIssue[] | WindowAcceptance | null {
   if (hasDirective(text)) return null;
   const cut = options.cutsAccepted ? null : cutRefusal(text, read, options);
-  if (cut !== null && cut !== "accepted") return cut;
+  if (Array.isArray(cut)) return cut;
+  if (cut?.accepted) return cut.accepted;
   return chainRefusal(text, read, simpleLine, options.chainMaxPrefix);
 }
 
@@ -111,17 +137,18 @@ function hasDirective(text: string): boolean {
 }
 
 /**
- * The refusal of the text with its runs' middles removed (see above); "accepted" when the reduced text was
- * read and accepted, null when there was nothing to remove or too much left to read.
+ * The refusal of the text with its runs' middles removed (see above); `accepted` when the reduced text was
+ * read and accepted (the whole file's value built from it, or null when it cannot be), null when there was
+ * nothing to remove or too much left to read.
  */
 function cutRefusal(
   text: string,
-  read: (text: string) => unknown,
+  read: ReducedRead,
   options: WindowOptions,
-): ConfigIssue[] | "accepted" | null {
+): ConfigIssue[] | { accepted: WindowAcceptance | null } | null {
   const minRecords = options.minRecords ?? 16;
   let runs = text.includes("- ") ? findRecordRuns(text, minRecords) : [];
-  let cuts = findCuts(text, options.minRun ?? 64).filter(
+  let cuts: Cut[] = findCuts(text, options.minRun ?? 64).filter(
     (cut) => !runs.some((run) => cut.firstLine < run.end && run.start < cut.lastEnd),
   );
   // Cuts or runs that fail a check are left out (a run is split around a record that fails) and the rest
@@ -160,8 +187,9 @@ function cutRefusal(
       cut: removal,
       line: lineCounter.linePos(place(removal.to)).line,
     }));
+    let accepted: { doc: Document };
     try {
-      read(reduced);
+      accepted = read(reduced);
     } catch (error) {
       if (!(error instanceof ConfigInvalidError)) throw error;
       const { issues } = error;
@@ -180,7 +208,10 @@ function cutRefusal(
       }
       return issues.map((issue) => mapIssue(issue, verified));
     }
-    return "accepted";
+    const records = runs.flatMap((run) =>
+      run.removals.map((removal) => ({ ...removal, indent: run.indent })),
+    );
+    return { accepted: acceptFromWindow(text, accepted.doc, heldCuts, records, MAX_ALIAS_COUNT) };
   }
   return null;
 }
@@ -199,26 +230,28 @@ function startsLine(removal: Removal, lineCounter: LineCounter, place: (offset: 
  */
 export function refuseFromWindow(
   text: string,
-  read: (text: string) => unknown,
+  read: ReducedRead,
   options: Pick<WindowOptions, "cutsAccepted"> = {},
-): void {
-  if (text.length < WINDOW_MIN_BYTES) return;
-  const issues = windowRefusal(text, read, options);
-  if (issues) throw new ConfigInvalidError(issues);
+): WindowAcceptance | null {
+  if (text.length < WINDOW_MIN_BYTES) return null;
+  const answer = windowAnswer(text, read, options);
+  if (Array.isArray(answer)) throw new ConfigInvalidError(answer);
+  return answer;
 }
 
 /**
  * For the loader, before the event reader reads a large file that the block reader left late (where a
- * syntax error is likeliest): throws the whole file's refusal when a reduced text of at most an eighth of the
- * file tells it. Returns whether a reduced text was read and accepted: then refuseFromWindow need not read it
- * again (`cutsAccepted`).
+ * syntax error or a construct it does not read is likeliest): throws the whole file's refusal when a reduced
+ * text of at most an eighth of the file tells it. Returns the whole file's acceptance when that text was
+ * accepted and the value could be built from it; "accepted" when it was accepted but the value cannot be
+ * built from it (refuseFromWindow need not read it again: `cutsAccepted`); null when nothing was read.
  */
-export function refuseFromWindowFirst(text: string, read: (text: string) => unknown): boolean {
-  if (text.length < WINDOW_MIN_BYTES || hasDirective(text)) return false;
+export function refuseFromWindowFirst(text: string, read: ReducedRead): WindowAcceptance | "accepted" | null {
+  if (text.length < WINDOW_MIN_BYTES || hasDirective(text)) return null;
   const cut = cutRefusal(text, read, { maxReducedBytes: text.length >> 3 });
-  if (cut === null) return false;
-  if (cut === "accepted") return true;
-  throw new ConfigInvalidError(cut);
+  if (cut === null) return null;
+  if (Array.isArray(cut)) throw new ConfigInvalidError(cut);
+  return cut.accepted ?? "accepted";
 }
 
 /** The runs of simple lines worth cutting, in text order. */
@@ -336,7 +369,7 @@ function verifiedCuts(
   tokens: CST.Token[],
   cuts: Cut[],
   place: (offset: number) => number,
-): Cut[] {
+): HeldCut[] {
   // The key offsets (reduced) of the lines to check, and where each was found.
   const wanted = new Map<number, { map: CST.BlockMap; index: number } | null>();
   for (const cut of cuts) {
@@ -392,7 +425,9 @@ function verifiedCuts(
   const unique = new Set(
     [...removed].filter(([map, spans]) => keysAreUnique(text, spans, map)).map(([map]) => map),
   );
-  return structural.flatMap(({ cut, map }) => (map !== null && !unique.has(map) ? [] : [cut]));
+  return structural.flatMap(({ cut, map }) =>
+    map !== null && !unique.has(map) ? [] : [{ ...cut, quoted: map === null }],
+  );
 }
 
 /** A removed part, and the line (in `yaml`'s numbering of the reduced text) where it was. */

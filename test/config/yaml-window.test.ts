@@ -1,8 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigInvalidError, parseYamlText, readWithYaml } from "../../src/config/load.js";
+import {
+  ConfigInvalidError,
+  locatePath,
+  type PathSegment,
+  parseYamlText,
+  readWithYaml,
+} from "../../src/config/load.js";
 import type { ConfigIssue } from "../../src/config/model.js";
-import { refuseFromWindowFirst, WINDOW_MIN_BYTES, windowRefusal } from "../../src/config/yaml-window.js";
+import {
+  refuseFromWindowFirst,
+  WINDOW_MIN_BYTES,
+  type WindowAcceptance,
+  windowAnswer,
+  windowRefusal,
+} from "../../src/config/yaml-window.js";
 import { CHAIN_KEPT } from "../../src/config/yaml-window-chain.js";
 import { findRecordRuns } from "../../src/config/yaml-window-records.js";
 
@@ -22,17 +34,53 @@ function wholeRefusal(text: string): ConfigIssue[] | null {
   }
 }
 
-/** "window" when the reduced text answered (and matched), else "whole". */
+/**
+ * "window" when the reduced text gave the refusal (and it matched the whole file's), "accepted" when the
+ * whole file's value was built from it (and matched), else "whole".
+ */
 function expectSameAsWhole(
   text: string,
   minRun: number,
   minRecords = 16,
   chainMaxPrefix = 0.5,
-): "window" | "whole" {
-  const windowed = windowRefusal(text, read, { minRun, minRecords, chainMaxPrefix });
-  if (windowed === null) return "whole";
-  expect(windowed, text).toEqual(wholeRefusal(text));
-  return "window";
+): "window" | "accepted" | "whole" {
+  const answer = windowAnswer(text, read, { minRun, minRecords, chainMaxPrefix });
+  if (answer === null) return "whole";
+  if (Array.isArray(answer)) {
+    expect(answer, text).toEqual(wholeRefusal(text));
+    return "window";
+  }
+  expectSameValue(text, answer);
+  return "accepted";
+}
+
+/** Every path of a value (keys and indexes), depth first, at most `limit` of them. */
+function pathsOf(value: unknown, limit = 400): PathSegment[][] {
+  const out: PathSegment[][] = [];
+  const walk = (v: unknown, path: PathSegment[]) => {
+    if (out.length >= limit) return;
+    out.push(path);
+    if (Array.isArray(v)) {
+      for (const [i, item] of v.entries()) walk(item, [...path, i]);
+    } else if (v && typeof v === "object")
+      for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
+  };
+  walk(value, []);
+  return out;
+}
+
+/** The value `yaml` makes of the whole text (key order included), and its positions, are the acceptance's. */
+function expectSameValue(text: string, accepted: WindowAcceptance): void {
+  const whole = read(text);
+  expect(accepted.value, text).toEqual(whole.value);
+  expect(JSON.stringify(accepted.value), text).toBe(JSON.stringify(whole.value));
+  for (const path of pathsOf(whole.value)) {
+    for (const atKey of [false, true]) {
+      expect(accepted.locate(path, atKey), `${JSON.stringify(path)} ${atKey}`).toEqual(
+        locatePath(whole.doc, path, whole.locateOffset, atKey),
+      );
+    }
+  }
 }
 
 function refusalOf(run: () => unknown): ConfigIssue[] {
@@ -101,19 +149,20 @@ describe("a large file's refusal, found on a reduced text", () => {
     expect(refusalOf(() => refuseFromWindowFirst(late, counted))).toEqual(wholeRefusal(late));
     expect(readLengths).toHaveLength(1);
     expect(readLengths[0]).toBeLessThanOrEqual(late.length / 8);
-    // A valid file: the reduced text is accepted, and refuseFromWindow is told not to read it again.
+    // A valid file: the reduced text is accepted, and the whole file's value is built from it.
     readLengths.length = 0;
     const valid = `${["version: 1", "bomb:", ...body].join("\n")}\n`;
-    expect(refuseFromWindowFirst(valid, counted)).toBe(true);
+    const accepted = refuseFromWindowFirst(valid, counted);
+    expect(accepted).toMatchObject({ value: read(valid).value });
     expect(readLengths).toHaveLength(1);
     // Lines that cannot be cut (every value quoted): nothing is read, the event reader decides.
     readLengths.length = 0;
     const quoted = `${["version: 1", "bomb:", ...body.map((line) => line.replace(": ", ': "') + '"')].join("\n")}\n`;
-    expect(refuseFromWindowFirst(quoted, counted)).toBe(false);
+    expect(refuseFromWindowFirst(quoted, counted)).toBeNull();
     // Too little to cut (half the lines carry a comment, 64 at a time): the reduced text is too long to read
     // first, and nothing is read; without the budget it is read.
     const broken = `${["version: 1", "bomb:", ...body.map((line, i) => (i % 128 < 64 ? `${line} # c` : line))].join("\n")}\n`;
-    expect(refuseFromWindowFirst(broken, counted)).toBe(false);
+    expect(refuseFromWindowFirst(broken, counted)).toBeNull();
     expect(readLengths).toEqual([]);
     expect(windowRefusal(broken, counted)).toBeNull();
     expect(readLengths).toHaveLength(1);
@@ -270,7 +319,7 @@ describe("a large file's refusal, found on a reduced text", () => {
   it(
     "agrees with yaml on the whole text, for random runs, structure around them and damage",
     () => {
-      const seen = { window: 0, whole: 0 };
+      const seen = { window: 0, accepted: 0, whole: 0 };
       fc.assert(
         fc.property(doc, ({ lines, edits, minRun, trailingNewline }) => {
           const out: string[] = [];
@@ -293,6 +342,7 @@ describe("a large file's refusal, found on a reduced text", () => {
       );
       // The reduced text answered often, and not always.
       expect(seen.window).toBeGreaterThan(300);
+      expect(seen.accepted).toBeGreaterThan(50);
       expect(seen.whole).toBeGreaterThan(0);
     },
     PROPERTY_TIMEOUT_MS,
@@ -430,7 +480,7 @@ describe("a large file's refusal, found on a reduced text", () => {
   it(
     "agrees with yaml on the whole text, for random sequences of records, structure around them and damage",
     () => {
-      const seen = { window: 0, whole: 0, records: 0 };
+      const seen = { window: 0, accepted: 0, whole: 0, records: 0 };
       fc.assert(
         fc.property(recordDoc, ({ parts, edits, minRecords, trailingNewline }) => {
           const out: string[] = [];
@@ -509,7 +559,7 @@ describe("a large file's refusal, found on a reduced text", () => {
   it(
     "agrees with yaml on the whole text where an open collection nests every later line deeper",
     () => {
-      const seen = { window: 0, whole: 0 };
+      const seen = { window: 0, accepted: 0, whole: 0 };
       fc.assert(
         fc.property(chainDoc, ({ head, tail, indent, breaker }) => {
           const lines = [...head, ...run(tail, indent)];
@@ -520,6 +570,138 @@ describe("a large file's refusal, found on a reduced text", () => {
       );
       expect(seen.window).toBeGreaterThan(30);
       expect(seen.whole).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+});
+
+/**
+ * A valid large file that the fast reader leaves to `yaml` is accepted from its reduced text: the value
+ * (key order included) and every position are `yaml`'s for the whole file (yaml-window-accept.ts).
+ */
+describe("a large valid file's value, built from a reduced text", () => {
+  const keys = Math.ceil(WINDOW_MIN_BYTES / 12);
+  const body = run(keys, 2);
+  /** A users list of `n` records at `indent` (the dashes), like org.yaml's. */
+  const users = (n: number, indent: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const pad = " ".repeat(indent);
+      const lines = [`${pad}- login: u${i}`, `${pad}  email: u${i}@example.com`, `${pad}  plan: pro`];
+      if (i % 3 === 0) lines.push(`${pad}  groups:`, `${pad}    - team${i % 7}`, `${pad}    - all`);
+      return lines.join("\n");
+    });
+
+  /** The loader's answer for the whole text is yaml's, and the window built it (not `yaml` on the whole). */
+  function expectBuilt(text: string): void {
+    const answer = windowAnswer(text, read);
+    expect(answer === null || Array.isArray(answer) ? answer : "built").toBe("built");
+    expectSameValue(text, answer as WindowAcceptance);
+    // The loader answers the same, positions included.
+    const whole = read(text);
+    const loaded = parseYamlText(text, "org.yaml");
+    expect(loaded.value).toEqual(whole.value);
+    for (const path of pathsOf(whole.value, 60)) {
+      expect(loaded.locate(path, true)).toEqual(locatePath(whole.doc, path, whole.locateOffset, true));
+    }
+  }
+
+  const cases: Record<string, string> = {
+    "an explicit tag last": `${["version: 1", "bomb:", ...body, "  tagged: !!str 5"].join("\n")}\n`,
+    "an explicit tag first": `${["version: 1", "bomb:", "  tagged: !!int 7", ...body].join("\n")}\n`,
+    "a block scalar with an indentation indicator last": `${["version: 1", "bomb:", ...body, "  text: |2", "     indented"].join("\n")}\n`,
+    "a tab after a block indicator": `${["version: 1", "list:", "  -\tx", "bomb:", ...body].join("\n")}\n`,
+    "records, a tag in one of them": `${["version: 1", "users:", ...users(4000, 2).map((r, i) => (i === 3000 ? r.replace("plan: pro", "plan: !!str pro") : r))].join("\n")}\n`,
+    "records and pairs, an anchor and its alias": `${["version: 1", "base: &b {plan: pro}", "users:", ...users(3000, 4).map((r) => `  ${r.trimStart()}`.replace(/^ {2}/, "    ")), "bomb:", ...body, "  again: *b", "  tagged: !!str x"].join("\n")}\n`,
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    it(`is yaml's value and positions for the whole file: ${name}`, () => expectBuilt(text));
+  }
+
+  it("is not built where the removed lines cannot be put back: the whole file is read", () => {
+    // Records at column 0 (an indentless sequence) and lines of a quoted scalar.
+    const indentless = `${["version: 1", "users:", ...users(4000, 0), "tagged: !!str 5"].join("\n")}\n`;
+    const quoted = `${["version: 1", 'note: "start', ...body, '  end"', "tagged: !!str 5"].join("\n")}\n`;
+    for (const text of [indentless, quoted]) {
+      expect(windowAnswer(text, read)).toBeNull();
+      expect(parseYamlText(text, "org.yaml").value).toEqual(read(text).value);
+    }
+  });
+
+  // Valid documents of pairs, records and constructs the fast reader leaves to `yaml`, at random.
+  const odd = fc.constantFrom(
+    "  K: !!str 5",
+    "  K: !!int 7",
+    "  K: |2\n     indented",
+    "  K: >-\n    two\n    lines",
+    "  K: {a: 1, b: [x, y]}",
+    '  "K": 1',
+    "  ? K\n  : value",
+    "  K: &a {k: v}",
+    "  K:",
+    "  K: ~",
+    "  # a comment",
+    "  K: [1, 2]",
+    "  K: {__proto__: 1}",
+    "  K: 'single'",
+  );
+  const section = fc.oneof(
+    fc.record({
+      kind: fc.constant("pairs" as const),
+      length: fc.integer({ min: 1, max: 90 }),
+      odd: fc.array(odd, { maxLength: 3 }),
+      at: fc.nat(),
+    }),
+    fc.record({
+      kind: fc.constant("records" as const),
+      count: fc.integer({ min: 1, max: 40 }),
+      indent: fc.constantFrom(0, 2, 4),
+      tagAt: fc.option(fc.nat()),
+    }),
+  );
+  it(
+    "is yaml's value and positions for random valid documents",
+    () => {
+      const seen = { built: 0, other: 0 };
+      fc.assert(
+        fc.property(
+          fc.array(section, { minLength: 1, maxLength: 6 }),
+          fc.integer({ min: 3, max: 8 }),
+          (sections, min) => {
+            const out = ["version: 1"];
+            let key = 0;
+            sections.forEach((part, s) => {
+              if (part.kind === "pairs") {
+                out.push(`p${s}:`);
+                const lines = run(part.length, 2, key);
+                key += part.length;
+                for (const [j, line] of part.odd.entries())
+                  lines.splice(part.at % (lines.length + 1), 0, line.replace("K", `o${s}x${j}`));
+                out.push(...lines);
+              } else {
+                out.push(`r${s}:`);
+                const records = users(part.count, part.indent).map((r) => r.replace(/u(\d+)/g, `u$1x${s}`));
+                if (part.tagAt !== null) {
+                  const i = part.tagAt % records.length;
+                  records[i] = records[i]!.replace("plan: pro", "plan: !!str pro");
+                }
+                out.push(...records);
+              }
+            });
+            const text = `${out.join("\n")}\n`;
+            const answer = windowAnswer(text, read, { minRun: min, minRecords: min });
+            if (answer !== null && !Array.isArray(answer)) {
+              expectSameValue(text, answer);
+              seen.built++;
+            } else {
+              expect(answer).toBeNull();
+              seen.other++;
+            }
+          },
+        ),
+        { numRuns: 400, seed: SEED },
+      );
+      expect(seen.built).toBeGreaterThan(150);
+      expect(seen.other).toBeGreaterThan(0);
     },
     PROPERTY_TIMEOUT_MS,
   );

@@ -1,9 +1,14 @@
 import type { CST, Document, YAMLParseError } from "yaml";
-import { fastRead } from "../fast-yaml.js";
+import { fastRead, leftToYaml } from "../fast-yaml.js";
 import { ConfigInvalidError, type ConfigIssue } from "../model.js";
 import { aliasBombRefusal, firstUnknownAlias, unknownAliasRefusal } from "../yaml-aliases.js";
 import { yamlLibrary } from "../yaml-library.js";
-import { refuseFromWindow, refuseFromWindowFirst } from "../yaml-window.js";
+import {
+  refuseFromWindow,
+  refuseFromWindowFirst,
+  WINDOW_MIN_BYTES,
+  type WindowAcceptance,
+} from "../yaml-window.js";
 import { checkCaps, duplicateKeys, firstTooDeep, MAX_ALIAS_COUNT, MAX_NESTING_DEPTH } from "./guards.js";
 import { issueAt } from "./issue.js";
 import { locatePath, type PathSegment } from "./locate.js";
@@ -29,15 +34,35 @@ export const EXACT_PLACE_BYTES = 256 * 1024;
 export function parseYamlText(text: string, file: string): ParsedYaml {
   checkCaps(text, file);
   const read = (reduced: string) => readWithYaml(reduced, file);
+  // The window first (yaml-window.ts: a reduced text of at most an eighth of the file), answered at most
+  // once: the refusal is thrown; an acceptance whose value could be built is the answer.
+  let windowTried = false;
   let cutsAccepted = false;
+  const windowFirst = (): WindowAcceptance | null => {
+    if (windowTried) return null;
+    windowTried = true;
+    const answer = refuseFromWindowFirst(text, read);
+    cutsAccepted = answer !== null;
+    return answer === "accepted" ? null : answer;
+  };
+  // A large file with a construct the fast readers leave to `yaml` (a tag, an indentation indicator): the
+  // block reader would read up to it, and the event reader the whole file, only to leave.
+  if (text.length >= WINDOW_MIN_BYTES && leftToYaml(text)) {
+    const accepted = windowFirst();
+    if (accepted) return accepted;
+  }
+  let accepted: WindowAcceptance | null = null;
   const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT, {
     // A large file that the block reader left past its first quarter is mostly plain lines, which the window
-    // removes: a syntax error there (the likeliest cause) is answered before the event reader reads the
-    // whole file only to say it cannot.
+    // removes: a syntax error there is answered before the event reader reads the whole file only to say it
+    // cannot.
     blockLeft: (lineStart) => {
-      if (lineStart >= text.length / 4) cutsAccepted = refuseFromWindowFirst(text, read);
+      if (lineStart < text.length / 4) return false;
+      accepted = windowFirst();
+      return accepted !== null;
     },
   });
+  if (accepted) return accepted;
   if (fast.kind === "ok") {
     let full: ReturnType<typeof readWithYaml> | null = null;
     return {
@@ -59,7 +84,10 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
     );
   }
   // A large file's refusal is found on a reduced text, the same as the whole file's (yaml-window.ts).
-  if (fast.kind === "unsupported") refuseFromWindow(text, read, { cutsAccepted });
+  if (fast.kind === "unsupported") {
+    const windowed = refuseFromWindow(text, read, { cutsAccepted });
+    if (windowed) return windowed;
+  }
   const { value, doc, locateOffset } = readWithYaml(text, file);
   return { value, locate: (path, atKey = false) => locatePath(doc, path, locateOffset, atKey) };
 }
