@@ -159,12 +159,17 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
   // last (before it).
   {
     name: "the same organization, an explicit tag (!!str) in its first user",
-    text: () => withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "first"),
+    text: () =>
+      withTag(
+        orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
+        "first",
+      ),
     reference: true,
   },
   {
     name: "the same organization, an explicit tag (!!str) in its last user",
-    text: () => withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "last"),
+    text: () =>
+      withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "last"),
     reference: true,
   },
   // Its users are records of several lines: yaml-window-records.ts removes the middle ones, `yaml` reads the
