@@ -36,8 +36,9 @@
  * that cannot change the answer either). And a file whose last lines `yaml` reads as ever deeper mappings is
  * answered from a prefix (yaml-window-chain.ts). A `%` directive line (`%YAML 1.1` resolves `yes` and `on`
  * to one key) reads the whole file.
- * When a check fails, the run is kept whole; when the reduced text is accepted (the reduced answer is only
- * trusted for refusals), the caller reads the whole file. The differential tests (test/config/yaml-window.test.ts)
+ * When a check fails, the run is kept whole. When the reduced text is accepted, the whole file is too (the
+ * same issues: none), and its value is the reduced text's with the removed lines put back
+ * (yaml-window-accept.ts); where they cannot be put back, the caller reads the whole file. The differential tests (test/config/yaml-window.test.ts)
  * compare this with `yaml` on the whole text, errors placed before, inside, between and after runs.
  * Pure.
  */
