@@ -39,10 +39,10 @@ function withLine(text: string, at: number, line: string): string {
   return lines.join("\n");
 }
 
-/** `text` with `!!str` before the value of its first or last user's plan. */
+/** `text` with an application tag (`!local`) before the value of its first or last user's plan. */
 function withTag(text: string, which: "first" | "last"): string {
   const at = (which === "first" ? text.indexOf("\n    plan: ") : text.lastIndexOf("\n    plan: ")) + 11;
-  return `${text.slice(0, at)}!!str ${text.slice(at)}`;
+  return `${text.slice(0, at)}!local ${text.slice(at)}`;
 }
 
 /** Mappings nested `depth` levels deep, repeated as often as both caps allow. */
@@ -137,12 +137,12 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     text: () => withLine(oneMapping(LINES - 1, 23, false), 0, "  first: [unclosed"),
     reference: true,
   },
-  // Valid YAML the fast reader does not compose (an explicit tag, a block scalar with an indentation
+  // Valid YAML the fast readers do not compose (a tag other than `!!str`, a block scalar with an indentation
   // indicator): the value is built from the reduced text, with the removed pairs put back
   // (yaml-window-accept.ts).
   {
-    name: `one mapping, ${LINES} keys, an explicit tag (!!str) in the last line`,
-    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !!str 5\n`,
+    name: `one mapping, ${LINES} keys, an explicit tag (!!int) in the last line`,
+    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !!int 5\n`,
     reference: true,
   },
   {
@@ -154,11 +154,11 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: "a real organization of 30,000 users (the documented size)",
     text: () => orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
   },
-  // The same organization with one value the fast reader leaves to `yaml` (an explicit tag): its value is built
+  // The same organization with one value the fast readers leave to `yaml` (an application tag): its value is built
   // from the reduced text (yaml-window-accept.ts), whether the tag comes first (after the event reader) or
   // last (before it).
   {
-    name: "the same organization, an explicit tag (!!str) in its first user",
+    name: "the same organization, an application tag (!local) in its first user",
     text: () =>
       withTag(
         orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
@@ -167,10 +167,24 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     reference: true,
   },
   {
-    name: "the same organization, an explicit tag (!!str) in its last user",
+    name: "the same organization, an application tag (!local) in its last user",
     text: () =>
       withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "last"),
     reference: true,
+  },
+  // Every value with a core tag: the block reader reads such tags itself.
+  {
+    name: `one mapping, ${LINES} keys, every value tagged !!int`,
+    text: () => oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, ": !!int $1"),
+  },
+  // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
+  {
+    name: "the same organization, every user's plan tagged !!str",
+    text: () =>
+      orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench").replaceAll(
+        "\n    plan: ",
+        "\n    plan: !!str ",
+      ),
   },
   // Its users are records of several lines: yaml-window-records.ts removes the middle ones, `yaml` reads the
   // rest.

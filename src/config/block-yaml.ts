@@ -5,8 +5,8 @@
  * little else: no events, no tokens, no substrings but the value's own. Positions are kept as offsets in one
  * typed array, and turned into lines and columns only when asked.
  *
- * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag, a
- * multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
+ * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag
+ * other than a core one (`!!str`, `!!int`...) on a one-line scalar, a multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
  * common ones, a tab, a carriage return, a character outside the plainly printable...): the caller then reads
  * the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal. Plain
  * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Repeated keys
@@ -27,6 +27,9 @@ export interface BlockRead {
    */
   duplicates: { key: string; offset: number; first: number }[];
 }
+
+/** The explicit core tags (`!!name`) a one-line scalar may carry here, besides `str`. */
+const CORE_TAGS = new Set(["int", "float", "bool", "null"]);
 
 /** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
 const LEAVE = new Error("not plain block YAML");
@@ -94,15 +97,18 @@ const PROTO = "__proto__";
 /**
  * Reads `text` when it is plain block YAML whose top is a mapping, collections nested at most `maxDepth`
  * levels; null otherwise, after telling `onLeave` where the line it left on starts (all before it was read).
- * `resolvePlain` gives a plain scalar's value.
+ * `resolvePlain` gives a plain scalar's value; `resolveTagged` a one-line scalar's after an explicit core tag
+ * (`!!int 5`: the tag's name and the scalar's text), undefined when the tag is left to `yaml`. Without it
+ * only `!!str` is read.
  */
 export function readBlockYaml(
   text: string,
   maxDepth: number,
   resolvePlain: (source: string) => unknown,
   onLeave?: (lineStart: number) => void,
+  resolveTagged?: (tag: string, source: string) => unknown,
 ): BlockRead | null {
-  const reader = new BlockReader(text, maxDepth, resolvePlain);
+  const reader = new BlockReader(text, maxDepth, resolvePlain, resolveTagged);
   try {
     return reader.read();
   } catch (error) {
@@ -142,6 +148,7 @@ class BlockReader {
     private readonly text: string,
     private readonly maxDepth: number,
     private readonly resolvePlain: (source: string) => unknown,
+    private readonly resolveTagged?: (tag: string, source: string) => unknown,
   ) {
     this.length = text.length;
     this.records = new Int32Array(Math.max(64, (text.length >> 3) & ~3));
@@ -324,8 +331,10 @@ class BlockReader {
           value = null;
         }
       } else {
+        const tagged = this.tagAt(v);
+        if (tagged >= 0) v = tagged;
         this.records[r + VALUE] = v;
-        value = this.inline(v, depth + 1);
+        value = this.tagged(this.inline(v, depth + 1, tagged >= 0), tagged);
         this.records[r + CHILD] = this.firstRecord;
         this.nextContent(this.lineEnd + 1);
       }
@@ -401,18 +410,20 @@ class BlockReader {
       const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
       // An empty item, an item on the lines below, or a nested `- -`: the event reader's.
       if (c === NEWLINE || c === HASH || this.startsItem(v)) throw LEAVE;
+      const tagged = this.tagAt(v);
+      if (tagged >= 0) v = tagged;
       const r = this.record(-1, v, previous);
       if (first < 0) first = r;
       previous = r;
       let value: unknown;
-      if (this.startsKey(v)) {
+      if (tagged < 0 && this.startsKey(v)) {
         // `- key: value`: a mapping whose keys sit at the column of this first one.
         this.content = v;
         this.indent = v - this.lineStart;
         value = this.readMap(this.indent, depth + 1);
         this.records[r + CHILD] = this.firstRecord;
       } else {
-        value = this.inline(v, depth + 1);
+        value = this.tagged(this.inline(v, depth + 1, tagged >= 0), tagged);
         this.records[r + CHILD] = this.firstRecord;
         this.nextContent(this.lineEnd + 1);
       }
@@ -424,11 +435,44 @@ class BlockReader {
     return list;
   }
 
+  /** The name of the core tag read last by `tagAt` (`str`, `int`...). */
+  private tagName = "";
+
+  /**
+   * Where the value after an explicit core tag starts (`key: !!str 5`, `- !!int 007`), or -1 when there is
+   * no tag; sets `tagName`. `yaml` places such a node after the tag and its blanks. Only a one-line plain or
+   * quoted scalar is read so (`inline` with `asString`, then `tagged`); any other tag, or a tagged
+   * collection or empty value, is left to `yaml` (`!` is an indicator to `inline`).
+   */
+  private tagAt(at: number): number {
+    const { text } = this;
+    if (text.charCodeAt(at) !== 33 || text.charCodeAt(at + 1) !== 33) return -1;
+    let n = at + 2;
+    while (n < this.length && text.charCodeAt(n) >= 97 && text.charCodeAt(n) <= 122) n++;
+    const name = text.slice(at + 2, n);
+    if (name !== "str" && (this.resolveTagged === undefined || !CORE_TAGS.has(name))) return -1;
+    if (text.charCodeAt(n) !== SPACE) return -1;
+    let v = n + 1;
+    while (text.charCodeAt(v) === SPACE) v++;
+    const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
+    if (c === NEWLINE || c === HASH || c === OPEN_BRACKET || c === OPEN_BRACE) throw LEAVE;
+    this.tagName = name;
+    return v;
+  }
+
+  /** A tagged scalar's value from its text (`inline` read it as a string), as `yaml` resolves the tag. */
+  private tagged(source: unknown, at: number): unknown {
+    if (at < 0 || this.tagName === "str") return source;
+    const value = this.resolveTagged!(this.tagName, source as string);
+    if (value === undefined) throw LEAVE;
+    return value;
+  }
+
   /**
    * A value that ends on its line: a scalar, or a one-line flow list or map of scalars. Sets `lineEnd`, and
-   * `firstRecord` (-1 for a scalar).
+   * `firstRecord` (-1 for a scalar). `asString`: a plain scalar is the text read, not resolved (a `!!str`).
    */
-  private inline(at: number, depth: number): unknown {
+  private inline(at: number, depth: number, asString = false): unknown {
     const { text } = this;
     const c = text.charCodeAt(at);
     let value: unknown;
@@ -481,7 +525,8 @@ class BlockReader {
         }
         last = p;
       }
-      value = this.resolvePlain(text.slice(at, last + 1));
+      const source = text.slice(at, last + 1);
+      value = asString ? source : this.resolvePlain(source);
       end = p;
     }
     this.lineEnd = this.restOfLine(end);

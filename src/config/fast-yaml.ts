@@ -48,6 +48,7 @@ export type FastRead =
   | { kind: "unsupported"; reason: string };
 
 interface ScalarTag {
+  tag?: string;
   default?: boolean | "key";
   test?: RegExp;
   resolve(value: string, onError: (message: string) => void, options: object): unknown;
@@ -106,6 +107,30 @@ export function resolvePlain(text: string): unknown {
   return text;
 }
 
+/**
+ * A one-line scalar's value after an explicit core tag (`!!int 5`: `int` and the scalar's text, quoted or
+ * not), as `yaml` resolves it: by the first of the schema's tags of that name whose test matches the text;
+ * when none does, the text itself (`yaml` only warns). Undefined when the tag's resolver fails (`yaml`
+ * refuses that: left to it).
+ */
+export function resolveTagged(name: string, source: string): unknown {
+  const full = `tag:yaml.org,2002:${name}`;
+  for (const tag of core()) {
+    if (tag.tag !== full || !tag.test!.test(source)) continue;
+    let failed = false;
+    const value = tag.resolve(
+      source,
+      () => {
+        failed = true;
+      },
+      RESOLVE_OPTIONS,
+    );
+    if (failed) return undefined;
+    return yamlLibrary().isScalar(value) ? value.value : value;
+  }
+  return source;
+}
+
 class Unsupported extends Error {}
 
 /**
@@ -119,11 +144,16 @@ const TAG_AT_NODE = /(?:^[ \t]*|[-?:,[{][ \t]+|[[{,])!/;
 
 /** A block scalar's header with an explicit indentation indicator (`key: |2`, `- >-1`). */
 const INDICATOR_HEADER = /[:-][ \t]+[|>][+-]?[1-9][+-]?[ \t]*(?:#.*)?$/m;
-const TAG_AT_NODE_ANY_LINE = new RegExp(TAG_AT_NODE.source, "m");
+/** A tag the block reader does not read itself (it reads a core tag before a one-line scalar). */
+const TAG_AT_NODE_ANY_LINE = new RegExp(
+  `${TAG_AT_NODE.source}(?!!(?:str|int|float|bool|null) [^\\s[{#])`,
+  "m",
+);
 
 /**
- * Whether the text holds what both fast readers leave to `yaml`: a tag or an explicit indentation indicator
- * (or text that looks like one, in a quoted scalar: then only time is lost, never an answer).
+ * Whether the text holds what both fast readers leave to `yaml`: a tag (but a core tag before a one-line
+ * scalar, which the block reader reads) or an explicit indentation indicator (or text that looks like one, in
+ * a quoted scalar: then only time is lost, never an answer).
  */
 export function leftToYaml(text: string): boolean {
   return (text.includes("!") && TAG_AT_NODE_ANY_LINE.test(text)) || INDICATOR_HEADER.test(text);
@@ -190,10 +220,16 @@ export function fastRead(
   // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
   let answered = false;
   let left = -1;
-  const block = readBlockYaml(text, maxDepth, resolvePlain, (lineStart) => {
-    left = lineStart;
-    answered = hooks.blockLeft?.(lineStart) ?? false;
-  });
+  const block = readBlockYaml(
+    text,
+    maxDepth,
+    resolvePlain,
+    (lineStart) => {
+      left = lineStart;
+      answered = hooks.blockLeft?.(lineStart) ?? false;
+    },
+    resolveTagged,
+  );
   if (answered) return { kind: "unsupported", reason: "answered by the caller" };
   // The block reader left on a line with a tag: the event reader would read the whole text only to stop
   // there (it composes no tag).
