@@ -137,12 +137,12 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     text: () => withLine(oneMapping(LINES - 1, 23, false), 0, "  first: [unclosed"),
     reference: true,
   },
-  // Valid YAML the fast readers do not compose (a tag other than `!!str`, a block scalar with an indentation
+  // Valid YAML the fast readers do not compose (a tag other than a core one, a block scalar with an indentation
   // indicator): the value is built from the reduced text, with the removed pairs put back
   // (yaml-window-accept.ts).
   {
-    name: `one mapping, ${LINES} keys, an explicit tag (!!int) in the last line`,
-    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !!int 5\n`,
+    name: `one mapping, ${LINES} keys, an application tag (!local) in the last line`,
+    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !local 5\n`,
     reference: true,
   },
   {
