@@ -39,10 +39,11 @@ function withLine(text: string, at: number, line: string): string {
   return lines.join("\n");
 }
 
-/** `text` with an application tag (`!local`) before the value of its first or last user's plan. */
-function withTag(text: string, which: "first" | "last"): string {
-  const at = (which === "first" ? text.indexOf("\n    plan: ") : text.lastIndexOf("\n    plan: ")) + 11;
-  return `${text.slice(0, at)}!local ${text.slice(at)}`;
+/** `text` with its first or last user's first name as a block scalar with an indentation indicator. */
+function withIndicator(text: string, which: "first" | "last"): string {
+  const line = "\n    first_name: First\n";
+  const at = which === "first" ? text.indexOf(line) : text.lastIndexOf(line);
+  return `${text.slice(0, at)}\n    first_name: |2\n      First\n${text.slice(at + line.length)}`;
 }
 
 /** Mappings nested `depth` levels deep, repeated as often as both caps allow. */
@@ -141,8 +142,8 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
   // indicator): the value is built from the reduced text, with the removed pairs put back
   // (yaml-window-accept.ts).
   {
-    name: `one mapping, ${LINES} keys, an application tag (!local) in the last line`,
-    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !local 5\n`,
+    name: `one mapping, ${LINES} keys, a verbatim tag (!<tag:yaml.org,2002:str>) in the last line`,
+    text: () => `${oneMapping(LINES - 1, 23, false)}  tagged: !<tag:yaml.org,2002:str> 5\n`,
     reference: true,
   },
   {
@@ -154,28 +155,35 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: "a real organization of 30,000 users (the documented size)",
     text: () => orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
   },
-  // The same organization with one value the fast readers leave to `yaml` (an application tag): its value is built
+  // The same organization with one value the fast readers leave to `yaml` (an indentation indicator): its value is built
   // from the reduced text (yaml-window-accept.ts), whether the tag comes first (after the event reader) or
   // last (before it).
   {
-    name: "the same organization, an application tag (!local) in its first user",
+    name: "the same organization, a block scalar with an indentation indicator in its first user",
     text: () =>
-      withTag(
+      withIndicator(
         orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
         "first",
       ),
     reference: true,
   },
   {
-    name: "the same organization, an application tag (!local) in its last user",
+    name: "the same organization, a block scalar with an indentation indicator in its last user",
     text: () =>
-      withTag(orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"), "last"),
+      withIndicator(
+        orgYaml(generateOrg(30_000), { login: "owner", email: "owner@console.test" }, "bench"),
+        "last",
+      ),
     reference: true,
   },
-  // Every value with a core tag: the block reader reads such tags itself.
+  // Every value with a core or a local tag: the block reader reads such tags itself.
   {
     name: `one mapping, ${LINES} keys, every value tagged !!int`,
     text: () => oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, ": !!int $1"),
+  },
+  {
+    name: `one mapping, ${LINES} keys, every value with a local tag (!local)`,
+    text: () => oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, ": !local $1"),
   },
   // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
   {

@@ -6,7 +6,7 @@
  * typed array, and turned into lines and columns only when asked.
  *
  * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag
- * other than a core one (`!!str`, `!!int`...) on a one-line scalar, a multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
+ * anywhere but before a one-line scalar, a multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
  * common ones, a tab, a carriage return, a character outside the plainly printable...): the caller then reads
  * the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal. Plain
  * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Repeated keys
@@ -28,8 +28,13 @@ export interface BlockRead {
   duplicates: { key: string; offset: number; first: number }[];
 }
 
-/** The explicit core tags (`!!name`) a one-line scalar may carry here, besides `str`. */
+/** The core tags (`!!name`) that resolve a one-line scalar to something other than its text. */
 const CORE_TAGS = new Set(["int", "float", "bool", "null"]);
+const BANG = 33;
+/** The characters of a tag's name read here: ASCII letters, digits, `-` and `_`. */
+function isTagChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === DASH || c === 95;
+}
 
 /** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
 const LEAVE = new Error("not plain block YAML");
@@ -439,18 +444,22 @@ class BlockReader {
   private tagName = "";
 
   /**
-   * Where the value after an explicit core tag starts (`key: !!str 5`, `- !!int 007`), or -1 when there is
+   * Where the value after a tag starts (`key: !!str 5`, `- !!int 007`, `k: !local x`), or -1 when there is
    * no tag; sets `tagName`. `yaml` places such a node after the tag and its blanks. Only a one-line plain or
-   * quoted scalar is read so (`inline` with `asString`, then `tagged`); any other tag, or a tagged
-   * collection or empty value, is left to `yaml` (`!` is an indicator to `inline`).
+   * quoted scalar is read so (`inline` with `asString`, then `tagged`); a tagged collection or empty value,
+   * or a tag of other characters, is left to `yaml` (`!` is an indicator to `inline`). Without
+   * `resolveTagged`, only `!!str`.
    */
   private tagAt(at: number): number {
     const { text } = this;
-    if (text.charCodeAt(at) !== 33 || text.charCodeAt(at + 1) !== 33) return -1;
-    let n = at + 2;
-    while (n < this.length && text.charCodeAt(n) >= 97 && text.charCodeAt(n) <= 122) n++;
-    const name = text.slice(at + 2, n);
-    if (name !== "str" && (this.resolveTagged === undefined || !CORE_TAGS.has(name))) return -1;
+    if (text.charCodeAt(at) !== BANG) return -1;
+    const secondary = text.charCodeAt(at + 1) === BANG;
+    let n = at + (secondary ? 2 : 1);
+    while (n < this.length && isTagChar(text.charCodeAt(n))) n++;
+    const name = secondary ? text.slice(at + 2, n) : `!${text.slice(at + 1, n)}`;
+    // `yaml` knows more secondary tags (`!!binary` makes a Buffer, `!!timestamp` a Date): those are its.
+    if (secondary && name !== "str" && !CORE_TAGS.has(name)) return -1;
+    if (name !== "str" && this.resolveTagged === undefined) return -1;
     if (text.charCodeAt(n) !== SPACE) return -1;
     let v = n + 1;
     while (text.charCodeAt(v) === SPACE) v++;
@@ -460,9 +469,13 @@ class BlockReader {
     return v;
   }
 
-  /** A tagged scalar's value from its text (`inline` read it as a string), as `yaml` resolves the tag. */
+  /**
+   * A tagged scalar's value from its text (`inline` read it as a string), as `yaml` resolves the tag: a core
+   * tag by its resolver (`resolveTagged`); `!!str`, the non-specific `!` and a local tag (`!local`) as the
+   * text itself (`yaml` warns that it does not know a local tag, and orgctl reads warnings as nothing).
+   */
   private tagged(source: unknown, at: number): unknown {
-    if (at < 0 || this.tagName === "str") return source;
+    if (at < 0 || !CORE_TAGS.has(this.tagName)) return source;
     const value = this.resolveTagged!(this.tagName, source as string);
     if (value === undefined) throw LEAVE;
     return value;

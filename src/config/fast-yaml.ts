@@ -144,15 +144,15 @@ const TAG_AT_NODE = /(?:^[ \t]*|[-?:,[{][ \t]+|[[{,])!/;
 
 /** A block scalar's header with an explicit indentation indicator (`key: |2`, `- >-1`). */
 const INDICATOR_HEADER = /[:-][ \t]+[|>][+-]?[1-9][+-]?[ \t]*(?:#.*)?$/m;
-/** A tag the block reader does not read itself (it reads a core tag before a one-line scalar). */
+/** A tag the block reader does not read itself (it reads a core or local tag before a one-line scalar). */
 const TAG_AT_NODE_ANY_LINE = new RegExp(
-  `${TAG_AT_NODE.source}(?!!(?:str|int|float|bool|null) [^\\s[{#])`,
+  `${TAG_AT_NODE.source}(?!(?:!(?:str|int|float|bool|null)|[A-Za-z0-9_-]*) [^\\s[{#])`,
   "m",
 );
 
 /**
- * Whether the text holds what both fast readers leave to `yaml`: a tag (but a core tag before a one-line
- * scalar, which the block reader reads) or an explicit indentation indicator (or text that looks like one, in
+ * Whether the text holds what both fast readers leave to `yaml`: a tag (but a core or local tag before a
+ * one-line scalar, which the block reader reads) or an explicit indentation indicator (or text that looks like one, in
  * a quoted scalar: then only time is lost, never an answer).
  */
 export function leftToYaml(text: string): boolean {

@@ -132,6 +132,8 @@ describe("the block YAML reader", () => {
       "a: !!float 5.5\nb: !!float 5\nc: !!float .inf\nd: !!float -.Inf\ne: !!float .nan\nf: !!float 1e3\n",
       'a: !!bool true\nb: !!bool yes\nc: !!bool "false"\nd: !!null ~\ne: !!null x\nf: !!null null\n',
       "l:\n  - !!int 1\n  - !!bool false\n",
+      // A local tag and the non-specific `!`: the text (yaml warns of the local tag).
+      "a: !local 5\nb: ! 007\nc: !Ref 'x'\nd: !a-b_c true\n",
     ]) {
       expect(expectReadAsYaml(text), text).toBe("read");
     }
@@ -142,7 +144,9 @@ describe("the block YAML reader", () => {
       "a: &x 1\nb: *x\n",
       "a: !!binary 1\n",
       "a: !!timestamp 2001-12-14\n",
-      "a: !str 1\n",
+      "a: !x.y 1\n",
+      "a: !e!x 1\n",
+      "a: !<tag:x> 1\n",
       "a: !!str\n",
       "a: !!str [1]\n",
       "a: !!str # c\n",
@@ -371,7 +375,7 @@ describe("the block YAML reader", () => {
           // Before the value of a `key: value` line or of a `- value` item (or anywhere: then yaml decides).
           lines[line] = lines[line]!.replace(
             /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/,
-            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!!str"][pick % 6]}${pick % 4 === 0 ? "  " : " "}`,
+            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary"][pick % 8]}${pick % 4 === 0 ? "  " : " "}`,
           );
         }
         seen[expectReadAsYaml(lines.join("\n"))]++;
