@@ -185,6 +185,24 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: `one mapping, ${LINES} keys, every value with a local tag (!local)`,
     text: () => oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, ": !local $1"),
   },
+  // Every value a block scalar with an indentation indicator (the event reader reads those without a line of
+  // spaces only), or with a verbatim tag (the block reader reads the core ones).
+  {
+    name: `${Math.floor(LINES / 2)} block scalars with an indentation indicator of 2`,
+    text: () =>
+      `${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 2) - 1 }, (_, i) => `  k${i}: |2\n     t${i}`).join("\n")}\n`,
+  },
+  {
+    name: `one mapping, ${Math.floor(LINES / 2)} keys, every value with a verbatim tag`,
+    text: () =>
+      oneMapping(Math.floor(LINES / 2), 23, false).replace(/: (\d+)$/gm, ": !<tag:yaml.org,2002:int> $1"),
+  },
+  // A known miss: a tab after every dash. Neither fast reader reads it (js-yaml accepts tabs that yaml refuses
+  // there), and the reduced text removes none of it: `yaml` reads it whole.
+  {
+    name: `${LINES} list items, each with a tab after its dash`,
+    text: () => `${HEADER}bomb:\n${Array.from({ length: LINES }, (_, i) => `  -\tv${i}`).join("\n")}\n`,
+  },
   // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
   {
     name: "the same organization, every user's plan tagged !!str",

@@ -31,6 +31,8 @@ export interface BlockRead {
 /** The core tags (`!!name`) that resolve a one-line scalar to something other than its text. */
 const CORE_TAGS = new Set(["int", "float", "bool", "null"]);
 const BANG = 33;
+const LESS_THAN = 60;
+const CORE_PREFIX = "tag:yaml.org,2002:";
 /** The characters of a tag's name read here: ASCII letters, digits, `-` and `_`. */
 function isTagChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === DASH || c === 95;
@@ -444,7 +446,8 @@ class BlockReader {
   private tagName = "";
 
   /**
-   * Where the value after a tag starts (`key: !!str 5`, `- !!int 007`, `k: !local x`), or -1 when there is
+   * Where the value after a tag starts (`key: !!str 5`, `- !!int 007`, `k: !local x`, a verbatim
+   * `!<tag:yaml.org,2002:str>`), or -1 when there is
    * no tag; sets `tagName`. `yaml` places such a node after the tag and its blanks. Only a one-line plain or
    * quoted scalar is read so (`inline` with `asString`, then `tagged`); a tagged collection or empty value,
    * or a tag of other characters, is left to `yaml` (`!` is an indicator to `inline`). Without
@@ -453,12 +456,25 @@ class BlockReader {
   private tagAt(at: number): number {
     const { text } = this;
     if (text.charCodeAt(at) !== BANG) return -1;
-    const secondary = text.charCodeAt(at + 1) === BANG;
-    let n = at + (secondary ? 2 : 1);
-    while (n < this.length && isTagChar(text.charCodeAt(n))) n++;
-    const name = secondary ? text.slice(at + 2, n) : `!${text.slice(at + 1, n)}`;
-    // `yaml` knows more secondary tags (`!!binary` makes a Buffer, `!!timestamp` a Date): those are its.
-    if (secondary && name !== "str" && !CORE_TAGS.has(name)) return -1;
+    let name: string;
+    let n: number;
+    if (text.charCodeAt(at + 1) === LESS_THAN) {
+      // A verbatim tag: a core one by its full name, or a local or other URI (the text, as `yaml` warns).
+      const close = text.indexOf(">", at + 2);
+      const uri = close < 0 ? "" : text.slice(at + 2, close);
+      if (uri.startsWith(CORE_PREFIX)) name = uri.slice(CORE_PREFIX.length);
+      else if (/^(?:![A-Za-z0-9_-]+|tag:[A-Za-z0-9.,:/_-]+)$/.test(uri)) name = "!";
+      else return -1;
+      n = close + 1;
+      if (name !== "!" && name !== "str" && !CORE_TAGS.has(name)) return -1;
+    } else {
+      const secondary = text.charCodeAt(at + 1) === BANG;
+      n = at + (secondary ? 2 : 1);
+      while (n < this.length && isTagChar(text.charCodeAt(n))) n++;
+      name = secondary ? text.slice(at + 2, n) : `!${text.slice(at + 1, n)}`;
+      // `yaml` knows more secondary tags (`!!binary` makes a Buffer, `!!timestamp` a Date): those are its.
+      if (secondary && name !== "str" && !CORE_TAGS.has(name)) return -1;
+    }
     if (name !== "str" && this.resolveTagged === undefined) return -1;
     if (text.charCodeAt(n) !== SPACE) return -1;
     let v = n + 1;

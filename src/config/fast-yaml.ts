@@ -139,6 +139,7 @@ class Unsupported extends Error {}
  */
 const TAB_INDENT = /^[ ?:-]*\t/m;
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
+const SPACES_ONLY_LINE = /^ +\r?$/m;
 /** A `!` where a node starts (a tag): first on its line, or after an indicator and blanks, or in flow. */
 const TAG_AT_NODE = /(?:^[ \t]*|[-?:,[{][ \t]+|[[{,])!/;
 
@@ -256,9 +257,12 @@ export function fastRead(
     };
   }
   // Where the two parsers were seen to differ (differential tests): tabs in indentation (or after a block
-  // indicator), and block scalars with an explicit indentation indicator.
+  // indicator), and block scalars with an explicit indentation indicator holding a line of spaces only (which
+  // js-yaml and `yaml` count differently; without one, 100,000 generated block scalars agreed, and the test
+  // "reads block scalars with an indentation indicator as yaml does" holds it).
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
-  if (INDENT_INDICATOR.test(text)) return { kind: "unsupported", reason: "an indentation indicator" };
+  if (INDENT_INDICATOR.test(text) && SPACES_ONLY_LINE.test(text))
+    return { kind: "unsupported", reason: "an indentation indicator and a line of spaces" };
   let events: Event[];
   try {
     // js-yaml counts one level more than orgctl's cap (the document); the exact cap is checked below.

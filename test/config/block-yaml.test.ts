@@ -134,6 +134,8 @@ describe("the block YAML reader", () => {
       "l:\n  - !!int 1\n  - !!bool false\n",
       // A local tag and the non-specific `!`: the text (yaml warns of the local tag).
       "a: !local 5\nb: ! 007\nc: !Ref 'x'\nd: !a-b_c true\n",
+      // Verbatim tags: a core one by its full name, a local or another URI as the text.
+      "a: !<tag:yaml.org,2002:str> 5\nb: !<tag:yaml.org,2002:int> 5\nc: !<!foo> 5\nd: !<tag:example.com,2000:x> 5\n",
     ]) {
       expect(expectReadAsYaml(text), text).toBe("read");
     }
@@ -145,6 +147,10 @@ describe("the block YAML reader", () => {
       "a: !!binary 1\n",
       "a: !!timestamp 2001-12-14\n",
       "a: !x.y 1\n",
+      "a: !<tag:yaml.org,2002:binary> x\n",
+      "a: !<!> 5\n",
+      "a: !<> 5\n",
+      "a: !<tag:x 5\n",
       "a: !e!x 1\n",
       "a: !<tag:x> 1\n",
       "a: !!str\n",
@@ -375,7 +381,7 @@ describe("the block YAML reader", () => {
           // Before the value of a `key: value` line or of a `- value` item (or anywhere: then yaml decides).
           lines[line] = lines[line]!.replace(
             /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/,
-            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary"][pick % 8]}${pick % 4 === 0 ? "  " : " "}`,
+            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary", "!<tag:yaml.org,2002:int>", "!<!x>"][pick % 10]}${pick % 4 === 0 ? "  " : " "}`,
           );
         }
         seen[expectReadAsYaml(lines.join("\n"))]++;

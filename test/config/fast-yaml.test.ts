@@ -562,4 +562,54 @@ describe("the fast YAML reader", () => {
     },
     PROPERTY_TIMEOUT_MS,
   );
+
+  // Block scalars with an explicit indentation indicator, in a mapping or a list at several depths, with
+  // content lines more or less indented, empty lines, lines of spaces, comments and a sibling after them.
+  const blockScalar = fc.record({
+    parent: fc.constantFrom(0, 2, 4),
+    item: fc.boolean(),
+    style: fc.constantFrom("|", ">"),
+    indicator: fc.integer({ min: 1, max: 5 }),
+    chomp: fc.constantFrom("", "-", "+"),
+    chompFirst: fc.boolean(),
+    comment: fc.boolean(),
+    lines: fc.array(
+      fc.oneof(
+        fc.constant(""),
+        fc.integer({ min: 1, max: 8 }).map((n) => " ".repeat(n)),
+        fc.integer({ min: -1, max: 3 }),
+      ),
+      { minLength: 1, maxLength: 5 },
+    ),
+    sibling: fc.boolean(),
+  });
+  it(
+    "reads block scalars with an indentation indicator as yaml does (a line of spaces: left to yaml)",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      fc.assert(
+        fc.property(blockScalar, (b) => {
+          const pad = " ".repeat(b.parent);
+          const header = b.chompFirst
+            ? `${b.style}${b.chomp}${b.indicator}`
+            : `${b.style}${b.indicator}${b.chomp}`;
+          const lines = [
+            ...(b.parent > 0 ? ["p:"] : []),
+            `${pad}${b.item ? "- " : "k: "}${header}${b.comment ? " # c" : ""}`,
+            ...b.lines.map((line, i) =>
+              typeof line === "number"
+                ? `${" ".repeat(Math.max(0, b.parent + b.indicator + line))}x${i}`
+                : line,
+            ),
+            ...(b.sibling ? [`${pad}${b.item ? "- z" : "z: 1"}`] : []),
+          ];
+          seen[expectSameAsYaml(`${lines.join("\n")}\n`)]++;
+        }),
+        { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+      );
+      expect(seen.ok).toBeGreaterThan(500);
+      expect(seen.unsupported).toBeGreaterThan(100);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });
