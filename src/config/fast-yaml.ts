@@ -90,21 +90,27 @@ export function resolvePlain(text: string): unknown {
   if (COMMON_SCALARS.has(text)) return COMMON_SCALARS.get(text);
   if (SMALL_DECIMAL.test(text)) return Number(text);
   for (const tag of core()) {
+    // `yaml` keeps the source text when a tag cannot resolve it.
     if (tag.test!.test(text)) {
-      let failed = false;
-      const value = tag.resolve(
-        text,
-        () => {
-          failed = true;
-        },
-        RESOLVE_OPTIONS,
-      );
-      // `yaml` keeps the source text when a tag cannot resolve it; a tag may answer with a Scalar node.
-      if (failed) return text;
-      return yamlLibrary().isScalar(value) ? value.value : value;
+      const resolved = resolveWith(tag, text);
+      return resolved ? resolved.value : text;
     }
   }
   return text;
+}
+
+/** The value of `text` by `tag`'s resolver (a Scalar node's value when it answers with one); null if it fails. */
+function resolveWith(tag: ScalarTag, text: string): { value: unknown } | null {
+  let failed = false;
+  const value = tag.resolve(
+    text,
+    () => {
+      failed = true;
+    },
+    RESOLVE_OPTIONS,
+  );
+  if (failed) return null;
+  return { value: yamlLibrary().isScalar(value) ? value.value : value };
 }
 
 /**
@@ -116,17 +122,7 @@ export function resolvePlain(text: string): unknown {
 export function resolveTagged(name: string, source: string): unknown {
   const full = `tag:yaml.org,2002:${name}`;
   for (const tag of core()) {
-    if (tag.tag !== full || !tag.test!.test(source)) continue;
-    let failed = false;
-    const value = tag.resolve(
-      source,
-      () => {
-        failed = true;
-      },
-      RESOLVE_OPTIONS,
-    );
-    if (failed) return undefined;
-    return yamlLibrary().isScalar(value) ? value.value : value;
+    if (tag.tag === full && tag.test!.test(source)) return resolveWith(tag, source)?.value;
   }
   return source;
 }
