@@ -148,9 +148,9 @@ const TAG_AT_NODE_ANY_LINE = new RegExp(
 );
 
 /**
- * Whether the text holds what both fast readers leave to `yaml`: a tag (but a core or local tag before a
- * one-line scalar, which the block reader reads) or an explicit indentation indicator (or text that looks like one, in
- * a quoted scalar: then only time is lost, never an answer).
+ * Whether the text may hold what the fast readers leave to `yaml` or read only to its end: a tag (but a core
+ * or local tag before a one-line scalar, which the block reader reads) or an explicit indentation indicator
+ * (or text that looks like one, in a quoted scalar: then only time is lost, never an answer).
  */
 export function leftToYaml(text: string): boolean {
   return (text.includes("!") && TAG_AT_NODE_ANY_LINE.test(text)) || INDICATOR_HEADER.test(text);

@@ -7,8 +7,10 @@
  * indicator, a tab after a block indicator) went whole to `yaml`, 5 to 8 s for a 6 MB file; the reduced text
  * is at most a few hundred KB in such a file.
  *
- * What is put back, into `yaml`'s Document of the reduced text before its toJS, so that `yaml` itself makes
- * the value (key order, `__proto__` keys, aliases and their counts):
+ * What is put back, into the value `yaml` made of the reduced text (its toJS, which counted the aliases), in
+ * the JavaScript object or array `yaml` made of the removal's collection (found by its path in the reduced
+ * Document, and changed in place, as an alias of that collection shares it), keys set as toJS sets them
+ * (`__proto__` an own key) and in the whole file's order:
  * - a cut's removed lines (plain `key: value` pairs of one block mapping, proved by the window's checks) as
  *   pairs after the run's first pair: the key is a string equal to its text, the value the plain scalar
  *   resolved by the `yaml` core schema's own tags (`resolvePlain`);
@@ -26,6 +28,7 @@
 import type { Document, Node, Range } from "yaml";
 import { type BlockRead, readBlockYaml } from "./block-yaml.js";
 import { type PathSegment, type Position, resolvePlain } from "./fast-yaml.js";
+import { MAX_NESTING_DEPTH } from "./load/guards.js";
 import { yamlLibrary } from "./yaml-library.js";
 import type { Removal } from "./yaml-window-records.js";
 
@@ -49,8 +52,11 @@ export interface RecordsBack extends Removal {
   indent: number;
 }
 
-/** Deep enough for any record: the records' depth was checked by reading their template in the reduced text. */
-const RECORD_MAX_DEPTH = 1 << 16;
+/**
+ * A removed record is as deep as its kept template, which `yaml` read within the cap in the reduced text, and
+ * no deeper under the block reader's `x:` than in the file.
+ */
+const RECORD_MAX_DEPTH = MAX_NESTING_DEPTH;
 
 /** Records put back into one sequence of the reduced Document, before its item `index` there. */
 interface RecordGroup {

@@ -38,8 +38,9 @@
  * to one key) reads the whole file.
  * When a check fails, the run is kept whole. When the reduced text is accepted, the whole file is too (the
  * same issues: none), and its value is the reduced text's with the removed lines put back
- * (yaml-window-accept.ts); where they cannot be put back, the caller reads the whole file. The differential tests (test/config/yaml-window.test.ts)
- * compare this with `yaml` on the whole text, errors placed before, inside, between and after runs.
+ * (yaml-window-accept.ts); where they cannot be put back, the caller reads the whole file. The differential
+ * tests (test/config/yaml-window.test.ts) compare this with `yaml` on the whole text, errors placed before,
+ * inside, between and after runs, and the values and positions built.
  * Pure.
  */
 import type { CST, Document, LineCounter } from "yaml";
