@@ -7,7 +7,8 @@
  *
  * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag
  * anywhere but before a one-line scalar, a multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
- * common ones, a tab, a carriage return, a character outside the plainly printable...): the caller then reads
+ * common ones, a tab anywhere but in the blanks `yaml` reads as blanks (TABS below), a carriage return, a character outside the
+ * plainly printable...): the caller then reads
  * the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal. Plain
  * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Repeated keys
  * are reported (the only refusal of a text it reads), as the event reader reports them. Pure.
@@ -38,10 +39,29 @@ function isTagChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === DASH || c === 95;
 }
 
+/**
+ * TABS. `yaml` reads a tab as a blank in some places and refuses it in others (`TAB_AS_INDENT`): `-\tx` is the
+ * item `x`, but `-\tk: v`, `-\t- x` and `-\t!!str x` are refused, and a tab in a line's indentation is
+ * either refused or makes the line part of a plain scalar. So the reader reads a copy of the text in which
+ * every tab is a space (same offsets), and accepts the copy's reading only if each tab of the text sat in a
+ * blank that `yaml` reads as a blank: a line of blanks or of a comment, a comment's text, the blanks before
+ * a comment or the line's end, the blanks between a flow collection's brackets, commas, keys and scalars,
+ * the blanks after a `key:` before its value, or those after an item's `-` before
+ * a one-line untagged value that is not a key (but not the blanks of a last line without a newline). Each such place marks its tabs read (`blanks`); a tab left
+ * unmarked when the reader passes it (at the next line, or the end) leaves the text. A tab inside a value
+ * (quoted, plain or flow) is never marked, so no value holds the copy's space.
+ */
+const TAB = 9;
+
 /** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
 const LEAVE = new Error("not plain block YAML");
 
 const SPACE = 32;
+const DOT = 46;
+/** `%YAML 1.2` (the version `yaml` reads anyway) and `---` on the first lines, or `---` alone. */
+const DOCUMENT_START = /(?:%YAML 1\.2 *(?: #[^\n]*)?\n)?--- *(?: #[^\n]*)?(?:\n|$)/y;
+/** The document-end marker `...` (then a comment or nothing), then blank and comment lines to the end. */
+const DOCUMENT_END = /\.\.\. *(?: #[^\n]*)?(?:\n *(?:#[^\n]*)?)*$/y;
 const NEWLINE = 10;
 const HASH = 35;
 const COLON = 58;
@@ -150,15 +170,39 @@ class BlockReader {
   private firstRecord = -1;
   /** Where the line of the inline value read last ends (its newline, or the text's length). */
   private lineEnd = 0;
+  /** The text read: the given one, with every tab a space (TABS). */
+  private readonly text: string;
+  /** The offsets of the given text's tabs, in order, and how many of them have been read as blanks. */
+  private readonly tabs: Int32Array;
+  private tabsRead = 0;
 
   constructor(
-    private readonly text: string,
+    given: string,
     private readonly maxDepth: number,
     private readonly resolvePlain: (source: string) => unknown,
     private readonly resolveTagged?: (tag: string, source: string) => unknown,
   ) {
-    this.length = text.length;
-    this.records = new Int32Array(Math.max(64, (text.length >> 3) & ~3));
+    this.length = given.length;
+    this.records = new Int32Array(Math.max(64, (given.length >> 3) & ~3));
+    this.tabs = tabOffsets(given);
+    this.text = this.tabs.length > 0 ? given.replaceAll("\t", " ") : given;
+  }
+
+  /**
+   * The blanks (or comment) from `from` to `to` are read as blanks, as `yaml` reads them: their tabs are read.
+   * A tab before `from` not read yet leaves the text.
+   */
+  private blanks(from: number, to: number): void {
+    const { tabs } = this;
+    while (this.tabsRead < tabs.length && tabs[this.tabsRead]! < to) {
+      if (tabs[this.tabsRead]! < from) throw LEAVE;
+      this.tabsRead++;
+    }
+  }
+
+  /** Leaves the text if a tab before `at` was not read as a blank. */
+  private noTabBefore(at: number): void {
+    if (this.tabsRead < this.tabs.length && this.tabs[this.tabsRead]! < at) throw LEAVE;
   }
 
   /** Where the line being read starts (where the reader left, after a LEAVE). */
@@ -168,9 +212,11 @@ class BlockReader {
 
   read(): BlockRead {
     const { text } = this;
-    // A carriage return, a tab or a BOM anywhere, or nothing but a mapping at the top: the event reader's.
-    if (text.includes("\r") || text.includes("\t") || text.charCodeAt(0) === 0xfeff) throw LEAVE;
-    this.nextContent(0);
+    // A carriage return or a BOM anywhere, or nothing but a mapping at the top: the event reader's.
+    if (text.includes("\r") || text.charCodeAt(0) === 0xfeff) throw LEAVE;
+    // `%YAML 1.2` and `---` first are nothing to the value (a tab there is left unread).
+    DOCUMENT_START.lastIndex = 0;
+    this.nextContent(DOCUMENT_START.test(text) ? DOCUMENT_START.lastIndex : 0);
     if (this.content >= this.length || !this.startsKey(this.content)) throw LEAVE;
     const rootStart = this.content;
     const rootIndent = this.indent;
@@ -178,6 +224,7 @@ class BlockReader {
     const rootFirst = this.firstRecord;
     // Anything left over is less indented than the top mapping.
     if (this.content < this.length) throw LEAVE;
+    this.noTabBefore(this.length);
     const records = this.records;
     const sequences = new Map<number, Int32Array>();
     return {
@@ -245,26 +292,48 @@ class BlockReader {
     while (p < length) {
       let q = p;
       while (q < length && text.charCodeAt(q) === SPACE) q++;
-      if (q >= length) break;
+      if (q >= length) {
+        // A last line of blanks with no newline: `yaml` refuses a tab there after some comment lines
+        // (TAB_AS_INDENT at the end of the text), so such a tab is left unread.
+        this.noTabBefore(length);
+        break;
+      }
       const c = text.charCodeAt(q);
       if (c === NEWLINE) {
+        this.blanks(p, q);
         p = q + 1;
         continue;
       }
       if (c === HASH) {
         const end = text.indexOf("\n", q);
+        this.blanks(p, end < 0 ? length : end);
         if (end < 0) break;
         p = end + 1;
         continue;
       }
+      // `...` at the line's start ends the document: only blank and comment lines may follow.
+      if (q === p && c === DOT && this.endsDocument(q)) break;
       this.lineStart = p;
       this.indent = q - p;
       this.content = q;
+      // A tab in the indentation, or one left unread on an earlier line.
+      this.noTabBefore(q);
       return;
     }
     this.lineStart = length;
     this.indent = -1;
     this.content = length;
+  }
+
+  /**
+   * Whether the line at `at` is the document-end marker (`...`, then a comment or nothing) followed by blank
+   * and comment lines only. A tab from there on is left unread.
+   */
+  private endsDocument(at: number): boolean {
+    DOCUMENT_END.lastIndex = at;
+    if (!DOCUMENT_END.test(this.text)) return false;
+    this.noTabBefore(this.length);
+    return true;
   }
 
   /** Whether a `key:` followed by a blank or the line's end starts at `at`. */
@@ -321,11 +390,14 @@ class BlockReader {
       previous = r;
       let v = colon + 1;
       while (v < this.length && text.charCodeAt(v) === SPACE) v++;
+      // `key:\tvalue` is `key: value` to `yaml`, whatever the value.
+      this.blanks(colon + 1, v);
       const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
       let value: unknown;
       if (c === NEWLINE || c === HASH) {
         // Nothing on the line: a nested block below, or null (placed where the event reader places it).
         const end = text.indexOf("\n", v);
+        this.blanks(v, end < 0 ? this.length : end);
         this.nextContent(end < 0 ? this.length : end + 1);
         if (this.content < this.length && this.indent > indent) {
           this.records[r + VALUE] = this.content;
@@ -417,12 +489,16 @@ class BlockReader {
       const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
       // An empty item, an item on the lines below, or a nested `- -`: the event reader's.
       if (c === NEWLINE || c === HASH || this.startsItem(v)) throw LEAVE;
+      const blanksEnd = v;
       const tagged = this.tagAt(v);
       if (tagged >= 0) v = tagged;
       const r = this.record(-1, v, previous);
       if (first < 0) first = r;
       previous = r;
       let value: unknown;
+      // A tab after the dash is a blank before a one-line untagged value that is not a key, and refused
+      // (TAB_AS_INDENT) before a key or a tag: left unread there, it leaves the text.
+      if (tagged < 0 && !this.startsKey(v)) this.blanks(dash + 1, blanksEnd);
       if (tagged < 0 && this.startsKey(v)) {
         // `- key: value`: a mapping whose keys sit at the column of this first one.
         this.content = v;
@@ -481,6 +557,8 @@ class BlockReader {
     while (text.charCodeAt(v) === SPACE) v++;
     const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
     if (c === NEWLINE || c === HASH || c === OPEN_BRACKET || c === OPEN_BRACE) throw LEAVE;
+    // `!!str\tx` is `!!str x` to `yaml`.
+    this.blanks(n, v);
     this.tagName = name;
     return v;
   }
@@ -554,6 +632,8 @@ class BlockReader {
         }
         last = p;
       }
+      // The blanks after the scalar, before a comment or the line's end, are not the scalar's.
+      this.blanks(last + 1, p);
       const source = text.slice(at, last + 1);
       value = asString ? source : this.resolvePlain(source);
       end = p;
@@ -567,11 +647,18 @@ class BlockReader {
     const { text } = this;
     let p = from;
     while (p < this.length && text.charCodeAt(p) === SPACE) p++;
-    if (p >= this.length) return this.length;
+    if (p >= this.length) {
+      this.blanks(from, this.length);
+      return this.length;
+    }
     const c = text.charCodeAt(p);
-    if (c === NEWLINE) return p;
+    if (c === NEWLINE) {
+      this.blanks(from, p);
+      return p;
+    }
     if (c === HASH && p > from) {
       const end = text.indexOf("\n", p);
+      this.blanks(from, end < 0 ? this.length : end);
       return end < 0 ? this.length : end;
     }
     throw LEAVE;
@@ -717,11 +804,22 @@ class BlockReader {
     return last + 1;
   }
 
+  /** Past the blanks inside a flow collection, where `yaml` reads a tab as a blank too. */
   private skipSpaces(from: number): number {
     let p = from;
     while (p < this.length && this.text.charCodeAt(p) === SPACE) p++;
+    this.blanks(from, p);
     return p;
   }
+}
+
+/** The offsets of the tabs in `text`, in order. */
+function tabOffsets(text: string): Int32Array {
+  let count = 0;
+  for (let at = text.indexOf("\t"); at >= 0; at = text.indexOf("\t", at + 1)) count++;
+  const offsets = new Int32Array(count);
+  for (let at = text.indexOf("\t"), i = 0; at >= 0; at = text.indexOf("\t", at + 1)) offsets[i++] = at;
+  return offsets;
 }
 
 /**
