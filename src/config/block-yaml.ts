@@ -39,7 +39,7 @@ function isTagChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === DASH || c === 95;
 }
 
-/**
+/*
  * TABS. `yaml` reads a tab as a blank in some places and refuses it in others (`TAB_AS_INDENT`): `-\tx` is the
  * item `x`, but `-\tk: v`, `-\t- x` and `-\t!!str x` are refused, and a tab in a line's indentation is
  * either refused or makes the line part of a plain scalar. So the reader reads a copy of the text in which
@@ -51,7 +51,6 @@ function isTagChar(c: number): boolean {
  * unmarked when the reader passes it (at the next line, or the end) leaves the text. A tab inside a value
  * (quoted, plain or flow) is never marked, so no value holds the copy's space.
  */
-const TAB = 9;
 
 /** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
 const LEAVE = new Error("not plain block YAML");
