@@ -46,10 +46,11 @@ function isTagChar(c: number): boolean {
  * every tab is a space (same offsets), and accepts the copy's reading only if each tab of the text sat in a
  * blank that `yaml` reads as a blank: a line of blanks or of a comment, a comment's text, the blanks before
  * a comment or the line's end, the blanks between a flow collection's brackets, commas, keys and scalars,
- * the blanks after a `key:` before its value, or those after an item's `-` before
- * a one-line untagged value that is not a key (but not the blanks of a last line without a newline). Each such place marks its tabs read (`blanks`); a tab left
- * unmarked when the reader passes it (at the next line, or the end) leaves the text. A tab inside a value
- * (quoted, plain or flow) is never marked, so no value holds the copy's space.
+ * the blanks after a `key:` before its value, or those after an item's `-` before a one-line untagged value
+ * that is not a key (but not the blanks of a last line without a newline, which `yaml` refuses after some
+ * comment lines). Each such place marks its tabs read (`blanks`); a tab left unmarked when the reader passes
+ * it (at the next line, or the end) leaves the text. A tab inside a value (quoted, plain or flow) is never
+ * marked, so no value holds the copy's space.
  */
 
 /** Thrown (one instance) where the text leaves what this reader reads; caught in readBlockYaml. */
