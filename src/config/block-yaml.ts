@@ -29,8 +29,11 @@ export interface BlockRead {
   duplicates: { key: string; offset: number; first: number }[];
 }
 
-/** The core tags (`!!name`) that resolve a one-line scalar to something other than its text. */
-const CORE_TAGS = new Set(["int", "float", "bool", "null"]);
+/**
+ * The `!!name` tags that resolve a one-line scalar to something other than its text: the core schema's, and
+ * the two scalar tags `yaml` knows besides (`!!binary` makes a Buffer, `!!timestamp` a Date).
+ */
+const RESOLVED_TAGS = new Set(["int", "float", "bool", "null", "binary", "timestamp"]);
 const BANG = 33;
 const LESS_THAN = 60;
 const CORE_PREFIX = "tag:yaml.org,2002:";
@@ -542,14 +545,14 @@ class BlockReader {
       else if (/^(?:![A-Za-z0-9_-]+|tag:[A-Za-z0-9.,:/_-]+)$/.test(uri)) name = "!";
       else return -1;
       n = close + 1;
-      if (name !== "!" && name !== "str" && !CORE_TAGS.has(name)) return -1;
+      if (name !== "!" && name !== "str" && !RESOLVED_TAGS.has(name)) return -1;
     } else {
       const secondary = text.charCodeAt(at + 1) === BANG;
       n = at + (secondary ? 2 : 1);
       while (n < this.length && isTagChar(text.charCodeAt(n))) n++;
       name = secondary ? text.slice(at + 2, n) : `!${text.slice(at + 1, n)}`;
-      // `yaml` knows more secondary tags (`!!binary` makes a Buffer, `!!timestamp` a Date): those are its.
-      if (secondary && name !== "str" && !CORE_TAGS.has(name)) return -1;
+      // Other secondary tags (`!!set`, `!!omap`: collections) are `yaml`'s.
+      if (secondary && name !== "str" && !RESOLVED_TAGS.has(name)) return -1;
     }
     if (name !== "str" && this.resolveTagged === undefined) return -1;
     if (text.charCodeAt(n) !== SPACE) return -1;
@@ -565,11 +568,11 @@ class BlockReader {
 
   /**
    * A tagged scalar's value from its text (`inline` read it as a string), as `yaml` resolves the tag: a core
-   * tag by its resolver (`resolveTagged`); `!!str`, the non-specific `!` and a local tag (`!local`) as the
+   * or known tag by its resolver (`resolveTagged`); `!!str`, the non-specific `!` and a local tag (`!local`) as the
    * text itself (`yaml` warns that it does not know a local tag, and orgctl reads warnings as nothing).
    */
   private tagged(source: unknown, at: number): unknown {
-    if (at < 0 || !CORE_TAGS.has(this.tagName)) return source;
+    if (at < 0 || !RESOLVED_TAGS.has(this.tagName)) return source;
     const value = this.resolveTagged!(this.tagName, source as string);
     if (value === undefined) throw LEAVE;
     return value;

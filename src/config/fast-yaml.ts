@@ -99,31 +99,52 @@ export function resolvePlain(text: string): unknown {
   return text;
 }
 
-/** The value of `text` by `tag`'s resolver (a Scalar node's value when it answers with one); null if it fails. */
+/**
+ * The value of `text` by `tag`'s resolver (a Scalar node's value when it answers with one); null if it fails
+ * or throws.
+ */
 function resolveWith(tag: ScalarTag, text: string): { value: unknown } | null {
   let failed = false;
-  const value = tag.resolve(
-    text,
-    () => {
-      failed = true;
-    },
-    RESOLVE_OPTIONS,
-  );
+  let value: unknown;
+  try {
+    value = tag.resolve(
+      text,
+      () => {
+        failed = true;
+      },
+      RESOLVE_OPTIONS,
+    );
+  } catch {
+    // `yaml` reports a resolver's throw as TAG_RESOLVE_FAILED (`!!timestamp x`).
+    return null;
+  }
   if (failed) return null;
   return { value: yamlLibrary().isScalar(value) ? value.value : value };
 }
 
+/** The scalar tags `yaml` resolves only when named (`!!binary`, `!!timestamp`): its schema's known tags. */
+let knownTags: Record<string, ScalarTag & { collection?: string }> | null = null;
+function knownScalarTag(full: string): ScalarTag | undefined {
+  knownTags ??= new (yamlLibrary().Schema)({ schema: "core", resolveKnownTags: true })
+    .knownTags as unknown as Record<string, ScalarTag & { collection?: string }>;
+  const tag = knownTags[full];
+  return tag && !tag.collection ? tag : undefined;
+}
+
 /**
- * A one-line scalar's value after an explicit core tag (`!!int 5`: `int` and the scalar's text, quoted or
- * not), as `yaml` resolves it: by the first of the schema's tags of that name whose test matches the text;
- * when none does, the text itself (`yaml` only warns). Undefined when the tag's resolver fails (`yaml`
- * refuses that: left to it).
+ * A one-line scalar's value after an explicit tag (`!!int 5`: `int` and the scalar's text, quoted or not), as
+ * `yaml` resolves it (findScalarTagByName): by the first of the core schema's tags of that name whose test
+ * matches the text; else by a known tag of that name, test or not (`!!binary` a Buffer, `!!timestamp` a
+ * Date); else the text itself (`yaml` only warns). Undefined when the tag's resolver fails (`yaml` refuses
+ * that: left to it).
  */
 export function resolveTagged(name: string, source: string): unknown {
   const full = `tag:yaml.org,2002:${name}`;
   for (const tag of core()) {
     if (tag.tag === full && tag.test!.test(source)) return resolveWith(tag, source)?.value;
   }
+  const known = knownScalarTag(full);
+  if (known) return resolveWith(known, source)?.value;
   return source;
 }
 

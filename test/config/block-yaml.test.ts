@@ -181,6 +181,9 @@ describe("the block YAML reader", () => {
       "a: !local 5\nb: ! 007\nc: !Ref 'x'\nd: !a-b_c true\n",
       // Verbatim tags: a core one by its full name, a local or another URI as the text.
       "a: !<tag:yaml.org,2002:str> 5\nb: !<tag:yaml.org,2002:int> 5\nc: !<!foo> 5\nd: !<tag:example.com,2000:x> 5\n",
+      // The scalar tags yaml knows by name: a Buffer and a Date, whatever the text's form.
+      "a: !!binary aGVsbG8=\nb: !!binary 'aGVs bG8='\nc: !<tag:yaml.org,2002:binary> x\nl:\n  - !!binary aGk=\n",
+      'a: !!timestamp 2001-12-14\nb: !!timestamp 2001-12-14t21:59:43.10-05:00\nc: !!timestamp "2001-1-1"\n',
     ]) {
       expect(expectReadAsYaml(text), text).toBe("read");
     }
@@ -515,7 +518,7 @@ describe("the block YAML reader", () => {
           // Before the value of a `key: value` line or of a `- value` item (or anywhere: then yaml decides).
           lines[line] = lines[line]!.replace(
             /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/,
-            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary", "!<tag:yaml.org,2002:int>", "!<!x>"][pick % 10]}${pick % 4 === 0 ? "  " : " "}`,
+            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary", "!<tag:yaml.org,2002:int>", "!<!x>", "!!timestamp", "!!set"][pick % 12]}${pick % 4 === 0 ? "  " : " "}`,
           );
         }
         seen[expectReadAsYaml(lines.join("\n"))]++;
