@@ -197,11 +197,33 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     text: () =>
       oneMapping(Math.floor(LINES / 2), 23, false).replace(/: (\d+)$/gm, ": !<tag:yaml.org,2002:int> $1"),
   },
-  // A known miss: a tab after every dash. Neither fast reader reads it (js-yaml accepts tabs that yaml refuses
-  // there), and the reduced text removes none of it: `yaml` reads it whole.
+  // Tabs where `yaml` reads them as blanks, and the document markers: the block reader reads them itself.
   {
     name: `${LINES} list items, each with a tab after its dash`,
     text: () => `${HEADER}bomb:\n${Array.from({ length: LINES }, (_, i) => `  -\tv${i}`).join("\n")}\n`,
+  },
+  {
+    name: `one mapping, ${Math.floor(LINES / 3)} flow lists of two values, a tab after each comma`,
+    text: () =>
+      `${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 3) }, (_, i) => `  k${i}: [1,\t2]`).join("\n")}\n`,
+  },
+  {
+    name: `one mapping, ${Math.floor(LINES / 2)} keys, a comment line indented by a tab after each`,
+    text: () => oneMapping(Math.floor(LINES / 2), 23, false).replace(/: (\d+)$/gm, ": $1\n\t# note"),
+  },
+  {
+    name: `one mapping, ${LINES} keys, between %YAML 1.2, --- and ...`,
+    text: () => `%YAML 1.2\n---\n${oneMapping(LINES, 23, false)}...\n`,
+  },
+  // The scalar tags `yaml` knows besides the core ones: a Buffer and a Date, read by the block reader too.
+  {
+    name: `one mapping, ${Math.floor(LINES * 0.8)} keys, every value !!binary`,
+    text: () => oneMapping(Math.floor(LINES * 0.8), 23, false).replace(/: (\d+)$/gm, ": !!binary aGVsbG8="),
+  },
+  {
+    name: `one mapping, ${Math.floor(LINES * 0.7)} keys, every value !!timestamp`,
+    text: () =>
+      oneMapping(Math.floor(LINES * 0.7), 23, false).replace(/: (\d+)$/gm, ": !!timestamp 2001-12-14"),
   },
   // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
   {

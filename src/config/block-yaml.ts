@@ -60,6 +60,8 @@ function isTagChar(c: number): boolean {
 const LEAVE = new Error("not plain block YAML");
 
 const SPACE = 32;
+const AMPERSAND = 38;
+const STAR = 42;
 const DOT = 46;
 /** `%YAML 1.2` (the version `yaml` reads anyway) and `---` on the first lines, or `---` alone. */
 const DOCUMENT_START = /(?:%YAML 1\.2 *(?: #[^\n]*)?\n)?--- *(?: #[^\n]*)?(?:\n|$)/y;
@@ -124,26 +126,37 @@ function isIndicator(c: number): boolean {
 /** Plain scalars whose resolution could give a key other than its own text (or `__proto__`, an own key). */
 const PROTO = "__proto__";
 
+export interface BlockReadOptions {
+  /** Told where the line the reader left on starts (all before it was read). */
+  onLeave?: (lineStart: number) => void;
+  /**
+   * A one-line scalar's value after an explicit tag (`!!int 5`: the tag's name and the scalar's text),
+   * undefined when the tag is left to `yaml`. Without it only `!!str` is read.
+   */
+  resolveTagged?: (tag: string, source: string) => unknown;
+  /**
+   * `yaml`'s cap on aliases (toJS's maxAliasCount): with it, anchors on one-line scalars and aliases of them
+   * are read, counted as `yaml` counts them; without it, any anchor or alias leaves the text.
+   */
+  maxAliasCount?: number;
+}
+
 /**
  * Reads `text` when it is plain block YAML whose top is a mapping, collections nested at most `maxDepth`
- * levels; null otherwise, after telling `onLeave` where the line it left on starts (all before it was read).
- * `resolvePlain` gives a plain scalar's value; `resolveTagged` a one-line scalar's after an explicit core tag
- * (`!!int 5`: the tag's name and the scalar's text), undefined when the tag is left to `yaml`. Without it
- * only `!!str` is read.
+ * levels; null otherwise. `resolvePlain` gives a plain scalar's value.
  */
 export function readBlockYaml(
   text: string,
   maxDepth: number,
   resolvePlain: (source: string) => unknown,
-  onLeave?: (lineStart: number) => void,
-  resolveTagged?: (tag: string, source: string) => unknown,
+  options: BlockReadOptions = {},
 ): BlockRead | null {
-  const reader = new BlockReader(text, maxDepth, resolvePlain, resolveTagged);
+  const reader = new BlockReader(text, maxDepth, resolvePlain, options);
   try {
     return reader.read();
   } catch (error) {
     if (error !== LEAVE) throw error;
-    onLeave?.(reader.leftAt());
+    options.onLeave?.(reader.leftAt());
     return null;
   }
 }
@@ -179,12 +192,19 @@ class BlockReader {
   private readonly tabs: Int32Array;
   private tabsRead = 0;
 
+  private readonly resolveTagged?: (tag: string, source: string) => unknown;
+  private readonly maxAliasCount?: number;
+  /** The scalars anchored so far, by name (the last of a name wins), and how often each was counted. */
+  private readonly anchors = new Map<string, { value: unknown; count: number }>();
+
   constructor(
     given: string,
     private readonly maxDepth: number,
     private readonly resolvePlain: (source: string) => unknown,
-    private readonly resolveTagged?: (tag: string, source: string) => unknown,
+    options: BlockReadOptions,
   ) {
+    this.resolveTagged = options.resolveTagged;
+    this.maxAliasCount = options.maxAliasCount;
     this.length = given.length;
     this.records = new Int32Array(Math.max(64, (given.length >> 3) & ~3));
     this.tabs = tabOffsets(given);
@@ -413,11 +433,7 @@ class BlockReader {
           value = null;
         }
       } else {
-        const tagged = this.tagAt(v);
-        if (tagged >= 0) v = tagged;
-        this.records[r + VALUE] = v;
-        value = this.tagged(this.inline(v, depth + 1, tagged >= 0), tagged);
-        this.records[r + CHILD] = this.firstRecord;
+        value = this.oneLine(v, depth + 1, r);
         this.nextContent(this.lineEnd + 1);
       }
       map[key] = value;
@@ -492,25 +508,21 @@ class BlockReader {
       const c = v < this.length ? text.charCodeAt(v) : NEWLINE;
       // An empty item, an item on the lines below, or a nested `- -`: the event reader's.
       if (c === NEWLINE || c === HASH || this.startsItem(v)) throw LEAVE;
-      const blanksEnd = v;
-      const tagged = this.tagAt(v);
-      if (tagged >= 0) v = tagged;
       const r = this.record(-1, v, previous);
       if (first < 0) first = r;
       previous = r;
       let value: unknown;
-      // A tab after the dash is a blank before a one-line untagged value that is not a key, and refused
-      // (TAB_AS_INDENT) before a key or a tag: left unread there, it leaves the text.
-      if (tagged < 0 && !this.startsKey(v)) this.blanks(dash + 1, blanksEnd);
-      if (tagged < 0 && this.startsKey(v)) {
+      if (this.startsKey(v)) {
         // `- key: value`: a mapping whose keys sit at the column of this first one.
         this.content = v;
         this.indent = v - this.lineStart;
         value = this.readMap(this.indent, depth + 1);
         this.records[r + CHILD] = this.firstRecord;
       } else {
-        value = this.tagged(this.inline(v, depth + 1, tagged >= 0), tagged);
-        this.records[r + CHILD] = this.firstRecord;
+        // A tab after the dash is a blank before a one-line value that is not a key, and refused
+        // (TAB_AS_INDENT) before a key, a tag or an anchor: left unread there, it leaves the text.
+        if (c !== BANG && c !== AMPERSAND) this.blanks(dash + 1, v);
+        value = this.oneLine(v, depth + 1, r);
         this.nextContent(this.lineEnd + 1);
       }
       list.push(value);
@@ -519,6 +531,56 @@ class BlockReader {
     }
     this.firstRecord = first;
     return list;
+  }
+
+  /**
+   * The value that starts at `v` after a key or an item's dash and ends on its line: an alias, an anchored
+   * scalar, a tagged one, or `inline`'s. Placed in record `r` where `yaml` places the node: after its anchor
+   * or tag and their blanks, or at an alias's `*`.
+   */
+  private oneLine(v: number, depth: number, r: number): unknown {
+    const c = this.text.charCodeAt(v);
+    if (c === STAR || c === AMPERSAND) {
+      // Anchors and aliases only where the caller counts aliases as `yaml` does (maxAliasCount).
+      if (this.maxAliasCount === undefined) throw LEAVE;
+      const nameEnd = this.anchorName(v + 1);
+      const name = this.text.slice(v + 1, nameEnd);
+      if (c === STAR) {
+        // An alias of a scalar anchored before it: its value, counted as `yaml`'s Alias.resolve counts it
+        // (the anchor 1, each alias 1 more); past the cap, or an alias of anything else, the event reader's.
+        const anchor = this.anchors.get(name);
+        if (!anchor || ++anchor.count > this.maxAliasCount) throw LEAVE;
+        this.records[r + VALUE] = v;
+        this.firstRecord = -1;
+        this.lineEnd = this.restOfLine(nameEnd);
+        return anchor.value;
+      }
+      // `&name scalar`: a one-line plain or quoted scalar (a tag, a collection or nothing after it is left).
+      let at = nameEnd;
+      while (this.text.charCodeAt(at) === SPACE) at++;
+      this.blanks(nameEnd, at);
+      const next = this.text.charCodeAt(at);
+      if (at === nameEnd || next === BANG || next === OPEN_BRACKET || next === OPEN_BRACE) throw LEAVE;
+      this.records[r + VALUE] = at;
+      const value = this.inline(at, depth);
+      this.anchors.set(name, { value, count: 1 });
+      return value;
+    }
+    let at = v;
+    const tagged = this.tagAt(v);
+    if (tagged >= 0) at = tagged;
+    this.records[r + VALUE] = at;
+    const value = this.tagged(this.inline(at, depth, tagged >= 0), tagged);
+    this.records[r + CHILD] = this.firstRecord;
+    return value;
+  }
+
+  /** The end of an anchor's or alias's name starting at `at`: ASCII letters, digits, `-` and `_`, then a blank. */
+  private anchorName(at: number): number {
+    let end = at;
+    while (end < this.length && isTagChar(this.text.charCodeAt(end))) end++;
+    if (end === at || !this.blankOrEnd(end)) throw LEAVE;
+    return end;
   }
 
   /** The name of the core tag read last by `tagAt` (`str`, `int`...). */

@@ -238,16 +238,14 @@ export function fastRead(
   // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
   let answered = false;
   let left = -1;
-  const block = readBlockYaml(
-    text,
-    maxDepth,
-    resolvePlain,
-    (lineStart) => {
+  const block = readBlockYaml(text, maxDepth, resolvePlain, {
+    onLeave: (lineStart) => {
       left = lineStart;
       answered = hooks.blockLeft?.(lineStart) ?? false;
     },
     resolveTagged,
-  );
+    maxAliasCount,
+  });
   if (answered) return { kind: "unsupported", reason: "answered by the caller" };
   // The block reader left on a line with a tag: the event reader would read the whole text only to stop
   // there (it composes no tag).

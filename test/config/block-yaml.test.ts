@@ -41,7 +41,10 @@ function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][
  * (yaml's very issues), "left" when it left it.
  */
 function expectReadAsYaml(text: string): "read" | "refused" | "left" {
-  const block = readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, undefined, resolveTagged);
+  const block = readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, {
+    resolveTagged,
+    maxAliasCount: MAX_ALIAS_COUNT,
+  });
   if (!block) return "left";
   // Through fastRead, as the loader calls it, with positions as line and column.
   const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
@@ -160,9 +163,48 @@ describe("the block YAML reader", () => {
       "a:\n  b: x\n  # note\n\t",
     ]) {
       expect(
-        readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, undefined, resolveTagged),
+        readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, {
+          resolveTagged,
+          maxAliasCount: MAX_ALIAS_COUNT,
+        }),
         JSON.stringify(text),
       ).toBeNull();
+    }
+  });
+
+  it("reads anchored one-line scalars and their aliases as yaml does, counted against the alias cap", () => {
+    for (const text of [
+      "a: &x 1\nb: *x\nl:\n  - *x\n  - &y 'q'\n  -\t*y # c\n",
+      "a: &x 1\nb: &x two\nc: *x\nd:\t&z\t3\ne:\t*z\n",
+      "users:\n  - login: &o owner\n    plan: &p pro\n  - login: b\n    plan: *p\n",
+      `base: &b 1\nl:\n${"  - *b\n".repeat(MAX_ALIAS_COUNT - 1)}`,
+    ]) {
+      expect(expectReadAsYaml(text), JSON.stringify(text)).toBe("read");
+    }
+    // One alias more than the cap allows: the event reader refuses it, as yaml does.
+    const past = `base: &b 1\nl:\n${"  - *b\n".repeat(MAX_ALIAS_COUNT)}`;
+    expect(
+      readBlockYaml(past, MAX_NESTING_DEPTH, resolvePlain, { maxAliasCount: MAX_ALIAS_COUNT }),
+    ).toBeNull();
+    expect(fastRead(past, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT).kind).toBe("invalid");
+    for (const text of [
+      "a: *x\n",
+      "a: &x\n  b: 1\nc: *x\n",
+      "a: &x [1]\nb: *x\n",
+      "a: &x !!int 1\n",
+      "a: !!int &x 1\n",
+      "a: &x\n",
+      "a: &x # c\n",
+      "a: &x 1\nb: *x:\n",
+      "a: &x 1\nb: *x y\n",
+      "a: &x.y 1\n",
+      "l:\n  -\t&x 1\n",
+      "l:\n  - &x k: v\n",
+      "&x a: 1\n",
+      "a: [&x 1]\n",
+    ]) {
+      const read = readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, { maxAliasCount: MAX_ALIAS_COUNT });
+      expect(read, JSON.stringify(text)).toBeNull();
     }
   });
 
@@ -505,6 +547,32 @@ describe("the block YAML reader", () => {
       { numRuns: 1500, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
     );
     expect(seen.read).toBeGreaterThan(60);
+    expect(seen.left).toBeGreaterThan(300);
+  }, 600_000);
+
+  it("agrees with yaml on random org-like documents whose values are anchored and aliased", () => {
+    const seen = { read: 0, refused: 0, left: 0 };
+    fc.assert(
+      fc.property(top, style, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (doc, options, picks) => {
+        const lines = stringify(doc, options as never).split("\n");
+        for (const pick of picks) {
+          const line = pick % lines.length;
+          const name = `a${pick % 3}`;
+          // Before the value of a `key: value` line or of a `- value` item (or anywhere: then yaml decides),
+          // an anchor; or the value replaced by an alias.
+          lines[line] =
+            pick % 2 === 0
+              ? lines[line]!.replace(
+                  /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/,
+                  `$1&${name}${pick % 8 === 0 ? "\t" : " "}`,
+                )
+              : lines[line]!.replace(/^(\s*(?:- )?(?:[^:\s][^:]*: |- )).*$/, `$1*${name}`);
+        }
+        seen[expectReadAsYaml(lines.join("\n"))]++;
+      }),
+      { numRuns: 2000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+    );
+    expect(seen.read).toBeGreaterThan(120);
     expect(seen.left).toBeGreaterThan(300);
   }, 600_000);
 
