@@ -250,6 +250,12 @@ describe("the fast YAML reader", () => {
       // A tab after a block indicator, before an anchor: yaml refuses it, js-yaml does not (seed 5).
       "- -\t &a1\n    - null\n",
       "? \t&a x\n: 1\n",
+      // A tab in the indentation before an anchor: the same (found generating tabs in indentation).
+      "k:\n  \t&a x\n",
+      "l:\n  -\n   \t&a [1]\n",
+      // An escaped line break, then an empty line: yaml folds it into a space, js-yaml drops it.
+      'a: "x\\\n\n  v"\n',
+      'a:\n  - "k: x\\\n    \n    v"\n',
       // An empty key with an anchor (in a flow sequence, yaml starts the pair at its `:`; seed 6).
       "[\n &a1 :{a: 1},\n *a1\n]\n",
       "- &a : x\n",
@@ -484,6 +490,88 @@ describe("the fast YAML reader", () => {
       expect(seen.ok).toBeGreaterThan(300);
       expect(seen.invalid).toBeGreaterThan(0);
       expect(seen.unsupported).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  // Tabs in the indentation of multi-line scalars, comments, keys and nodes, some anchored or aliased, in
+  // block and flow style: where js-yaml reads a tab in indentation differently, the reader leaves the text.
+  const word = fc.constantFrom(
+    "alpha",
+    "beta gamma",
+    "delta epsilon zeta eta theta",
+    "x",
+    "1",
+    "true",
+    "a b c d e f g h i j k",
+    "it's",
+    "k: v",
+    "- x",
+    "# c",
+    "",
+  );
+  const folded = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, word, tie("list"), tie("map")),
+    list: fc.array(tie("node"), { maxLength: 3 }),
+    map: fc.dictionary(fc.constantFrom("a", "b", "login", "name"), tie("node"), { maxKeys: 3 }),
+  })).node;
+  const foldedTop = fc.dictionary(fc.constantFrom("a", "b", "login", "name"), folded, {
+    minKeys: 1,
+    maxKeys: 4,
+  });
+  const narrow = fc.record({
+    lineWidth: fc.integer({ min: 8, max: 30 }),
+    minContentWidth: fc.constant(4),
+    collectionStyle: fc.constantFrom("any", "block", "flow"),
+    defaultStringType: fc.constantFrom("PLAIN", "QUOTE_DOUBLE", "QUOTE_SINGLE"),
+  });
+
+  it(
+    "agrees with yaml on documents with tabs in their indentation",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      let tabbedAndRead = 0;
+      fc.assert(
+        fc.property(
+          foldedTop,
+          narrow,
+          fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+          fc.boolean(),
+          (doc, options, picks, replace) => {
+            const lines = stringify(doc, options as never).split("\n");
+            for (const pick of picks) {
+              // An anchor or an alias on some value, or an anchor on a line of its own above a node.
+              if (pick % 5 === 0) {
+                const i = pick % lines.length;
+                lines[i] = lines[i]!.replace(/^(\s*(?:- )?(?:[a-z]+: |- ))/, pick % 2 ? "$1&a " : "$1*a # ");
+              }
+              if (pick % 7 === 0) {
+                const i = (pick >> 3) % lines.length;
+                lines[i] = lines[i]!.replace(/^(\s*)(\S)/, "$1&a\n$1  $2");
+              }
+              // A tab in the line's indentation: in place of a space, or added.
+              const i = pick % lines.length;
+              const lead = /^ */.exec(lines[i]!)![0].length;
+              const here = lines[i]!;
+              if (replace && lead > 0) {
+                const at = pick % lead;
+                lines[i] = `${here.slice(0, at)}\t${here.slice(at + 1)}`;
+              } else {
+                const at = lead === 0 ? 0 : pick % (lead + 1);
+                lines[i] = `${here.slice(0, at)}\t${here.slice(at)}`;
+              }
+            }
+            const text = lines.join("\n");
+            const answer = expectSameAsYaml(text);
+            seen[answer]++;
+            if (answer === "ok" && /^[ ?:-]*\t/m.test(text)) tabbedAndRead++;
+          },
+        ),
+        { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+      );
+      // Texts with a tab in their indentation were read, not only left to yaml.
+      expect(tabbedAndRead).toBeGreaterThan(500);
+      expect(seen.unsupported).toBeGreaterThan(30);
     },
     PROPERTY_TIMEOUT_MS,
   );
