@@ -160,7 +160,7 @@ class Unsupported extends Error {}
 const TAB_INDENT = /^(?: *[?:-][ ?:-]*\t| *\t[ \t]*(?:[-?:&!]|$))/m;
 /**
  * A `\` at a line's end, then a line of blanks: in a double-quoted scalar, `yaml` folds the empty line into a
- * space ("x v") where js-yaml drops it ("xv"). A superset (a plain scalar may end in `\` too).
+ * space ("x v") where js-yaml drops it ("xv"). Such a scalar's text is `yaml`'s own (scalarText).
  */
 const ESCAPED_BREAK_THEN_EMPTY = /\\\r?\n[ \t]*\r?\n/;
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
@@ -280,12 +280,10 @@ export function fastRead(
     };
   }
   // Where the two parsers were seen to differ (differential tests): tabs after a block indicator or before an
-  // anchor, an escaped line break before an empty line, and block scalars with an explicit indentation indicator holding a line of spaces only (which
+  // anchor, and block scalars with an explicit indentation indicator holding a line of spaces only (which
   // js-yaml and `yaml` count differently; without one, 100,000 generated block scalars agreed, and the test
   // "reads block scalars with an indentation indicator as yaml does" holds it).
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
-  if (ESCAPED_BREAK_THEN_EMPTY.test(text))
-    return { kind: "unsupported", reason: "an escaped line break before an empty line" };
   if (INDENT_INDICATOR.test(text) && SPACES_ONLY_LINE.test(text))
     return { kind: "unsupported", reason: "an indentation indicator and a line of spaces" };
   let events: Event[];
@@ -385,7 +383,7 @@ function compose(
   maxAliasCount: number,
   lines: LineIndex,
 ): { value: unknown } | { issues: Issue[] } {
-  const { EVENT_ID, SCALAR_STYLE, getScalarValue } = jsYamlLibrary();
+  const { EVENT_ID, SCALAR_STYLE } = jsYamlLibrary();
   let documents = 0;
   let root: unknown = null;
   const stack: Frame[] = [];
@@ -511,7 +509,7 @@ function compose(
       }
       case EVENT_ID.SCALAR: {
         if (event.tagStart >= 0) throw new Unsupported("a tag");
-        const source = getScalarValue(text, event);
+        const source = scalarText(text, event);
         const value = event.style === SCALAR_STYLE.PLAIN ? resolvePlain(source) : source;
         const record = anchor(event, value, i);
         if (record) record.end = i;
@@ -556,6 +554,27 @@ function setKey(map: Record<string, unknown>, key: string, value: unknown): void
   if (key === "__proto__")
     Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
+}
+
+/**
+ * A scalar's text as `yaml` reads it: js-yaml's, except a double-quoted scalar with an escaped line break
+ * before an empty line (ESCAPED_BREAK_THEN_EMPTY), which `yaml`'s own resolver reads (CST.resolveAsScalar,
+ * the code its composer runs); an error there leaves the text to `yaml`.
+ */
+function scalarText(text: string, event: ScalarEvent): string {
+  const { SCALAR_STYLE, getScalarValue } = jsYamlLibrary();
+  if (event.style === SCALAR_STYLE.DOUBLE_QUOTED && !event.fast && event.valueStart >= 0) {
+    const source = text.slice(event.valueStart - 1, event.valueEnd + 1);
+    if (ESCAPED_BREAK_THEN_EMPTY.test(source)) {
+      const token = { type: "double-quoted-scalar" as const, offset: 0, indent: 0, source };
+      const resolved = yamlLibrary().CST.resolveAsScalar(token, true, () => {
+        throw new Unsupported("a double-quoted scalar yaml refuses");
+      });
+      if (!resolved) throw new Unsupported("a double-quoted scalar yaml refuses");
+      return resolved.value;
+    }
+  }
+  return getScalarValue(text, event);
 }
 
 /**
@@ -719,7 +738,7 @@ class EventIndex {
   }
 
   private list(index: number): { keys: Map<string, [number, number]> | null; items: number[] } {
-    const { EVENT_ID, SCALAR_STYLE, getScalarValue } = jsYamlLibrary();
+    const { EVENT_ID, SCALAR_STYLE } = jsYamlLibrary();
     let listing = this.children.get(index);
     if (listing) return listing;
     const isMap = this.events[index]!.type === EVENT_ID.MAPPING;
@@ -734,7 +753,7 @@ class EventIndex {
         const keyEvent = this.events[listing.items[k]!]!;
         // `yaml`'s locatePath matches scalar keys only: an alias key is never a path's segment.
         if (keyEvent.type !== EVENT_ID.SCALAR) continue;
-        const raw = getScalarValue(this.text, keyEvent);
+        const raw = scalarText(this.text, keyEvent);
         const resolved = keyEvent.style === SCALAR_STYLE.PLAIN ? resolvePlain(raw) : raw;
         // Keys are matched as `yaml`'s locator matches them: String() of the value, the first pair winning.
         const name = String(resolved);

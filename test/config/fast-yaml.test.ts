@@ -239,6 +239,49 @@ describe("the fast YAML reader", () => {
     expect(fastRead(deepMap(1000), MAX_NESTING_DEPTH, MAX_ALIAS_COUNT)).toMatchObject({ kind: "invalid" });
   });
 
+  it("reads an escaped line break before an empty line as yaml does (js-yaml drops the space yaml folds in)", () => {
+    for (const text of [
+      'a: "x\\\n\n  v"\n',
+      'a:\n  - "k: x\\\n    \n    v"\n',
+      'a: "x\\\n\n\n  v\\\n  w\\\n   \n  \\t y"\n',
+      'a: "x\\\r\n\r\n  v"\r\n',
+      'a: "x\\\n\n  v"\nb: &r [1]\nc: *r\n',
+    ]) {
+      expect(expectSameAsYaml(text), JSON.stringify(text)).toBe("ok");
+    }
+    expect(fastRead('a: "x\\\n\n  v"\n', MAX_NESTING_DEPTH, MAX_ALIAS_COUNT)).toMatchObject({
+      value: { a: "x v" },
+    });
+    // Double-quoted scalars of random line breaks, escaped or not, blank lines and blanks.
+    const piece = fc.constantFrom(
+      "x",
+      "v w",
+      "\\\n",
+      "\n",
+      "\n\n",
+      "\n   \n",
+      "\\\n\n",
+      " ",
+      "\t",
+      "\\t",
+      "\\ ",
+      "\\\n \t\n",
+    );
+    let read = 0;
+    fc.assert(
+      fc.property(
+        fc.array(piece, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom("a: ", "l:\n  - "),
+        (pieces, at) => {
+          const body = pieces.join("").replaceAll("\n", "\n    ");
+          if (expectSameAsYaml(`${at}"${body}"\nb: 1\n`) === "ok") read++;
+        },
+      ),
+      { numRuns: 2000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+    );
+    expect(read).toBeGreaterThan(500);
+  });
+
   it("leaves to yaml what it does not compose itself", () => {
     for (const text of [
       "a: !!set 1\n",
@@ -253,9 +296,7 @@ describe("the fast YAML reader", () => {
       // A tab in the indentation before an anchor: the same (found generating tabs in indentation).
       "k:\n  \t&a x\n",
       "l:\n  -\n   \t&a [1]\n",
-      // An escaped line break, then an empty line: yaml folds it into a space, js-yaml drops it.
-      'a: "x\\\n\n  v"\n',
-      'a:\n  - "k: x\\\n    \n    v"\n',
+
       // An empty key with an anchor (in a flow sequence, yaml starts the pair at its `:`; seed 6).
       "[\n &a1 :{a: 1},\n *a1\n]\n",
       "- &a : x\n",
