@@ -19,12 +19,14 @@ const MAX_ISSUES_PRINTED = 50;
 export function reportFailure(error: unknown, write: (text: string) => void): number {
   const failure = asOrgctlError(error);
   if (failure instanceof ConfigInvalidError) {
-    // The same problem repeated is printed once.
-    const lines = [...new Set(failure.issues.map(formatIssue))];
+    // The same problem repeated is printed once. A file read only in part says where it stopped, last.
+    const notRead = failure.issues.at(-1)?.code === "not_read" ? failure.issues.at(-1) : undefined;
+    const lines = [...new Set((notRead ? failure.issues.slice(0, -1) : failure.issues).map(formatIssue))];
     for (const line of lines.slice(0, MAX_ISSUES_PRINTED)) write(`${line}\n`);
     if (lines.length > MAX_ISSUES_PRINTED) {
       write(`orgctl: … and ${lines.length - MAX_ISSUES_PRINTED} more problem(s); fix these first\n`);
     }
+    if (notRead) write(`${formatIssue(notRead)}\n`);
   } else if (failure.kind === "bug") {
     write(`orgctl: ${failure.code}: ${failure.message} (this is a bug; please report it)\n`);
     const thrown = failure.cause instanceof Error ? failure.cause : failure;

@@ -425,12 +425,12 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     }
   });
 
-  // An alias no longer needs it: the fast reader composes aliases itself.
-  it("orgctl validate loads js-yaml's event parser for a file the block reader leaves: an anchor", async () => {
+  // An alias no longer needs it: the fast reader composes aliases itself (the block reader those of scalars).
+  it("orgctl validate loads js-yaml's event parser for a file the block reader leaves: an anchored list", async () => {
     const source = readFileSync(join(sandboxDir, "org.yaml"), "utf8");
     const dir = join(traceDir, "validate-anchor");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "org.yaml"), source.replace(/^version: 1$/m, "version: &v 1\nx-again: *v"));
+    writeFileSync(join(dir, "org.yaml"), source.replace(/^version: 1$/m, "version: 1\nx-list: &v [1]\nx-again: *v"));
     const run = await traced([CLI, "validate", "-f", "org.yaml"], dir);
     expect(packagesOf(run), run.stderr).toContain("js-yaml");
     expect(packagesOf(run)).not.toContain("yaml");
