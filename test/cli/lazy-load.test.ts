@@ -430,7 +430,10 @@ describe("what the built CLI loads at run time, per command", { timeout: 120_000
     const source = readFileSync(join(sandboxDir, "org.yaml"), "utf8");
     const dir = join(traceDir, "validate-anchor");
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "org.yaml"), source.replace(/^version: 1$/m, "version: 1\nx-list: &v [1]\nx-again: *v"));
+    writeFileSync(
+      join(dir, "org.yaml"),
+      source.replace(/^version: 1$/m, "version: 1\nx-list: &v [1]\nx-again: *v"),
+    );
     const run = await traced([CLI, "validate", "-f", "org.yaml"], dir);
     expect(packagesOf(run), run.stderr).toContain("js-yaml");
     expect(packagesOf(run)).not.toContain("yaml");
