@@ -237,6 +237,14 @@ describe("the fast YAML reader", () => {
       issues: [{ code: "too_deep", line: MAX_NESTING_DEPTH + 1 }],
     });
     expect(fastRead(deepMap(1000), MAX_NESTING_DEPTH, MAX_ALIAS_COUNT)).toMatchObject({ kind: "invalid" });
+    // Two branches past the cap: both readers place the refusal at the first one in the text.
+    const indented = (text: string) => text.trimEnd().replace(/^/gm, "  ");
+    const twice = `a:\n${indented(deepMap(MAX_NESTING_DEPTH + 5))}\nb:\n${indented(deepMap(MAX_NESTING_DEPTH + 5))}\n`;
+    expect(expectSameAsYaml(twice)).toBe("invalid");
+    expect(reference(twice)).toMatchObject({
+      ok: false,
+      issues: [{ code: "too_deep", line: MAX_NESTING_DEPTH + 1 }],
+    });
   });
 
   it("reads an escaped line break before an empty line as yaml does (js-yaml drops the space yaml folds in)", () => {

@@ -70,14 +70,17 @@ function estimateNodes(text: string): { count: number; depth: number } {
 }
 
 /**
- * The offset of the first collection nested deeper than `max` (block or flow), walking the parser's tokens
- * without recursion; null when none is. Composing a deeper document recurses until the stack runs out.
+ * The offset of the first collection in the text nested deeper than `max` (block or flow), walking the
+ * parser's tokens without recursion, in the text's order (as the fast readers meet it); null when none is.
+ * Composing a deeper document recurses until the stack runs out.
  */
 export function firstTooDeep(tokens: CST.Token[], max: number): number | null {
-  // Two parallel stacks, and only collections on them: a list of 200,000 scalars allocates nothing.
+  // Two parallel stacks, and only collections on them: a list of 200,000 scalars allocates nothing. Each
+  // collection's children go on in reverse, so that the first comes off first.
   const pending: CST.Token[] = [];
   const depths: number[] = [];
-  for (const token of tokens) {
+  for (let t = tokens.length - 1; t >= 0; t--) {
+    const token = tokens[t]!;
     if (token.type === "document" && token.value) {
       pending.push(token.value);
       depths.push(0);
@@ -89,14 +92,15 @@ export function firstTooDeep(tokens: CST.Token[], max: number): number | null {
     if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection")
       continue;
     if (inner > max) return token.offset;
-    for (const item of token.items as { key?: CST.Token | null; value?: CST.Token }[]) {
-      const { key, value } = item;
-      if (key && isCollectionToken(key)) {
-        pending.push(key);
-        depths.push(inner);
-      }
+    const items = token.items as { key?: CST.Token | null; value?: CST.Token }[];
+    for (let i = items.length - 1; i >= 0; i--) {
+      const { key, value } = items[i]!;
       if (value && isCollectionToken(value)) {
         pending.push(value);
+        depths.push(inner);
+      }
+      if (key && isCollectionToken(key)) {
+        pending.push(key);
         depths.push(inner);
       }
     }
