@@ -30,10 +30,11 @@
  *   differential test (test/config/yaml-prefix.test.ts) compares the answer with `yaml` on the whole text;
  *   without the second prefix it found files where the whole text has more problems there (9 in about 20,000
  *   answered), with it none, and never a problem the whole text does not have.
- * - One difference is allowed and said: `yaml`'s reading of the whole file refuses nesting past the cap
- *   alone (too_deep), before composing; nesting past the cap after the cut is then reported once the problems
- *   shown are fixed. A prefix never answers too_deep itself: the nesting check walks the tree from its last
- *   items, so the whole file's answer can be a crossing after the cut.
+ * - Nesting past the cap: `yaml`'s reading refuses it alone (too_deep), before composing, at the first
+ *   crossing in the text (firstTooDeep). A prefix whose answer that is, found again in the longer prefix, is
+ *   the whole file's answer: the crossing's ancestors all start before it. The other way round is the one
+ *   difference allowed, and said: a prefix answered with its problems when the whole file nests past the
+ *   cap after the cut; that refusal comes once the problems shown are fixed.
  * Pure.
  */
 import type { CST } from "yaml";
@@ -78,6 +79,14 @@ export function prefixRefusal(
   const { minBytes = 64 * 1024, fraction = 1 / 64, minIssues = PREFIX_MIN_ISSUES } = options;
   const first = readPrefix(text, read, Math.max(minBytes, Math.floor(text.length * fraction)));
   if (!first) return null;
+  // Nesting past the cap in the prefix, found again in a longer one: the whole file's very answer (the first
+  // crossing in the text; its ancestors all start before it).
+  const deep = first.issues.length === 1 && first.issues[0]!.code === "too_deep" ? first.issues[0]! : null;
+  if (deep) {
+    const second = readPrefix(text, read, first.cut + Math.max(256, first.cut >> 2));
+    if (second?.issues.length !== 1 || !sameIssue(second.issues[0]!, deep)) return null;
+    return { issues: [deep], shown: () => true, cutLine: lineOf(text, first.cut) };
+  }
   const kept = first.issues.filter((issue) => first.shown(issue.line, issue.col));
   if (kept.length < minIssues) return null;
   // The same problems in that part of a prefix a quarter longer: what `yaml` reports there does not wait on

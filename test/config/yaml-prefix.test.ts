@@ -112,6 +112,31 @@ describe("refusing a file from a prefix", () => {
     expect(seen.none).toBeGreaterThan(1000);
   }, 600_000);
 
+  it("answers nesting past the cap found in a prefix exactly as yaml does for the whole file", () => {
+    let deep = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom("  k: a: b", "  k: a: bb: c", "  - k: a: b"),
+        fc.array(fc.tuple(fc.nat(29), fc.constantFrom(...LINES)), { minLength: 100, maxLength: 400 }),
+        fc.integer({ min: 600, max: 4000 }),
+        (main, others, minBytes) => {
+          // Lines that each nest one level deeper, with others among them.
+          const lines = others.map(([pick, other]) => (pick < 28 ? main : other));
+          const text = `version: 1\nbomb:\n${lines.join("\n")}\n`;
+          const early = prefixRefusal(text, "org.yaml", read, { minBytes, fraction: 0, minIssues: 3 });
+          if (early?.issues.length !== 1 || early.issues[0]!.code !== "too_deep") return;
+          deep++;
+          expect(plain(yamlIssues(text) ?? []), text).toEqual(plain(early.issues));
+        },
+      ),
+      {
+        numRuns: Number(process.env.ORGCTL_PREFIX_RUNS ?? 2000),
+        seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
+      },
+    );
+    expect(deep).toBeGreaterThan(15);
+  }, 600_000);
+
   it("answers a large file with an error on every line in a fraction of yaml's time, and the CLI says so", () => {
     const lines = Array.from({ length: 40_000 }, (_, i) => `  -\tk: v${i}`);
     const text = `version: 1\nbomb:\n${lines.join("\n")}\n`;
