@@ -46,6 +46,17 @@ function withIndicator(text: string, which: "first" | "last"): string {
   return `${text.slice(0, at)}\n    first_name: |2\n      First\n${text.slice(at + line.length)}`;
 }
 
+/**
+ * `n` lines made by `line` under `bomb:`, each padded (`pad`, the same for all) so that the file nears the
+ * byte cap: as many bytes as the cap allows for as many values as the value cap allows.
+ */
+function padded(n: number, line: (i: number, pad: string) => string): string {
+  const count = Math.floor(n);
+  const bare = `${HEADER}bomb:\n${Array.from({ length: count }, (_, i) => line(i, "")).join("\n")}\n`;
+  const pad = "x".repeat(Math.max(0, Math.floor((MAX_CONFIG_BYTES - 4096 - bare.length) / count)));
+  return `${HEADER}bomb:\n${Array.from({ length: count }, (_, i) => line(i, pad)).join("\n")}\n`;
+}
+
 /** Mappings nested `depth` levels deep, repeated as often as both caps allow. */
 function nested(depth: number): string {
   const one = Array.from({ length: depth - 1 }, (_, i) => `${" ".repeat(i + 2)}n${i}:`).join("\n");
@@ -224,6 +235,35 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: `one mapping, ${Math.floor(LINES * 0.7)} keys, every value !!timestamp`,
     text: () =>
       oneMapping(Math.floor(LINES * 0.7), 23, false).replace(/: (\d+)$/gm, ": !!timestamp 2001-12-14"),
+  },
+  // The constructs the block reader leaves, each on every line and padded to the byte cap: the event reader
+  // reads them (a tab in a quoted scalar, an anchor, an escaped line break before an empty line), or `yaml`
+  // whole (an indentation indicator with a line of spaces in its block scalar).
+  {
+    name: `one mapping, ${LINES} keys, every value a quoted scalar holding a tab (padded to the byte cap)`,
+    text: () => padded(LINES, (i, pad) => `  k${i}: "a\t${pad}"`),
+  },
+  {
+    name: `one mapping, ${LINES} keys, every value anchored (padded to the byte cap)`,
+    text: () => padded(LINES, (i, pad) => `  k${i}: &a${i} v${pad}`),
+  },
+  {
+    name: `one mapping, ${Math.floor(LINES / 3)} keys, every value an escaped line break before an empty line`,
+    text: () => padded(LINES / 3, (i, pad) => `  k${i}: "a${pad}\\\n\n    b"`),
+  },
+  {
+    name: `${Math.floor(LINES / 4)} block scalars with an indentation indicator and a line of spaces`,
+    text: () => padded(LINES / 4, (i, pad) => `  k${i}: |2\n     t${pad}\n  \n     u`),
+  },
+  // A problem on every line: refused from a prefix (yaml-prefix.ts), the problems shown those `yaml` gives
+  // for the whole file there, then where the reading stopped; or nesting past the cap found in the prefix.
+  {
+    name: `${Math.floor(LINES / 2)} list items, each a key after a tab after its dash (a problem on every line)`,
+    text: () => padded(LINES / 2, (i, pad) => `  -\tk: v${i}${pad}`),
+  },
+  {
+    name: `${LINES} lines \`k: a: b\`, each nesting one level deeper (past the cap at line 67)`,
+    text: () => padded(LINES, (i, pad) => `  k${i}: a: b${pad}`),
   },
   // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
   {
