@@ -76,7 +76,7 @@ export function prefixRefusal(
   read: (prefix: string) => unknown,
   options: PrefixOptions = {},
 ): PrefixRefusal | null {
-  const { minBytes = 64 * 1024, fraction = 1 / 64, minIssues = PREFIX_MIN_ISSUES } = options;
+  const { minBytes = 64 * 1024, fraction = 0, minIssues = PREFIX_MIN_ISSUES } = options;
   const first = readPrefix(text, read, Math.max(minBytes, Math.floor(text.length * fraction)));
   if (!first) return null;
   // Nesting past the cap in the prefix, found again in a longer one: the whole file's very answer (the first
