@@ -550,25 +550,34 @@ describe("the block YAML reader", () => {
     expect(seen.left).toBeGreaterThan(300);
   }, 600_000);
 
+  /** Where the value of a `key: value` line or of a `- value` item starts (or anywhere: then yaml decides). */
+  const VALUE_START = /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/;
+  /** `stringify`'s text of `doc`, each line a pick points at edited by `edit`. */
+  function edited(
+    doc: unknown,
+    options: unknown,
+    picks: number[],
+    edit: (line: string, pick: number) => string,
+  ) {
+    const lines = stringify(doc, options as never).split("\n");
+    for (const pick of picks) {
+      const line = pick % lines.length;
+      lines[line] = edit(lines[line]!, pick);
+    }
+    return lines.join("\n");
+  }
+
   it("agrees with yaml on random org-like documents whose values are anchored and aliased", () => {
     const seen = { read: 0, refused: 0, left: 0 };
     fc.assert(
       fc.property(top, style, fc.array(fc.nat(), { minLength: 1, maxLength: 8 }), (doc, options, picks) => {
-        const lines = stringify(doc, options as never).split("\n");
-        for (const pick of picks) {
-          const line = pick % lines.length;
-          const name = `a${pick % 3}`;
-          // Before the value of a `key: value` line or of a `- value` item (or anywhere: then yaml decides),
-          // an anchor; or the value replaced by an alias.
-          lines[line] =
-            pick % 2 === 0
-              ? lines[line]!.replace(
-                  /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/,
-                  `$1&${name}${pick % 8 === 0 ? "\t" : " "}`,
-                )
-              : lines[line]!.replace(/^(\s*(?:- )?(?:[^:\s][^:]*: |- )).*$/, `$1*${name}`);
-        }
-        seen[expectReadAsYaml(lines.join("\n"))]++;
+        // An anchor before a value, or the value replaced by an alias.
+        const text = edited(doc, options, picks, (line, pick) =>
+          pick % 2 === 0
+            ? line.replace(VALUE_START, `$1&a${pick % 3}${pick % 8 === 0 ? "\t" : " "}`)
+            : line.replace(new RegExp(`${VALUE_START.source}.*$`), `$1*a${pick % 3}`),
+        );
+        seen[expectReadAsYaml(text)]++;
       }),
       { numRuns: 2000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
     );
@@ -580,16 +589,12 @@ describe("the block YAML reader", () => {
     const seen = { read: 0, refused: 0, left: 0 };
     fc.assert(
       fc.property(top, style, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), (doc, options, picks) => {
-        const lines = stringify(doc, options as never).split("\n");
-        for (const pick of picks) {
-          const line = pick % lines.length;
-          // Before the value of a `key: value` line or of a `- value` item (or anywhere: then yaml decides).
-          lines[line] = lines[line]!.replace(
-            /^(\s*(?:- )?(?:[^:\s][^:]*: |- ))/,
-            `$1${["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary", "!<tag:yaml.org,2002:int>", "!<!x>", "!!timestamp", "!!set"][pick % 12]}${pick % 4 === 0 ? "  " : " "}`,
-          );
-        }
-        seen[expectReadAsYaml(lines.join("\n"))]++;
+        const tags = ["!!str", "!!int", "!!float", "!!bool", "!!null", "!local", "!", "!!binary"];
+        tags.push("!<tag:yaml.org,2002:int>", "!<!x>", "!!timestamp", "!!set");
+        const text = edited(doc, options, picks, (line, pick) =>
+          line.replace(VALUE_START, `$1${tags[pick % tags.length]}${pick % 4 === 0 ? "  " : " "}`),
+        );
+        seen[expectReadAsYaml(text)]++;
       }),
       { numRuns: 1500, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
     );

@@ -65,47 +65,56 @@ const LINES = [
   "  ]",
 ];
 
+/**
+ * A file of mostly one kind of line (one of `mains`), as a generated or broken file is, with other lines among
+ * them: a line is the main one when its pick (0 to `picks`) is below `main`.
+ */
+function mostly(mains: string[], picks: number, main: number, minLength: number, maxLength: number) {
+  const lines = fc.array(fc.tuple(fc.nat(picks), fc.constantFrom(...LINES)), { minLength, maxLength });
+  return fc.tuple(fc.constantFrom(...mains), lines).map(([line, others]) => {
+    const body = others.map(([pick, other]) => (pick < main ? line : other));
+    return `version: 1\nbomb:\n${body.join("\n")}\n`;
+  });
+}
+
+/** `runs` runs (or ORGCTL_PREFIX_RUNS), from one fixed seed (or ORGCTL_FUZZ_SEED). */
+function runs(count: number) {
+  return {
+    numRuns: Number(process.env.ORGCTL_PREFIX_RUNS ?? count),
+    seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
+  };
+}
+
 describe("refusing a file from a prefix", () => {
   it("shows exactly yaml's problems for the whole file before the prefix's last item, then where it stopped", () => {
     const seen = { answered: 0, compared: 0, tooDeepLater: 0, none: 0 };
     fc.assert(
-      fc.property(
-        fc.constantFrom(...LINES),
-        fc.array(fc.tuple(fc.nat(9), fc.constantFrom(...LINES)), { minLength: 60, maxLength: 300 }),
-        fc.integer({ min: 40, max: 400 }),
-        (main, others, minBytes) => {
-          // Mostly one kind of line, as a generated or broken file is, with others among them.
-          const lines = others.map(([pick, other]) => (pick < 8 ? main : other));
-          const text = `version: 1\nbomb:\n${lines.join("\n")}\n`;
-          const early = prefixRefusal(text, "org.yaml", read, { minBytes, fraction: 0, minIssues: 3 });
-          if (!early) {
-            seen.none++;
-            return;
-          }
-          seen.answered++;
-          const last = early.issues.at(-1)!;
-          expect(last).toMatchObject({ code: "not_read", line: early.cutLine, col: 1 });
-          const shown = early.issues.slice(0, -1);
-          expect(shown.length).toBeGreaterThanOrEqual(3);
-          expect(
-            shown.every((issue) => early.shown(issue.line, issue.col) && issue.line < early.cutLine),
-          ).toBe(true);
-          const whole = yamlIssues(text);
-          expect(whole, `yaml accepts a file refused from its prefix:\n${text}`).not.toBeNull();
-          // yaml refuses nesting past the cap alone, before composing: the one difference allowed.
-          if (whole!.length === 1 && whole![0]!.code === "too_deep") {
-            seen.tooDeepLater++;
-            return;
-          }
-          seen.compared++;
-          const wholeShown = whole!.filter((issue) => early.shown(issue.line, issue.col));
-          expect(plain(shown), text).toEqual(plain(wholeShown));
-        },
-      ),
-      {
-        numRuns: Number(process.env.ORGCTL_PREFIX_RUNS ?? 6000),
-        seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
-      },
+      fc.property(mostly(LINES, 9, 8, 60, 300), fc.integer({ min: 40, max: 400 }), (text, minBytes) => {
+        const early = prefixRefusal(text, "org.yaml", read, { minBytes, fraction: 0, minIssues: 3 });
+        if (!early) {
+          seen.none++;
+          return;
+        }
+        seen.answered++;
+        const last = early.issues.at(-1)!;
+        expect(last).toMatchObject({ code: "not_read", line: early.cutLine, col: 1 });
+        const shown = early.issues.slice(0, -1);
+        expect(shown.length).toBeGreaterThanOrEqual(3);
+        expect(shown.every((issue) => early.shown(issue.line, issue.col) && issue.line < early.cutLine)).toBe(
+          true,
+        );
+        const whole = yamlIssues(text);
+        expect(whole, `yaml accepts a file refused from its prefix:\n${text}`).not.toBeNull();
+        // yaml refuses nesting past the cap alone, before composing: the one difference allowed.
+        if (whole!.length === 1 && whole![0]!.code === "too_deep") {
+          seen.tooDeepLater++;
+          return;
+        }
+        seen.compared++;
+        const wholeShown = whole!.filter((issue) => early.shown(issue.line, issue.col));
+        expect(plain(shown), text).toEqual(plain(wholeShown));
+      }),
+      runs(6000),
     );
     // The comparison ran, on many files, and the prefix was declined on many others.
     expect(seen.compared).toBeGreaterThan(60);
@@ -115,24 +124,18 @@ describe("refusing a file from a prefix", () => {
   it("answers nesting past the cap found in a prefix exactly as yaml does for the whole file", () => {
     let deep = 0;
     fc.assert(
+      // Lines that each nest one level deeper, with others among them.
       fc.property(
-        fc.constantFrom("  k: a: b", "  k: a: bb: c", "  - k: a: b"),
-        fc.array(fc.tuple(fc.nat(29), fc.constantFrom(...LINES)), { minLength: 100, maxLength: 400 }),
+        mostly(["  k: a: b", "  k: a: bb: c", "  - k: a: b"], 29, 28, 100, 400),
         fc.integer({ min: 600, max: 4000 }),
-        (main, others, minBytes) => {
-          // Lines that each nest one level deeper, with others among them.
-          const lines = others.map(([pick, other]) => (pick < 28 ? main : other));
-          const text = `version: 1\nbomb:\n${lines.join("\n")}\n`;
+        (text, minBytes) => {
           const early = prefixRefusal(text, "org.yaml", read, { minBytes, fraction: 0, minIssues: 3 });
           if (early?.issues.length !== 1 || early.issues[0]!.code !== "too_deep") return;
           deep++;
           expect(plain(yamlIssues(text) ?? []), text).toEqual(plain(early.issues));
         },
       ),
-      {
-        numRuns: Number(process.env.ORGCTL_PREFIX_RUNS ?? 2000),
-        seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130),
-      },
+      runs(2000),
     );
     expect(deep).toBeGreaterThan(15);
   }, 600_000);
