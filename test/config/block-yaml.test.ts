@@ -500,12 +500,7 @@ describe("the block YAML reader", () => {
           }
           text = lines.join("\n");
         }
-        try {
-          seen[expectReadAsYaml(text)]++;
-        } catch (e) {
-          console.log("CASE", JSON.stringify(text));
-          throw e;
-        }
+        seen[expectReadAsYaml(text)]++;
       }),
       { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
     );
