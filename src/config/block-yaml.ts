@@ -5,13 +5,15 @@
  * little else: no events, no tokens, no substrings but the value's own. Positions are kept as offsets in one
  * typed array, and turned into lines and columns only when asked.
  *
- * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor, a tag
- * anywhere but before a one-line scalar, a multi-line or block scalar, an indentless sequence, a quoted key, an escape other than the
- * common ones, a tab anywhere but in the blanks `yaml` reads as blanks (TABS below), a carriage return, a character outside the
- * plainly printable...): the caller then reads
- * the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal. Plain
- * scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. Repeated keys
- * are reported (the only refusal of a text it reads), as the event reader reports them. Pure.
+ * It answers only where it is sure to answer as `yaml` does, and null for anything else (an anchor on a
+ * collection, a tag anywhere but before a one-line scalar, a multi-line or block scalar, an indentless
+ * sequence, a quoted key, an escape other than the common ones, a tab anywhere but in the blanks `yaml` reads
+ * as blanks (TABS below), a carriage return, a character outside the plainly printable...): the caller then
+ * reads the file with the event reader (fast-yaml.ts), which gives the same value, or `yaml`'s own refusal.
+ * Plain scalars are resolved by the event reader's `resolvePlain`, the `yaml` core schema's rules. It reads
+ * the document markers `%YAML 1.2`, `---` and `...` around the mapping, and anchors on one-line scalars with
+ * their aliases when told the alias cap. Repeated keys are reported (the only refusal of a text it reads), as
+ * the event reader reports them. Pure.
  */
 import type { PathSegment } from "./fast-yaml.js";
 
