@@ -65,8 +65,8 @@ const SPACE = 32;
 const AMPERSAND = 38;
 const STAR = 42;
 const DOT = 46;
-/** `%YAML 1.2` (the version `yaml` reads anyway) and `---` on the first lines, or `---` alone. */
-const DOCUMENT_START = /(?:%YAML 1\.2 *(?: #[^\n]*)?\n)?--- *(?: #[^\n]*)?(?:\n|$)/y;
+/** `%YAML 1.x` and `---` on the first lines, or `---` alone. */
+const DOCUMENT_START = /(?:%YAML 1\.([12]) *(?: #[^\n]*)?\n)?--- *(?: #[^\n]*)?(?:\n|$)/y;
 /** The document-end marker `...` (then a comment or nothing), then blank and comment lines to the end. */
 const DOCUMENT_END = /\.\.\. *(?: #[^\n]*)?(?:\n *(?:#[^\n]*)?)*$/y;
 const NEWLINE = 10;
@@ -141,6 +141,11 @@ export interface BlockReadOptions {
    * are read, counted as `yaml` counts them; without it, any anchor or alias leaves the text.
    */
   maxAliasCount?: number;
+  /**
+   * The YAML version whose `%YAML` directive may start the text (the caller resolves plain scalars by that
+   * version's schema); 1.2 by default.
+   */
+  version?: "1.1" | "1.2";
 }
 
 /**
@@ -196,6 +201,7 @@ class BlockReader {
 
   private readonly resolveTagged?: (tag: string, source: string) => unknown;
   private readonly maxAliasCount?: number;
+  private readonly version: "1.1" | "1.2";
   /** The scalars anchored so far, by name (the last of a name wins), and how often each was counted. */
   private readonly anchors = new Map<string, { value: unknown; count: number }>();
 
@@ -207,6 +213,7 @@ class BlockReader {
   ) {
     this.resolveTagged = options.resolveTagged;
     this.maxAliasCount = options.maxAliasCount;
+    this.version = options.version ?? "1.2";
     this.length = given.length;
     this.records = new Int32Array(Math.max(64, (given.length >> 3) & ~3));
     this.tabs = tabOffsets(given);
@@ -239,9 +246,13 @@ class BlockReader {
     const { text } = this;
     // A carriage return or a BOM anywhere, or nothing but a mapping at the top: the event reader's.
     if (text.includes("\r") || text.charCodeAt(0) === 0xfeff) throw LEAVE;
-    // `%YAML 1.2` and `---` first are nothing to the value (a tab there is left unread).
+    // `%YAML` of the version read and `---` first are nothing to the value (a tab there is left unread).
     DOCUMENT_START.lastIndex = 0;
-    this.nextContent(DOCUMENT_START.test(text) ? DOCUMENT_START.lastIndex : 0);
+    const start = DOCUMENT_START.exec(text);
+    const version = start?.[1] === undefined ? undefined : `1.${start[1]}`;
+    if (version !== undefined && version !== this.version) throw LEAVE;
+    if (this.version !== "1.2" && version === undefined) throw LEAVE;
+    this.nextContent(start ? DOCUMENT_START.lastIndex : 0);
     if (this.content >= this.length || !this.startsKey(this.content)) throw LEAVE;
     const rootStart = this.content;
     const rootIndent = this.indent;

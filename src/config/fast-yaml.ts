@@ -131,6 +131,35 @@ function knownScalarTag(full: string): ScalarTag | undefined {
   return tag && !tag.collection ? tag : undefined;
 }
 
+/** The `yaml-1.1` schema's implicit scalar tags, in the order `yaml` tries them (for a `%YAML 1.1` file). */
+let tags11: ScalarTag[] | null = null;
+/**
+ * The beginnings any of them can match: nothing, `~`, a letter of a null or boolean word, a number's (an
+ * exponent without a mantissa too: `E0` is a float, NaN, in `yaml`'s 1.1 schema).
+ */
+const MAYBE_NOT_STRING_11 = /^(?:$|[-+.0-9~nNyYtTfFoOeE])/;
+
+/**
+ * A plain scalar's value in a `%YAML 1.1` document, as `yaml` resolves it there: `yes`, `on` and `y` are
+ * true, `0777` is octal, `1:30` is 90, `2001-12-14` a Date.
+ */
+export function resolvePlain11(text: string): unknown {
+  if (!MAYBE_NOT_STRING_11.test(text)) return text;
+  tags11 ??= (new (yamlLibrary().Schema)({ schema: "yaml-1.1" }).tags as unknown as ScalarTag[]).filter(
+    (tag) => tag.default === true && tag.test !== undefined,
+  );
+  for (const tag of tags11) {
+    if (tag.test!.test(text)) {
+      const resolved = resolveWith(tag, text);
+      return resolved ? resolved.value : text;
+    }
+  }
+  return text;
+}
+
+/** `%YAML 1.1` on the first line: the document is read with the `yaml-1.1` schema. */
+const YAML_11 = /^%YAML 1\.1[ \t\r\n#]/;
+
 /**
  * A one-line scalar's value after an explicit tag (`!!int 5`: `int` and the scalar's text, quoted or not), as
  * `yaml` resolves it (findScalarTagByName): by the first of the core schema's tags of that name whose test
@@ -243,16 +272,19 @@ export function fastRead(
   maxAliasCount: number,
   hooks: FastReadHooks = {},
 ): FastRead {
-  // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts).
+  // Plain block YAML, the common case, is read in one pass without events (block-yaml.ts); a `%YAML 1.1`
+  // document too, its plain scalars resolved by that schema (and only `!!str` of the tags).
   let answered = false;
   let left = -1;
-  const block = readBlockYaml(text, maxDepth, resolvePlain, {
+  const version11 = YAML_11.test(text);
+  const block = readBlockYaml(text, maxDepth, version11 ? resolvePlain11 : resolvePlain, {
     onLeave: (lineStart) => {
       left = lineStart;
       answered = hooks.blockLeft?.(lineStart) ?? false;
     },
-    resolveTagged,
+    resolveTagged: version11 ? undefined : resolveTagged,
     maxAliasCount,
+    version: version11 ? "1.1" : "1.2",
   });
   if (answered) return { kind: "unsupported", reason: "answered by the caller" };
   // The block reader left on a line with a tag: the event reader would read the whole text only to stop

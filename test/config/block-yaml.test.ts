@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { generateOrg, orgYaml } from "../../bench/generate.js";
 import { readBlockYaml } from "../../src/config/block-yaml.js";
-import { fastRead, resolvePlain, resolveTagged } from "../../src/config/fast-yaml.js";
+import { fastRead, resolvePlain, resolvePlain11, resolveTagged } from "../../src/config/fast-yaml.js";
 import {
   ConfigInvalidError,
   locatePath,
@@ -41,10 +41,13 @@ function pathsOf(value: unknown, prefix: PathSegment[] = [], out: PathSegment[][
  * (yaml's very issues), "left" when it left it.
  */
 function expectReadAsYaml(text: string): "read" | "refused" | "left" {
-  const block = readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, {
-    resolveTagged,
-    maxAliasCount: MAX_ALIAS_COUNT,
-  });
+  // A `%YAML 1.1` document's plain scalars resolve by that schema, as fastRead reads them.
+  const block = text.startsWith("%YAML 1.1")
+    ? readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain11, {
+        maxAliasCount: MAX_ALIAS_COUNT,
+        version: "1.1",
+      })
+    : readBlockYaml(text, MAX_NESTING_DEPTH, resolvePlain, { resolveTagged, maxAliasCount: MAX_ALIAS_COUNT });
   if (!block) return "left";
   // Through fastRead, as the loader calls it, with positions as line and column.
   const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
@@ -260,7 +263,6 @@ describe("the block YAML reader", () => {
       "a: b\r\n",
       "- root list\n",
       "---\n---\na: 1\n",
-      "%YAML 1.1\n---\na: 1\n",
       "%YAML 1.2\na: 1\n",
       "--- a: 1\n",
       "a: 1\n...\nb: 2\n",
@@ -514,6 +516,8 @@ describe("the block YAML reader", () => {
     const start = fc.constantFrom(
       "",
       "---\n",
+      "%YAML 1.1\n---\n",
+      "%YAML 1.1 # old\n--- # doc\n",
       "--- # doc\n",
       "%YAML 1.2\n---\n",
       "%YAML 1.2 # v\n---   \n",
@@ -561,6 +565,29 @@ describe("the block YAML reader", () => {
     }
     return lines.join("\n");
   }
+
+  it("reads a %YAML 1.1 document's plain scalars by that schema, as yaml does", () => {
+    const text =
+      "%YAML 1.1\n---\na: yes\nb: 0777\nc: 1:30\nd: 2001-12-14\ne: On\nf: 0b101\ng: y\nh: [no, 1_000]\n";
+    expect(expectReadAsYaml(text)).toBe("read");
+    const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+    expect(fast).toMatchObject({
+      value: { a: true, b: 511, c: 90, e: true, f: 5, g: true, h: [false, 1000] },
+    });
+    // A key that 1.1 resolves to something else than its text (`yes`), and `<<` (a merge there): yaml's.
+    for (const left of ["%YAML 1.1\n---\nyes: 1\n", "%YAML 1.1\n---\nb: &b {x: 1}\nc:\n  <<: *b\n"]) {
+      expect(readBlockYaml(left, MAX_NESTING_DEPTH, resolvePlain11, { version: "1.1" }), left).toBeNull();
+      expect(expectReadAsYaml(left)).toBe("left");
+    }
+    const seen = { read: 0, refused: 0, left: 0 };
+    fc.assert(
+      fc.property(top, style, (doc, options) => {
+        seen[expectReadAsYaml(`%YAML 1.1\n---\n${stringify(doc, options as never)}`)]++;
+      }),
+      { numRuns: 1500, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+    );
+    expect(seen.read).toBeGreaterThan(300);
+  }, 600_000);
 
   it("agrees with yaml on random org-like documents whose values are anchored and aliased", () => {
     const seen = { read: 0, refused: 0, left: 0 };

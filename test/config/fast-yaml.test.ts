@@ -294,7 +294,7 @@ describe("the fast YAML reader", () => {
     for (const text of [
       "a: !!set 1\n",
       "a: !!str [1]\n",
-      "%YAML 1.1\n---\na: yes\n",
+      "%YAML 1.1\n---\nyes: a\n",
       "a: 1\n---\nb: 2\n",
       "? [a]\n: 1\n",
       ": a\n",
