@@ -226,6 +226,13 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: `one mapping, ${LINES} keys, between %YAML 1.2, --- and ...`,
     text: () => `%YAML 1.2\n---\n${oneMapping(LINES, 23, false)}...\n`,
   },
+  {
+    name: `one mapping, ${LINES} keys, a %YAML 1.1 document (its values \`yes\`, \`0777\`, \`1:30\`...)`,
+    text: () => {
+      const values = ["yes", "0777", "1:30", "on", "2001-12-14", "x"];
+      return `%YAML 1.1\n---\n${oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, (_, i) => `: ${values[i % 6]}`)}`;
+    },
+  },
   // The scalar tags `yaml` knows besides the core ones: a Buffer and a Date, read by the block reader too.
   {
     name: `one mapping, ${Math.floor(LINES * 0.8)} keys, every value !!binary`,
