@@ -345,7 +345,7 @@ export function fastRead(
   }
   const lines = new LineIndex(text);
   try {
-    const composed = compose(text, events, maxDepth, maxAliasCount, lines);
+    const composed = compose(text, events, maxDepth, maxAliasCount, lines, version11);
     if ("issues" in composed) return { kind: "invalid", issues: composed.issues };
     const { value } = composed;
     let index: EventIndex | null = null;
@@ -353,7 +353,7 @@ export function fastRead(
       kind: "ok",
       value,
       locate(path, atKey = false) {
-        index ??= new EventIndex(text, events);
+        index ??= new EventIndex(text, events, version11 ? resolvePlain11 : resolvePlain);
         const offset = index.locate(path, atKey);
         if (offset === null) return null;
         return offset < 0 ? { line: 1, col: 1 } : lines.position(offset);
@@ -414,8 +414,10 @@ function compose(
   maxDepth: number,
   maxAliasCount: number,
   lines: LineIndex,
+  version11 = false,
 ): { value: unknown } | { issues: Issue[] } {
   const { EVENT_ID, SCALAR_STYLE } = jsYamlLibrary();
+  const resolve = version11 ? resolvePlain11 : resolvePlain;
   let documents = 0;
   let root: unknown = null;
   const stack: Frame[] = [];
@@ -473,7 +475,10 @@ function compose(
       case EVENT_ID.DOCUMENT:
         documents++;
         if (documents > 1) throw new Unsupported("more than one document");
-        if (event.directives.length > 0) throw new Unsupported("a directive");
+        // `%YAML 1.1` alone (plain scalars then resolved by that schema); any other directive is `yaml`'s.
+        if (event.directives.length > (version11 ? 1 : 0)) throw new Unsupported("a directive");
+        if (version11 && (event.directives[0] as { kind?: string; version?: string }).version !== "1.1")
+          throw new Unsupported("a directive");
         break;
       case EVENT_ID.ALIAS: {
         const name = text.slice(event.anchorStart, event.anchorEnd);
@@ -542,11 +547,15 @@ function compose(
       case EVENT_ID.SCALAR: {
         if (event.tagStart >= 0) throw new Unsupported("a tag");
         const source = scalarText(text, event);
-        const value = event.style === SCALAR_STYLE.PLAIN ? resolvePlain(source) : source;
+        const value = event.style === SCALAR_STYLE.PLAIN ? resolve(source) : source;
         const record = anchor(event, value, i);
         if (record) record.end = i;
         const frame = stack[stack.length - 1];
         if (frame?.isMap && frame.pendingKey === null) {
+          // In 1.1, `<<` merges, and a key that is a date (an object) is named by `yaml`'s stringifier.
+          const merge = event.style === SCALAR_STYLE.PLAIN && source === "<<";
+          if (version11 && (merge || (value !== null && typeof value === "object")))
+            throw new Unsupported("a merge key or a date as a key");
           // A key. Objects (none here) and NaN never collide, as in `yaml`'s check.
           const offset = scalarStart(text, event, events[i - 1]);
           // An empty key with an anchor: `yaml` places a flow pair made of it elsewhere (seed 6).
@@ -718,6 +727,7 @@ class EventIndex {
   constructor(
     private readonly text: string,
     private readonly events: Event[],
+    private readonly resolve: (source: string) => unknown = resolvePlain,
   ) {
     const { EVENT_ID } = jsYamlLibrary();
     this.end = new Int32Array(events.length).fill(-1);
@@ -786,7 +796,7 @@ class EventIndex {
         // `yaml`'s locatePath matches scalar keys only: an alias key is never a path's segment.
         if (keyEvent.type !== EVENT_ID.SCALAR) continue;
         const raw = scalarText(this.text, keyEvent);
-        const resolved = keyEvent.style === SCALAR_STYLE.PLAIN ? resolvePlain(raw) : raw;
+        const resolved = keyEvent.style === SCALAR_STYLE.PLAIN ? this.resolve(raw) : raw;
         // Keys are matched as `yaml`'s locator matches them: String() of the value, the first pair winning.
         const name = String(resolved);
         if (!listing.keys!.has(name)) listing.keys!.set(name, [listing.items[k]!, listing.items[k + 1]!]);

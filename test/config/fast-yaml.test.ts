@@ -294,7 +294,10 @@ describe("the fast YAML reader", () => {
     for (const text of [
       "a: !!set 1\n",
       "a: !!str [1]\n",
-      "%YAML 1.1\n---\nyes: a\n",
+      // In a 1.1 document, a merge key and a date as a key (yaml's stringifier names it); another version.
+      "%YAML 1.1\n---\nb: &b {x: 1}\nc:\n  <<: *b\n",
+      "%YAML 1.1\n---\n2001-12-14: a\n",
+      "%YAML 1.3\n---\na: 1\n",
       "a: 1\n---\nb: 2\n",
       "? [a]\n: 1\n",
       ": a\n",
@@ -621,6 +624,76 @@ describe("the fast YAML reader", () => {
       // Texts with a tab in their indentation were read, not only left to yaml.
       expect(tabbedAndRead).toBeGreaterThan(500);
       expect(seen.unsupported).toBeGreaterThan(30);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
+
+  // A `%YAML 1.1` document: its plain scalars (keys too) resolve by that schema, `<<` merges.
+  const word11 = fc.constantFrom(
+    "a",
+    "yes",
+    "On",
+    "No",
+    "y",
+    "n",
+    "~",
+    "",
+    "1",
+    "0777",
+    "0b11",
+    "1_000",
+    "1:30",
+  );
+  const more11 = fc.constantFrom("1:30.5", "2001-12-14", "E0", ".5", "0x1F", "<<", "x y", "true", "- x");
+  const scalar11 = fc.oneof(word11, more11);
+  type Node11 = string | { list: Node11[] } | { map: [string, Node11][] };
+  const value11: fc.Arbitrary<Node11> = fc.letrec<{ node: Node11; list: Node11; map: Node11 }>((tie) => ({
+    node: fc.oneof({ depthSize: "small" }, scalar11, tie("list"), tie("map")),
+    list: fc.array(tie("node"), { maxLength: 3 }).map((list) => ({ list })),
+    map: fc.array(fc.tuple(scalar11, tie("node")), { maxLength: 3 }).map((map) => ({ map })),
+  })).node;
+  /** A plain scalar as it is, but quoted where it would be no scalar (empty, or holding `: `, `- ` first). */
+  const plain11 = (text: string) => (/^- |: |^$/.test(text) ? `'${text}'` : text);
+  /** Block YAML of `node`, after a key's colon or an item's dash. */
+  function block11(node: Node11, indent: string): string {
+    if (typeof node === "string") return ` ${plain11(node)}\n`;
+    if ("list" in node) {
+      if (node.list.length === 0) return " []\n";
+      return `\n${node.list.map((item) => `${indent}-${block11(item, `${indent}  `)}`).join("")}`;
+    }
+    if (node.map.length === 0) return " {}\n";
+    return `\n${node.map.map(([key, item]) => `${indent}${plain11(key)}:${block11(item, `${indent}  `)}`).join("")}`;
+  }
+
+  it("places a missing path at its deepest existing parent's value, even when a segment repeats the last", () => {
+    const text = "a:\n  b: 1\n";
+    const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT);
+    if (fast.kind !== "ok") throw new Error(fast.kind);
+    const ref = reference(text);
+    if (!ref.ok) throw new Error("refused");
+    for (const path of [
+      ["a", "x", "a"],
+      ["a", "b", "x", "b"],
+    ]) {
+      const { line, col } = fast.locate(path, true)!;
+      expect(`${line}:${col}`, JSON.stringify(path)).toBe(ref.locate(path, true));
+    }
+    expect(ref.locate(["a", "x", "a"], true)).toBe("2:3");
+  });
+
+  it(
+    "agrees with yaml on random %YAML 1.1 documents",
+    () => {
+      const seen = { ok: 0, invalid: 0, unsupported: 0 };
+      fc.assert(
+        fc.property(fc.array(fc.tuple(scalar11, value11), { minLength: 1, maxLength: 4 }), (pairs) => {
+          const body = pairs.map(([key, node]) => `${plain11(key)}:${block11(node, "  ")}`);
+          seen[expectSameAsYaml(`%YAML 1.1\n---\n${body.join("")}`)]++;
+        }),
+        { numRuns: 3000, seed: Number(process.env.ORGCTL_FUZZ_SEED ?? 20261130) },
+      );
+      expect(seen.ok).toBeGreaterThan(1000);
+      expect(seen.unsupported).toBeGreaterThan(100);
     },
     PROPERTY_TIMEOUT_MS,
   );

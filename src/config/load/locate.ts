@@ -13,7 +13,7 @@ export function locatePath(
   const { isMap, isPair, isScalar } = yamlLibrary();
   let node: unknown = doc.contents;
   let position = node && (node as Node).range ? locate((node as Node).range![0]) : { line: 1, col: 1 };
-  for (const segment of path) {
+  for (const [index, segment] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find(
         (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
@@ -21,7 +21,7 @@ export function locatePath(
       if (!pair) break;
       const key = pair.key as Node;
       node = pair.value;
-      const last = segment === path[path.length - 1];
+      const last = index === path.length - 1;
       const target = (atKey && last) || !(node as Node | null)?.range ? key : (node as Node);
       if (target.range) position = locate(target.range[0]);
     } else if (
