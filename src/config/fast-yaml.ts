@@ -192,7 +192,10 @@ const TAB_INDENT = /^(?: *[?:-][ ?:-]*\t| *\t[ \t]*(?:[-?:&!]|$))/m;
  * space ("x v") where js-yaml drops it ("xv"). Such a scalar's text is `yaml`'s own (scalarText).
  */
 const ESCAPED_BREAK_THEN_EMPTY = /\\\r?\n[ \t]*\r?\n/;
+/** A block scalar header with an indentation indicator. */
 const INDENT_INDICATOR = /[|>][+-]?[1-9]/;
+/** A block scalar header alone on its line but for a key, an item's dash or an anchor. */
+const HEADER_ALONE = /^[^|>#"'{}[\]]*[|>](?:[+-][1-9]|[1-9][+-]?)[ \t]*\r?$/;
 const SPACES_ONLY_LINE = /^ +\r?$/m;
 /** A `!` where a node starts (a tag): first on its line, or after an indicator and blanks, or in flow. */
 const TAG_AT_NODE = /(?:^[ \t]*|[-?:,[{][ \t]+|[[{,])!/;
@@ -316,8 +319,6 @@ export function fastRead(
   // js-yaml and `yaml` count differently; without one, 100,000 generated block scalars agreed, and the test
   // "reads block scalars with an indentation indicator as yaml does" holds it).
   if (TAB_INDENT.test(text)) return { kind: "unsupported", reason: "a tab in indentation" };
-  if (INDENT_INDICATOR.test(text) && SPACES_ONLY_LINE.test(text))
-    return { kind: "unsupported", reason: "an indentation indicator and a line of spaces" };
   let events: Event[];
   try {
     // js-yaml counts one level more than orgctl's cap (the document); the exact cap is checked below.
@@ -604,6 +605,13 @@ function setKey(map: Record<string, unknown>, key: string, value: unknown): void
  */
 function scalarText(text: string, event: ScalarEvent): string {
   const { SCALAR_STYLE, getScalarValue } = jsYamlLibrary();
+  if (
+    (event.style === SCALAR_STYLE.LITERAL_BLOCK || event.style === SCALAR_STYLE.FOLDED_BLOCK) &&
+    event.valueStart >= 0
+  ) {
+    const source = text.slice(event.valueStart, event.valueEnd);
+    if (SPACES_ONLY_LINE.test(source)) return blockScalarText(text, event, source);
+  }
   if (event.style === SCALAR_STYLE.DOUBLE_QUOTED && !event.fast && event.valueStart >= 0) {
     const source = text.slice(event.valueStart - 1, event.valueEnd + 1);
     if (ESCAPED_BREAK_THEN_EMPTY.test(source)) {
@@ -616,6 +624,42 @@ function scalarText(text: string, event: ScalarEvent): string {
     }
   }
   return getScalarValue(text, event);
+}
+
+/**
+ * A block scalar holding a line of spaces only, as `yaml` reads it. With an indentation indicator, js-yaml and
+ * `yaml` differ there: `yaml`'s Lexer drops the scalar's last lines of spaces when they are no longer than its
+ * first content line's indent (unless it keeps them, `+`), and its resolver then counts the rest from the
+ * indicator. So the text js-yaml found is cut as the Lexer cuts it and resolved by `yaml`'s own resolver
+ * (CST.resolveAsScalar), the indent counted as js-yaml counted it (the parent's and the indicator's).
+ */
+function blockScalarText(text: string, event: ScalarEvent, found: string): string {
+  const { SCALAR_STYLE, CHOMPING_MODE, getScalarValue } = jsYamlLibrary();
+  const headerEnd = text.lastIndexOf("\n", event.valueStart - 1);
+  const header = text.slice(text.lastIndexOf("\n", headerEnd - 1) + 1, headerEnd);
+  if (!INDENT_INDICATOR.test(header)) return getScalarValue(text, event);
+  if (!HEADER_ALONE.test(header) || found.includes("\r")) throw new Unsupported("a block scalar header");
+  let source = found;
+  if (event.chomping !== CHOMPING_MODE.KEEP) {
+    const first = /^( *)[^ \n]/m.exec(source);
+    const indent = first ? first[1]!.length : 0;
+    // The Lexer's "drop the line if last char not more indented", from the end.
+    const lines = source.split("\n");
+    const last = lines.pop();
+    if (last !== "") throw new Unsupported("a block scalar at the end of the text");
+    while (lines.length > 0 && /^ *$/.test(lines.at(-1)!) && lines.at(-1)!.length <= indent) lines.pop();
+    source = lines.length > 0 ? `${lines.join("\n")}\n` : "";
+  }
+  const chomp = event.chomping === CHOMPING_MODE.KEEP ? "+" : event.chomping === CHOMPING_MODE.STRIP ? "-" : "";
+  const mode = event.style === SCALAR_STYLE.LITERAL_BLOCK ? "|" : ">";
+  // trimIndent is the token's indent plus the header's: js-yaml's content indent, as 1 + (indent - 1).
+  const props = [{ type: "block-scalar-header" as const, offset: 0, indent: 0, source: `${mode}1${chomp}` }];
+  const token = { type: "block-scalar" as const, offset: 0, indent: event.indent - 1, props, source };
+  const resolved = yamlLibrary().CST.resolveAsScalar(token, true, () => {
+    throw new Unsupported("a block scalar yaml refuses");
+  });
+  if (!resolved) throw new Unsupported("a block scalar yaml refuses");
+  return resolved.value;
 }
 
 /**
