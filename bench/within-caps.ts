@@ -233,6 +233,11 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
       return `%YAML 1.1\n---\n${oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, (_, i) => `: ${values[i % 6]}`)}`;
     },
   },
+  {
+    name: `${Math.floor(LINES / 2)} list items \`- on: N\` in a %YAML 1.1 document (every key true there)`,
+    text: () =>
+      `%YAML 1.1\n---\n${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 2) }, (_, i) => `  - on: ${i}`).join("\n")}\n`,
+  },
   // The scalar tags `yaml` knows besides the core ones: a Buffer and a Date, read by the block reader too.
   {
     name: `one mapping, ${Math.floor(LINES * 0.8)} keys, every value !!binary`,

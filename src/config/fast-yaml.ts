@@ -650,7 +650,8 @@ function blockScalarText(text: string, event: ScalarEvent, found: string): strin
     while (lines.length > 0 && /^ *$/.test(lines.at(-1)!) && lines.at(-1)!.length <= indent) lines.pop();
     source = lines.length > 0 ? `${lines.join("\n")}\n` : "";
   }
-  const chomp = event.chomping === CHOMPING_MODE.KEEP ? "+" : event.chomping === CHOMPING_MODE.STRIP ? "-" : "";
+  const chomp =
+    event.chomping === CHOMPING_MODE.KEEP ? "+" : event.chomping === CHOMPING_MODE.STRIP ? "-" : "";
   const mode = event.style === SCALAR_STYLE.LITERAL_BLOCK ? "|" : ">";
   // trimIndent is the token's indent plus the header's: js-yaml's content indent, as 1 + (indent - 1).
   const props = [{ type: "block-scalar-header" as const, offset: 0, indent: 0, source: `${mode}1${chomp}` }];
