@@ -45,7 +45,12 @@ export type FastRead =
    */
   | { kind: "invalid"; issues: Issue[] }
   /** A construct this reader leaves to `yaml` (named for tests and debugging). */
-  | { kind: "unsupported"; reason: string };
+  | {
+      kind: "unsupported";
+      reason: string;
+      /** For a syntax error, where js-yaml's parser stopped (near `yaml`'s own place, not always at it). */
+      near?: Position;
+    };
 
 interface ScalarTag {
   tag?: string;
@@ -342,7 +347,11 @@ export function fastRead(
     // refused by one rule and accepted by the other. In a large file `yaml` reads a reduced text that gives
     // the whole file's refusal (yaml-window.ts): its CST pass alone over a multi-MB file costs about 3 times
     // this whole reader.
-    return { kind: "unsupported", reason: `a syntax error (${reason})` };
+    return {
+      kind: "unsupported",
+      reason: `a syntax error (${reason})`,
+      near: { line: mark.line + 1, col: mark.column + 1 },
+    };
   }
   const lines = new LineIndex(text);
   try {

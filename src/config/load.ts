@@ -21,7 +21,14 @@ export {
   MAX_YAML_NODES,
 } from "./load/guards.js";
 export { locatePath, type PathSegment } from "./load/locate.js";
-export { EXACT_PLACE_BYTES, type ParsedYaml, parseYamlText, readWithYaml, yamlIssue } from "./load/parse.js";
+export {
+  EXACT_PLACE_BYTES,
+  type ParsedYaml,
+  parseYamlText,
+  readWithYaml,
+  WHOLE_READ_MAX_BYTES,
+  yamlIssue,
+} from "./load/parse.js";
 export { ConfigInvalidError, MAX_CONFIG_BYTES };
 
 export interface LoadedConfig {

@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from "vitest";
 import { parseDocument, YAMLParseError } from "yaml";
-import { MAX_NESTING_DEPTH, parseYamlText, yamlIssue } from "../../src/config/load.js";
+import { MAX_NESTING_DEPTH, parseYamlText, WHOLE_READ_MAX_BYTES, yamlIssue } from "../../src/config/load.js";
 import { ConfigInvalidError, type ConfigIssue } from "../../src/config/model.js";
 
 function issuesOf(text: string): ConfigIssue[] {
@@ -158,5 +158,42 @@ describe("the parser's errors", () => {
       code: "yaml_syntax",
       message: "All mapping items must start at the same column; fix the YAML syntax",
     });
+  });
+});
+
+describe("a file only yaml could read whole", () => {
+  const records = (count: number, record: (i: number) => string) =>
+    `version: 1\nbomb:\n${Array.from({ length: count }, (_, i) => record(i)).join("\n")}\n`;
+
+  it(`is read by yaml up to ${WHOLE_READ_MAX_BYTES} bytes, and refused past that where the fast reader stopped`, () => {
+    // A tag on a collection: neither fast reader reads it.
+    const set = (i: number) => `  k${i}: !!set\n    ? a${i}`;
+    const small = records(200, set);
+    expect(issuesOf(small)).toEqual([]);
+    const large = records(60_000, set);
+    expect(large.length).toBeGreaterThan(WHOLE_READ_MAX_BYTES);
+    const [issue, ...more] = issuesOf(large);
+    expect(more).toEqual([]);
+    expect(issue).toMatchObject({ code: "too_complex", line: 3, col: 3 });
+    expect(issue!.message).toContain("(a tag)");
+    expect(issue!.message).toMatch(/write it as plain block YAML .*`orgctl import` writes it$/);
+  });
+
+  it("is refused at the first line the block reader could not read, what js-yaml calls a syntax error too", () => {
+    const [issue, ...more] = issuesOf(records(70_000, (i) => `  ? k${i}\n  ! v`));
+    expect(more).toEqual([]);
+    expect(issue).toMatchObject({ code: "too_complex", line: 3, col: 3 });
+    expect(issue!.message).toContain("(a syntax error (");
+  });
+
+  it("is still refused with yaml's own problems when a prefix or a reduced text shows them", () => {
+    // A problem on every record: the first 64 KB show them (yaml-prefix.ts), the rest is not read.
+    const broken = issuesOf(records(70_000, (i) => `  -\tk: v${i}`));
+    expect(broken[0]).toMatchObject({ code: "yaml_syntax", line: 3, col: 4 });
+    expect(broken.at(-1)).toMatchObject({ code: "not_read" });
+    // A syntax error among plain lines: the reduced text shows it (yaml-window.ts).
+    const lines = records(80_000, (i) => `  k${i}: v${i}`).split("\n");
+    lines.splice(40_000, 0, "  ? explicit", "  ! broken");
+    expect(issuesOf(lines.join("\n"))[0]).toMatchObject({ code: "yaml_syntax", line: 40_002 });
   });
 });

@@ -53,11 +53,13 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
     if (accepted) return accepted;
   }
   let accepted: WindowAcceptance | null = null;
+  let blockLeftAt = -1;
   const fast = fastRead(text, MAX_NESTING_DEPTH, MAX_ALIAS_COUNT, {
     // A large file that the block reader left past its first quarter is mostly plain lines, which the window
     // removes: a syntax error there is answered before the event reader reads the whole file only to say it
     // cannot.
     blockLeft: (lineStart) => {
+      blockLeftAt = lineStart;
       if (lineStart < text.length / 4) return false;
       accepted = windowFirst();
       return accepted !== null;
@@ -93,9 +95,51 @@ export function parseYamlText(text: string, file: string): ParsedYaml {
       const early = prefixRefusal(text, file, read);
       if (early) throw new ConfigInvalidError(early.issues);
     }
+    // Only `yaml` can read the rest, whole: at about 1.5 µs a byte, not past WHOLE_READ_MAX_BYTES.
+    if (text.length > WHOLE_READ_MAX_BYTES) throw tooComplex(text, file, fast, blockLeftAt);
   }
   const { value, doc, locateOffset } = readWithYaml(text, file);
   return { value, locate: (path, atKey = false) => locatePath(doc, path, locateOffset, atKey) };
+}
+
+/**
+ * The largest file that `yaml` alone reads whole (what neither fast reader nor a reduced text answers): `yaml`
+ * reads about 0.7 MB a second of tags on collections, directives or a problem on every line, and every file
+ * within the caps is answered in about 2 s.
+ */
+export const WHOLE_READ_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The refusal of a file over WHOLE_READ_MAX_BYTES that only `yaml` could read whole: placed at the first line
+ * the block reader could not read (else where js-yaml's parser stopped), saying what the fast reader met. It may be valid YAML of a kind orgctl reads only in smaller files (js-yaml and `yaml`
+ * differ on some edges of the syntax), so it is `too_complex`, not `yaml_syntax`.
+ */
+function tooComplex(
+  text: string,
+  file: string,
+  fast: { kind: "unsupported"; reason: string; near?: { line: number; col: number } },
+  blockLeftAt: number,
+): ConfigInvalidError {
+  let { line, col } = fast.near ?? { line: 1, col: 1 };
+  if (blockLeftAt >= 0) {
+    line = 1;
+    col = 1;
+    for (let at = text.indexOf("\n"); at >= 0 && at < blockLeftAt; at = text.indexOf("\n", at + 1)) line++;
+    while (text.charCodeAt(blockLeftAt + col - 1) === 32) col++;
+  }
+  const size = (text.length / (1024 * 1024)).toFixed(1);
+  return new ConfigInvalidError([
+    issueAt(
+      file,
+      line,
+      col,
+      "too_complex",
+      `the fast YAML reader cannot read the file from here on (${fast.reason}), and a file of ${size} MiB is read with ` +
+        "it alone (the full reader takes files of at most 1 MiB): fix the YAML here, or write it as plain " +
+        "block YAML (no tags on collections, no %TAG directive, no merge keys), as `orgctl import` writes it",
+      "",
+    ),
+  ]);
 }
 
 /** The reference reader: `yaml`'s parser and composer, with located errors. */
