@@ -277,6 +277,33 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: `${LINES} lines \`k: a: b\`, each nesting one level deeper (past the cap at line 67)`,
     text: () => padded(LINES, (i, pad) => `  k${i}: a: b${pad}`),
   },
+  // What only `yaml` reads, over 1 MiB: refused too_complex where the block reader stopped (WHOLE_READ_MAX_BYTES);
+  // a file of this kind up to 1 MiB is read by `yaml` whole.
+  {
+    name: `${Math.floor(LINES / 3)} values each a !!set (a tag on a collection)`,
+    text: () =>
+      `${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 3) }, (_, i) => `  k${i}: !!set\n    ? a${i}`).join("\n")}\n`,
+  },
+  {
+    name: `one mapping, ${LINES} keys, every value with a %TAG handle (!e!x)`,
+    text: () =>
+      `%TAG !e! tag:example.com,2000:\n---\n${oneMapping(LINES, 23, false).replace(/: (\d+)$/gm, ": !e!x $1")}`,
+  },
+  {
+    name: `${Math.floor(LINES / 3)} records merging an anchor (<<: *b) in a %YAML 1.1 document`,
+    text: () =>
+      `%YAML 1.1\n---\n${HEADER}base: &b {x: 1}\nbomb:\n${Array.from({ length: Math.floor(LINES / 3) }, (_, i) => `  - <<: *b\n    y: ${i}`).join("\n")}\n`,
+  },
+  {
+    name: `${Math.floor(LINES / 2)} pairs, each followed by --- (a document each)`,
+    text: () =>
+      `${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 2) }, (_, i) => `  k${i}: v\n---`).join("\n")}\n`,
+  },
+  {
+    name: `${Math.floor(LINES / 2)} explicit keys, each followed by a broken line (\`? k\` then \`! v\`)`,
+    text: () =>
+      `${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 2) }, (_, i) => `  ? k${i}\n  ! v`).join("\n")}\n`,
+  },
   // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
   {
     name: "the same organization, every user's plan tagged !!str",

@@ -170,7 +170,7 @@ describe("a file only yaml could read whole", () => {
     const set = (i: number) => `  k${i}: !!set\n    ? a${i}`;
     const small = records(200, set);
     expect(issuesOf(small)).toEqual([]);
-    const large = records(60_000, set);
+    const large = records(20_000, set);
     expect(large.length).toBeGreaterThan(WHOLE_READ_MAX_BYTES);
     const [issue, ...more] = issuesOf(large);
     expect(more).toEqual([]);
@@ -180,7 +180,7 @@ describe("a file only yaml could read whole", () => {
   });
 
   it("is refused at the first line the block reader could not read, what js-yaml calls a syntax error too", () => {
-    const [issue, ...more] = issuesOf(records(70_000, (i) => `  ? k${i}\n  ! v`));
+    const [issue, ...more] = issuesOf(records(30_000, (i) => `  ? k${i}\n  ! v`));
     expect(more).toEqual([]);
     expect(issue).toMatchObject({ code: "too_complex", line: 3, col: 3 });
     expect(issue!.message).toContain("(a syntax error (");
@@ -188,7 +188,7 @@ describe("a file only yaml could read whole", () => {
 
   it("is still refused with yaml's own problems when a prefix or a reduced text shows them", () => {
     // A problem on every record: the first 64 KB show them (yaml-prefix.ts), the rest is not read.
-    const broken = issuesOf(records(70_000, (i) => `  -\tk: v${i}`));
+    const broken = issuesOf(records(30_000, (i) => `  -\tk: v${i}`));
     expect(broken[0]).toMatchObject({ code: "yaml_syntax", line: 3, col: 4 });
     expect(broken.at(-1)).toMatchObject({ code: "not_read" });
     // A syntax error among plain lines: the reduced text shows it (yaml-window.ts).
