@@ -14,6 +14,7 @@ import {
   MAX_NESTING_DEPTH,
   MAX_YAML_NODES,
   readWithYaml,
+  WHOLE_READ_MAX_BYTES,
 } from "../src/config/load.js";
 import { generateOrg, orgYaml } from "./generate.js";
 
@@ -55,6 +56,19 @@ function padded(n: number, line: (i: number, pad: string) => string): string {
   const bare = `${HEADER}bomb:\n${Array.from({ length: count }, (_, i) => line(i, "")).join("\n")}\n`;
   const pad = "x".repeat(Math.max(0, Math.floor((MAX_CONFIG_BYTES - 4096 - bare.length) / count)));
   return `${HEADER}bomb:\n${Array.from({ length: count }, (_, i) => line(i, pad)).join("\n")}\n`;
+}
+
+/** `head`, then lines made by `line`, as many as fit in `bytes`. */
+function fitted(bytes: number, head: string, line: (i: number) => string): string {
+  const lines: string[] = [];
+  let size = head.length;
+  for (let i = 0; ; i++) {
+    const next = `${line(i)}\n`;
+    if (size + next.length > bytes) break;
+    lines.push(next);
+    size += next.length;
+  }
+  return head + lines.join("");
 }
 
 /** Mappings nested `depth` levels deep, repeated as often as both caps allow. */
@@ -303,6 +317,20 @@ export const WITHIN_CAPS_CASES: WithinCapsCase[] = [
     name: `${Math.floor(LINES / 2)} explicit keys, each followed by a broken line (\`? k\` then \`! v\`)`,
     text: () =>
       `${HEADER}bomb:\n${Array.from({ length: Math.floor(LINES / 2) }, (_, i) => `  ? k${i}\n  ! v`).join("\n")}\n`,
+  },
+  // The slowest of those for `yaml`, at the whole-read cap: read whole.
+  {
+    name: `values each a !!omap, up to the whole-read cap (${WHOLE_READ_MAX_BYTES / 1024} KiB, read by yaml)`,
+    text: () => fitted(WHOLE_READ_MAX_BYTES, `${HEADER}bomb:\n`, (i) => `  k${i}: !!omap\n    - a: ${i}`),
+  },
+  {
+    name: `records merging an anchor in a %YAML 1.1 document, up to the whole-read cap (read by yaml)`,
+    text: () =>
+      fitted(
+        WHOLE_READ_MAX_BYTES,
+        `%YAML 1.1\n---\n${HEADER}base: &b {x: 1}\nbomb:\n`,
+        (i) => `  - <<: *b\n    y: ${i}`,
+      ),
   },
   // Every user's plan with a `!!str` tag: the block reader reads that tag itself.
   {
