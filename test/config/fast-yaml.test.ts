@@ -629,22 +629,8 @@ describe("the fast YAML reader", () => {
   );
 
   // A `%YAML 1.1` document: its plain scalars (keys too) resolve by that schema, `<<` merges.
-  const word11 = fc.constantFrom(
-    "a",
-    "yes",
-    "On",
-    "No",
-    "y",
-    "n",
-    "~",
-    "",
-    "1",
-    "0777",
-    "0b11",
-    "1_000",
-    "1:30",
-  );
-  const more11 = fc.constantFrom("1:30.5", "2001-12-14", "E0", ".5", "0x1F", "<<", "x y", "true", "- x");
+  const word11 = fc.constantFrom(..."a|yes|On|No|y|n|~||1|0777|0b11|1_000|1:30".split("|"));
+  const more11 = fc.constantFrom(..."1:30.5|2001-12-14|E0|.5|0x1F|<<|x y|true|- x".split("|"));
   const scalar11 = fc.oneof(word11, more11);
   type Node11 = string | { list: Node11[] } | { map: [string, Node11][] };
   const value11: fc.Arbitrary<Node11> = fc.letrec<{ node: Node11; list: Node11; map: Node11 }>((tie) => ({
