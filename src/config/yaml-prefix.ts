@@ -42,9 +42,8 @@ import { ConfigInvalidError, type ConfigIssue } from "./model.js";
 import { yamlLibrary } from "./yaml-library.js";
 
 export interface PrefixOptions {
-  /** The prefix is at least this many bytes, or this fraction of the file if more. */
+  /** The prefix is the text up to the first suitable line at or after this many bytes. */
   minBytes?: number;
-  fraction?: number;
   /** At least this many problems before the cut, or the whole file is read. */
   minIssues?: number;
 }
@@ -76,8 +75,8 @@ export function prefixRefusal(
   read: (prefix: string) => unknown,
   options: PrefixOptions = {},
 ): PrefixRefusal | null {
-  const { minBytes = 64 * 1024, fraction = 0, minIssues = PREFIX_MIN_ISSUES } = options;
-  const first = readPrefix(text, read, Math.max(minBytes, Math.floor(text.length * fraction)));
+  const { minBytes = 64 * 1024, minIssues = PREFIX_MIN_ISSUES } = options;
+  const first = readPrefix(text, read, minBytes);
   if (!first) return null;
   // Nesting past the cap in the prefix, found again in a longer one: the whole file's very answer (the first
   // crossing in the text; its ancestors all start before it).
